@@ -1,0 +1,1 @@
+"""HTTP faces over the one domain: Firma-compatible, PandaDoc-compatible, Signet extensions."""

@@ -1,0 +1,111 @@
+"""API key authentication, shared by both faces.
+
+``Authorization`` may be ``<key>``, ``Bearer <key>`` or ``API-Key <key>`` (scheme case-insensitive).
+Keys are looked up by their SHA-256; a short in-process cache keeps hot reads off the database.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+from fastapi import Request
+from sqlalchemy import select
+
+from signet.errors import Unauthorized
+from signet.kit.tokens import hash_token
+from signet.models import ApiKey, Workspace
+from signet.models.base import utcnow
+from signet.signing.specs import Actor
+
+_CACHE_TTL = 30.0
+_MAX_CACHE = 10_000
+
+
+@dataclass(frozen=True)
+class AuthContext:
+    key_id: str
+    key_name: str
+    workspace_id: str
+    company_id: str
+    workspace_protected: bool
+    test: bool
+
+    def actor(self, request: Request | None = None) -> Actor:
+        return Actor(
+            type="api_key",
+            id=self.key_id,
+            name=self.key_name,
+            ip_address=client_ip(request) if request else None,
+            user_agent=request.headers.get("user-agent") if request else None,
+        )
+
+
+def client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def extract_key(header: str | None) -> str | None:
+    if not header:
+        return None
+    parts = header.strip().split(None, 1)
+    if len(parts) == 2 and parts[0].lower() in ("bearer", "api-key", "apikey", "token"):
+        return parts[1].strip() or None
+    return parts[0] if len(parts) == 1 else None
+
+
+class KeyCache:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: dict[str, tuple[float, AuthContext]] = {}
+
+    def get(self, digest: str) -> AuthContext | None:
+        item = self._items.get(digest)
+        if item and item[0] > time.monotonic():
+            return item[1]
+        return None
+
+    def put(self, digest: str, ctx: AuthContext) -> None:
+        with self._lock:
+            if len(self._items) >= _MAX_CACHE:
+                self._items.clear()
+            self._items[digest] = (time.monotonic() + _CACHE_TTL, ctx)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+def authenticate(request: Request) -> AuthContext:
+    key = extract_key(request.headers.get("authorization"))
+    if not key:
+        raise Unauthorized("Missing or invalid API key")
+    state = request.app.state.signet
+    cache: KeyCache = request.app.state.key_cache
+    digest = hash_token(key)
+    ctx = cache.get(digest)
+    if ctx is not None:
+        return ctx
+    with state.db.read() as session:
+        row = session.execute(
+            select(ApiKey, Workspace)
+            .join(Workspace, Workspace.id == ApiKey.workspace_id)
+            .where(ApiKey.key_hash == digest)
+        ).first()
+    if row is None:
+        raise Unauthorized("Missing or invalid API key")
+    api_key, workspace = row
+    now = utcnow()
+    if api_key.revoked_at is not None or (api_key.expires_at and api_key.expires_at <= now):
+        raise Unauthorized("Missing or invalid API key")
+    ctx = AuthContext(
+        key_id=api_key.id,
+        key_name=api_key.name,
+        workspace_id=workspace.id,
+        company_id=workspace.company_id,
+        workspace_protected=workspace.protected,
+        test=api_key.kind == "test",
+    )
+    cache.put(digest, ctx)
+    return ctx

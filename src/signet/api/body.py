@@ -1,0 +1,70 @@
+"""Read and parse request bodies ourselves where size matters (base64 PDFs in JSON)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from typing import TypeVar
+
+from fastapi import Request
+from pydantic import BaseModel, ValidationError
+
+from signet.api.errors import pydantic_problems
+from signet.errors import PayloadTooLarge, ValidationFailed
+
+M = TypeVar("M", bound=BaseModel)
+
+_DATA_URI = re.compile(r"^data:[\w.+-]+/[\w.+-]+(;[\w=.-]+)*;base64,")
+_WS = re.compile(r"\s+")
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"The request body is larger than {limit} bytes")
+    buf = bytearray()
+    async for chunk in request.stream():
+        buf += chunk
+        if len(buf) > limit:
+            raise PayloadTooLarge(f"The request body is larger than {limit} bytes")
+    return bytes(buf)
+
+
+def parse_model(raw: bytes, model: type[M]) -> M:
+    if not raw.strip():
+        raise ValidationFailed([("body", "a JSON object is required")])
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False)
+        if errors and errors[0].get("type") == "json_invalid":
+            raise ValidationFailed([("body", "the body is not valid JSON")]) from exc
+        if errors and errors[0].get("type") == "model_type":
+            raise ValidationFailed([("body", "the body must be a JSON object")]) from exc
+        raise ValidationFailed(pydantic_problems(list(errors))) from exc
+
+
+async def read_model(request: Request, model: type[M]) -> M:
+    limit = request.app.state.signet.settings.max_json_body_bytes
+    return parse_model(await read_body(request, limit), model)
+
+
+def decode_base64_pdf(text: str, limit: int, loc: str = "document") -> bytes:
+    """Decode a base64 (optionally data-URI, optionally line-wrapped) PDF; 413 past ``limit``."""
+    m = _DATA_URI.match(text[:200])
+    if m:
+        text = text[m.end():]
+    # Reject early, before decoding, when the text alone proves the file too large.
+    if len(text) * 3 // 4 > limit + 4096:
+        raise PayloadTooLarge(f"The document is larger than {limit // (1024 * 1024)} MB")
+    try:
+        data = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        try:
+            data = base64.b64decode(_WS.sub("", text), validate=True)
+        except (binascii.Error, ValueError):
+            raise ValidationFailed([(loc, "is not valid base64")]) from None
+    if len(data) > limit:
+        raise PayloadTooLarge(f"The document is larger than {limit // (1024 * 1024)} MB")
+    return data

@@ -1,0 +1,19 @@
+"""Typed dependency aliases so endpoints read like specs: ``auth: Auth, state: State``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from signet.api.auth import AuthContext, authenticate
+from signet.api.state import AppState
+
+
+def get_state(request: Request) -> AppState:
+    state: AppState = request.app.state.signet
+    return state
+
+
+Auth = Annotated[AuthContext, Depends(authenticate)]
+State = Annotated[AppState, Depends(get_state)]

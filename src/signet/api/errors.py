@@ -1,0 +1,127 @@
+"""Map the SignetError family (and framework errors) to each face's error format, in one place."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from signet.api.responses import JSONBytes
+from signet.errors import SignetError, ValidationFailed
+
+log = logging.getLogger("signet.api")
+
+
+def is_pandadoc(path: str) -> bool:
+    return path.startswith("/public/")
+
+
+def loc_to_path(loc: tuple[Any, ...] | list[Any]) -> str:
+    """('body', 'fields', 2, 'position', 'x') → 'fields[2].position.x'."""
+    out = ""
+    for part in loc:
+        if part in ("body", "query", "path", "header") and not out:
+            continue
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def pydantic_problems(errors: list[Any]) -> list[tuple[str, str]]:
+    problems = []
+    for err in errors:
+        loc = list(err.get("loc", ()))
+        # Drop pydantic's union/function tags so locations stay the client's own keys.
+        loc = [p for p in loc if not (isinstance(p, str) and ("[" in p or "-" in p))]
+        msg = err.get("msg", "invalid")
+        if err.get("type") == "missing":
+            msg = "is required"
+        problems.append((loc_to_path(loc), msg))
+    return problems
+
+
+def firma_body(exc: SignetError) -> dict[str, Any]:
+    body: dict[str, Any] = {"error": exc.message, "code": exc.code}
+    if isinstance(exc, ValidationFailed):
+        body["message"] = (
+            f"{len(exc.problems)} validation error(s)" if len(exc.problems) != 1 else exc.message
+        )
+        details: dict[str, Any] = {}
+        for loc, msg in exc.problems:
+            details.setdefault(loc or "body", msg)
+        body["details"] = exc.details if exc.details is not None else details
+        body["errors"] = [{"message": m} for m in exc.messages]
+    else:
+        if exc.status_code == 401:
+            body = {"error": "Unauthorized", "code": exc.code, "message": exc.message}
+        elif exc.status_code == 501:
+            body["error"] = "Not Implemented"
+            body["message"] = exc.message
+        if exc.details is not None:
+            body["details"] = exc.details
+    body.update(exc.extra)
+    return body
+
+
+def pandadoc_body(exc: SignetError) -> dict[str, Any]:
+    if exc.extra.get("pandadoc_body") is not None:
+        return dict(exc.extra["pandadoc_body"])
+    status = exc.status_code
+    if isinstance(exc, ValidationFailed):
+        detail: dict[str, list[str]] = {}
+        for loc, msg in exc.problems:
+            detail.setdefault(loc or "non_field_errors", []).append(msg)
+        return {"type": "request_error", "detail": detail}
+    if status == 401:
+        return {"type": "authentication_error",
+                "detail": "Authentication credentials were not provided."}
+    if status == 403:
+        return {"type": "permission_error",
+                "detail": "You do not have permission to perform this action."}
+    if status == 404:
+        return {"type": "request_error", "detail": "Not found"}
+    if status == 429:
+        return {"type": "throttled", "detail": exc.message}
+    if status == 501:
+        return {"type": "request_error", "detail": exc.message}
+    return {"type": exc.extra.get("pandadoc_type", "request_error"), "detail": exc.message}
+
+
+def error_response(request: Request, exc: SignetError) -> JSONBytes:
+    body = pandadoc_body(exc) if is_pandadoc(request.url.path) else firma_body(exc)
+    body.pop("pandadoc_body", None)
+    body.pop("pandadoc_type", None)
+    headers = exc.extra.get("headers") if isinstance(exc.extra.get("headers"), dict) else None
+    body.pop("headers", None)
+    return JSONBytes(body, status_code=exc.status_code, headers=headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(SignetError)
+    async def _signet(request: Request, exc: SignetError) -> JSONBytes:
+        return error_response(request, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONBytes:
+        return error_response(request, ValidationFailed(pydantic_problems(list(exc.errors()))))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONBytes:
+        if exc.status_code == 404:
+            err = SignetError("Not found", code="NOT_FOUND", status_code=404)
+        elif exc.status_code == 405:
+            err = SignetError("Method not allowed", code="METHOD_NOT_ALLOWED", status_code=405)
+        else:
+            err = SignetError(str(exc.detail), code="HTTP_ERROR", status_code=exc.status_code)
+        return error_response(request, err)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONBytes:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        err = SignetError("Internal server error", code="INTERNAL_ERROR", status_code=500)
+        return error_response(request, err)

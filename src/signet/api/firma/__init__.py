@@ -1,0 +1,1 @@
+"""The Firma-compatible face: routes, request/response schemas, and shape translation."""

@@ -1,0 +1,182 @@
+"""Firma: ``POST /documents`` (legacy create, or a presigned upload ticket) and the upload PUT."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+
+from signet.api.body import decode_base64_pdf, parse_model, read_body
+from signet.api.deps import Auth, State
+from signet.api.firma import schemas_in as fin
+from signet.api.firma import schemas_out as out
+from signet.api.firma import serializers as ser
+from signet.api.firma.convert import legacy_spec
+from signet.api.firma.openapi import errors_of
+from signet.api.responses import JSONBytes, json_response
+from signet.db import transaction
+from signet.errors import SignetError, ValidationFailed
+from signet.kit import signed_urls
+from signet.kit.links import ONE_HOUR, SEVEN_DAYS, upload_link
+from signet.kit.timefmt import firma_time as ft
+from signet.models import UploadedDocument
+from signet.models.base import utcnow
+from signet.signing import service
+from signet.signing.documents import check_pdf, store_pdf
+from signet.signing.validation import check_draft
+
+router = APIRouter(tags=["Documents"])
+upload_router = APIRouter(tags=["Documents"])
+
+ALLOWED_UPLOAD_TYPES = {"application/pdf"}
+
+
+def legacy_out(state: Any, sr: Any) -> out.LegacyDocument:
+    url, url_exp = ser.document_link(state, sr, SEVEN_DAYS)
+    s = ser.settings_out(sr.settings)
+    return out.LegacyDocument(
+        id=sr.id, name=sr.name, description=sr.description, document_url=url,
+        document_url_expires_at=url_exp, document_page_count=sr.page_count, status="not_sent",
+        expiration_hours=sr.expiration_hours, credit_cost=1,
+        settings=out.LegacySettings(**{k: getattr(s, k) for k in out.LegacySettings.model_fields}),
+        use_signing_order=int(s.use_signing_order), allow_download=int(s.allow_download),
+        allow_editing_before_sending=int(s.allow_editing_before_sending),
+        hand_drawn_only=int(s.hand_drawn_only), attach_pdf_on_finish=int(s.attach_pdf_on_finish),
+        template_id=sr.template_id, date_created=ft(sr.created_at) or "",
+        date_sent=ft(sr.sent_at), date_finished=ft(sr.finished_at),
+        date_cancelled=ft(sr.cancelled_at), date_declined=ft(sr.declined_at),
+        expires_at=ft(sr.expires_at),
+        certificate=out.CertificateOut(generated=False, generated_on=None, has_error=False),
+        final_document_download_url=None, final_document_download_error=None,
+        document_only_download_url=None, document_only_download_error=None,
+        certificate_only_download_url=None, certificate_only_download_error=None,
+    )
+
+
+@router.post(
+    "/documents",
+    status_code=201,
+    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": {
+        "oneOf": [{"$ref": "#/components/schemas/LegacyDocumentCreate"},
+                  {"$ref": "#/components/schemas/UploadTicketCreate"}]}}}}},
+    responses={201: {"description": "A legacy draft, or an upload ticket",
+                     "content": {"application/json": {"schema": {"oneOf": [
+                         {"$ref": "#/components/schemas/LegacyDocument"},
+                         {"$ref": "#/components/schemas/UploadTicket"}]}}}},
+               **errors_of(400, 401, 413)},
+)
+async def create_document(request: Request, auth: Auth, state: State) -> JSONBytes:
+    """Two upstream versions share this path, told apart by the body: with `file_name` it returns
+    a presigned upload ticket (PUT the raw PDF to `upload_url`, ≤ 50 MB); with `name` it is the
+    legacy create of a draft whose recipients are `{name, email}`."""
+    raw = await read_body(request, state.settings.max_json_body_bytes)
+    try:
+        probe = orjson.loads(raw) if raw.strip() else None
+    except orjson.JSONDecodeError:
+        raise ValidationFailed([("body", "the body is not valid JSON")]) from None
+    if not isinstance(probe, dict):
+        raise ValidationFailed([("body", "the body must be a JSON object")])
+    has_file, has_name = "file_name" in probe, "name" in probe
+    if has_file == has_name:
+        raise ValidationFailed([("body", "give either file_name (upload) or name (legacy create)")])
+    del probe
+    actor = auth.actor(request)
+    if has_file:
+        ticket = parse_model(raw, fin.UploadTicketCreate)
+        problems = []
+        if ticket.file_size < 1:
+            problems.append(("file_size", "must be at least 1 byte"))
+        elif ticket.file_size > state.settings.max_upload_bytes:
+            raise SignetError(f"file_size is over the {state.settings.max_upload_bytes} byte limit",
+                              code="PAYLOAD_TOO_LARGE", status_code=413)
+        if ticket.content_type.split(";")[0].strip().lower() not in ALLOWED_UPLOAD_TYPES:
+            problems.append(("content_type", "must be application/pdf (DOCX needs a converter)"))
+        if problems:
+            raise ValidationFailed(problems)
+
+        def make_ticket() -> out.UploadTicket:
+            with transaction(state.db.write) as session:
+                doc = UploadedDocument(
+                    workspace_id=auth.workspace_id, file_name=ticket.file_name,
+                    content_type="application/pdf", declared_size=ticket.file_size,
+                    status="pending", upload_expires_at=utcnow() + timedelta(seconds=ONE_HOUR))
+                session.add(doc)
+                session.flush()
+                url, token = upload_link(state.base_url, state.secret, doc.id)
+                return out.UploadTicket(document_id=doc.id, upload_url=url, upload_token=token,
+                                        expires_in=ONE_HOUR)
+
+        return json_response(await run_in_threadpool(make_ticket), 201)
+
+    body = parse_model(raw, fin.LegacyDocumentCreate)
+    del raw
+
+    def legacy() -> out.LegacyDocument:
+        with transaction(state.db.write) as session:
+            spec = legacy_spec(body)
+            info = None
+            problems: list[tuple[str, str]] = []
+            if body.document:
+                try:
+                    data = decode_base64_pdf(body.document, state.settings.max_inline_pdf_bytes)
+                    body.document = None
+                    info = check_pdf(data)
+                except ValidationFailed as exc:
+                    problems += exc.problems
+            more, _ = check_draft(spec, info.page_count if info else None, test=auth.test,
+                                  require_signer=False)
+            if problems + more:
+                raise ValidationFailed(problems + more)
+            blob = store_pdf(session, state.store, info) if info else None
+            sr, _ = service.create_draft(session, workspace_id=auth.workspace_id, actor=actor,
+                                         spec=spec, blob=blob, test=auth.test,
+                                         require_signer=False)
+            return legacy_out(state, sr)
+
+    return json_response(await run_in_threadpool(legacy), 201)
+
+
+@upload_router.put(
+    "/uploads/{token}",
+    response_model=out.UploadResult,
+    openapi_extra={"requestBody": {"required": True,
+                                   "content": {"application/pdf": {"schema": {
+                                       "type": "string", "format": "binary"}}}}},
+    responses=errors_of(400, 413),
+)
+async def upload_document(token: str, request: Request, state: State) -> JSONBytes:
+    """Receive the raw bytes of a presigned upload (no API key: the URL is the credential).
+    The `document_id` is then usable by creates for 24 hours."""
+    try:
+        payload = signed_urls.verify(state.secret, token)
+    except signed_urls.ExpiredToken:
+        raise SignetError("The upload URL has expired", code="UPLOAD_EXPIRED",
+                          status_code=410) from None
+    except signed_urls.InvalidToken:
+        raise SignetError("Invalid upload URL", code="ACCESS_DENIED", status_code=403) from None
+    if payload.get("p") != "upload":
+        raise SignetError("Invalid upload URL", code="ACCESS_DENIED", status_code=403)
+    data = await read_body(request, state.settings.max_upload_bytes)
+
+    def work() -> out.UploadResult:
+        with transaction(state.db.write) as session:
+            doc = session.get(UploadedDocument, payload["d"], with_for_update=True)
+            if doc is None:
+                raise SignetError("Invalid upload URL", code="ACCESS_DENIED", status_code=403)
+            if doc.status == "uploaded":
+                raise SignetError("This upload URL has already been used", code="ALREADY_UPLOADED",
+                                  status_code=409)
+            if len(data) != doc.declared_size:
+                raise ValidationFailed([("body", f"expected {doc.declared_size} bytes as declared "
+                                                 f"in file_size, received {len(data)}")])
+            blob = store_pdf(session, state.store, check_pdf(data, loc="body"))
+            doc.blob_sha256 = blob.sha256
+            doc.status = "uploaded"
+            doc.usable_until = utcnow() + timedelta(hours=24)
+            return out.UploadResult(document_id=doc.id, status="uploaded",
+                                    page_count=blob.page_count, sha256=blob.sha256)
+
+    return json_response(await run_in_threadpool(work))

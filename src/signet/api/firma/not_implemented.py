@@ -1,0 +1,39 @@
+"""Upstream Firma routes Signet does not build yet answer 501 naming the method and path;
+paths that exist nowhere upstream answer 404."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi import APIRouter, Request
+
+from signet.errors import NotFound, NotImplementedRoute
+
+router = APIRouter(include_in_schema=False)
+
+_UPSTREAM = [
+    r"templates(/.*)?",
+    r"webhooks(/.*)?",
+    r"workspaces(/.*)?",
+    r"workspace/[^/]+/(settings|email-templates|signer-terms|custom-fields|domains|webhooks)(/.*)?",
+    r"company(/.*)?",
+    r"email-templates/(defaults/[^/]+|placeholders)",
+    r"seals(/.*)?",
+    r"generate-template-token",
+    r"revoke-template-token",
+    r"jwt/.*",
+    r"signing-requests/[^/]+/custom-fields(/.*)?",
+    r"signing-requests/[^/]+/signers/[^/]+/(signature|initials|stamps/[^/]+|files/[^/]+)",
+    r"signing-requests/[^/]+/seal-participants(/.*)?",
+]
+_PATTERN = re.compile("^(" + "|".join(_UPSTREAM) + ")/?$")
+
+
+@router.api_route("/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+def not_implemented(path: str, request: Request) -> None:
+    if _PATTERN.match(path):
+        raise NotImplementedRoute(
+            f"Signet does not implement {request.method} /{path}",
+            details={"method": request.method, "path": f"/{path}"},
+        )
+    raise NotFound("Not found")

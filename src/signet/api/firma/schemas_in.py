@@ -1,0 +1,182 @@
+"""Request bodies of the Firma-compatible face. Lenient on purpose: the domain checks meaning and
+reports every problem at once; these models only fix the JSON types."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _In(BaseModel):
+    # Unknown keys are ignored (and listed in warnings on create endpoints).
+    model_config = ConfigDict(extra="allow")
+
+    def unknown_keys(self, prefix: str) -> list[str]:
+        found = [f"{prefix}{k}" for k in (self.model_extra or {})]
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            items = value if isinstance(value, list) else [value]
+            for i, item in enumerate(items):
+                if isinstance(item, _In):
+                    loc = f"{prefix}{name}[{i}]." if isinstance(value, list) else f"{prefix}{name}."
+                    found.extend(item.unknown_keys(loc))
+        return found
+
+
+class PositionIn(_In):
+    x: float
+    y: float
+    width: float | None = None
+    height: float | None = None
+
+
+class RecipientIn(_In):
+    id: str | None = Field(default=None, description="A temp_* id that fields and reminders may use")
+    first_name: str = ""
+    last_name: str = ""
+    email: str = ""
+    designation: str = "Signer"
+    order: int | None = None
+    phone_number: str | None = None
+    street_address: str | None = None
+    city: str | None = None
+    state_province: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
+    title: str | None = None
+    company: str | None = None
+    custom_fields: dict[str, Any] = Field(default_factory=dict)
+
+
+class FieldIn(_In):
+    id: str | None = None
+    type: str
+    position: PositionIn | None = None
+    # The flat form of create-and-send (and the template PATCH): page, x, y, width, height.
+    x: float | None = None
+    y: float | None = None
+    width: float | None = None
+    height: float | None = None
+    page_number: int | None = None
+    page: int | None = None
+    required: bool = True
+    recipient_id: str | None = None
+    read_only: bool = False
+    read_only_value: str | None = None
+    final_value: str | None = None
+    prefilled_data: str | None = None
+    variable_name: str | None = None
+    variable_defined_name: str | None = None
+    name: str | None = None
+    dropdown_options: list[str] | None = None
+    format_rules: dict[str, Any] | None = None
+    date_default: str | None = None
+    date_signing_default: bool = False
+    multi_group_id: str | None = None
+    required_conditions: dict[str, Any] | None = None
+    visibility_conditions: dict[str, Any] | None = None
+    validation_rules: dict[str, Any] | None = None
+    background_color: str | None = None
+    deleted: bool = False
+
+
+class ReminderIn(_In):
+    id: str | None = None
+    hours: int | None = None
+    hours_before_expiration: int | None = None
+    all_users: bool = False
+    recipient_id: str | None = None
+    subject: str | None = None
+    message: str | None = None
+
+
+class SigningRequestCreate(_In):
+    name: str
+    document: str | None = Field(default=None, description="Base64-encoded PDF, at most 20 MB")
+    document_id: str | None = Field(default=None, description="An uploaded document's id")
+    template_id: str | None = None
+    description: str | None = None
+    expiration_hours: int = 168
+    settings: dict[str, Any] = Field(default_factory=dict)
+    language: str = "en"
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    recipients: list[RecipientIn] = Field(default_factory=list)
+    fields: list[FieldIn] = Field(default_factory=list)
+    reminders: list[ReminderIn] = Field(default_factory=list)
+    completion_title: str | None = None
+    completion_message: str | None = None
+    completion_redirect_url: str | None = None
+    completion_redirect_delay: int | None = None
+
+
+class LegacyRecipientIn(_In):
+    name: str = ""
+    email: str = ""
+
+
+class LegacyDocumentCreate(_In):
+    name: str
+    description: str | None = None
+    document: str | None = None
+    expiration_hours: int = 168
+    settings: dict[str, Any] = Field(default_factory=dict)
+    recipients: list[LegacyRecipientIn] = Field(default_factory=list)
+
+
+class UploadTicketCreate(_In):
+    file_name: str = Field(max_length=255)
+    file_size: int
+    content_type: str = "application/pdf"
+
+
+class SigningRequestPatch(_In):
+    """Exactly one of: properties, ``recipient``, ``field`` (``seal_participant`` → 501)."""
+
+    name: str | None = None
+    description: str | None = None
+    expiration_hours: int | None = None
+    settings: dict[str, Any] | None = None
+    language: str | None = None
+    metadata: dict[str, Any] | None = None
+    completion_title: str | None = None
+    completion_message: str | None = None
+    completion_redirect_url: str | None = None
+    completion_redirect_delay: int | None = None
+    recipient: RecipientIn | None = None
+    field: FieldIn | None = None
+    seal_participant: dict[str, Any] | None = None
+
+
+class DeletedRecipientIn(_In):
+    recipient_id: str
+    field_action: str = "delete"
+    reassign_to_recipient_id: str | None = None
+
+
+class PutRecipientIn(RecipientIn):
+    temp_id: str | None = Field(default=None, alias="_temp_id")
+
+
+class SigningRequestPut(_In):
+    signing_request_properties: dict[str, Any] | None = None
+    recipients: list[PutRecipientIn] | None = None
+    deleted_recipients: list[DeletedRecipientIn] = Field(default_factory=list)
+    force_remove_conditions: bool = False
+    fields: list[FieldIn] | None = None
+    reminders: list[ReminderIn] | None = None
+    language: str | None = None
+
+
+class CancelIn(_In):
+    reason: str | None = Field(default=None, max_length=500)
+    notify_signers: bool = True
+
+
+class ResendIn(_In):
+    recipient_ids: list[str] = Field(min_length=1)
+    custom_message: str | None = Field(default=None, max_length=1000)
+
+
+class SendIn(_In):
+    custom_message: str | None = Field(default=None, max_length=1000)

@@ -1,0 +1,317 @@
+"""Translate domain objects into the Firma face's response shapes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from signet.api.firma import schemas_out as out
+from signet.api.firma.status import detail_flags, list_status
+from signet.api.state import AppState
+from signet.kit.links import ONE_HOUR, file_link, signing_link
+from signet.kit.timefmt import firma_time as ft
+from signet.models import AuditEvent, Field, Recipient, Reminder, SigningRequest
+from signet.signing import rules
+from signet.signing.service import field_prefill
+
+
+def settings_out(settings: dict[str, Any]) -> out.SettingsOut:
+    merged = {**rules.SETTINGS_DEFAULTS, **settings}
+    values = {k: merged.get(k) for k in out.SettingsOut.model_fields}
+    for key in ("completion_title", "completion_message", "completion_redirect_url"):
+        values[key] = settings.get(key)
+    values["completion_redirect_delay"] = settings.get("completion_redirect_delay", 5)
+    return out.SettingsOut(**values)
+
+
+def document_link(state: AppState, request: SigningRequest, ttl: int) -> tuple[str | None, str | None]:
+    if request.document_sha256 is None:
+        return None, None
+    url, expires = file_link(
+        state.base_url, state.secret, request.document_sha256, _pdf_name(request.name), ttl
+    )
+    return url, ft(expires)
+
+
+def _pdf_name(name: str) -> str:
+    safe = "".join(c if c.isalnum() or c in " -_." else "_" for c in name).strip() or "document"
+    return safe[:100] + ".pdf"
+
+
+def recipient_out(r: Recipient) -> out.RecipientOut:
+    return out.RecipientOut(
+        id=r.id,
+        first_name=r.first_name,
+        last_name=r.last_name,
+        name=r.name,
+        email=r.email,
+        designation=r.designation,
+        order=r.order,
+        phone_number=r.phone_number,
+        street_address=r.street_address,
+        city=r.city,
+        state_province=r.state_province,
+        postal_code=r.postal_code,
+        country=r.country,
+        title=r.title,
+        company=r.company,
+        custom_fields=r.custom_fields or {},
+        finished_date=ft(r.finished_at),
+    )
+
+
+def field_out(f: Field, request: SigningRequest, *, reveal_values: bool = True) -> out.FieldOut:
+    value = f.value if reveal_values else None
+    if f.read_only:
+        value = field_prefill(request, f)
+    fmt = f.format_rules or {}
+    size = fmt.get("fontSize")
+    return out.FieldOut(
+        id=f.id,
+        type=f.type,
+        field_type=f.type,
+        recipient_id=f.recipient_id,
+        companies_workspaces_signing_requests_users_id=f.recipient_id,
+        page_number=f.page_number,
+        x_position=f.x,
+        x_postion=f.x,
+        y_position=f.y,
+        width=f.width,
+        height=f.height,
+        heigh=f.height,
+        position=out.PositionOut(x=f.x, y=f.y, width=f.width, height=f.height),
+        required=f.required,
+        read_only=f.read_only,
+        read_only_value=f.read_only_value,
+        prefilled_data=f.prefilled_data,
+        variable_name=f.variable_name,
+        variable_defined_name=f.variable_defined_name,
+        dropdown_options=f.dropdown_options,
+        format_rules=f.format_rules,
+        date_default=f.date_default,
+        date_signing_default=f.date_signing_default,
+        multi_group_id=f.multi_group_id,
+        required_conditions=f.required_conditions,
+        visibility_conditions=f.visibility_conditions,
+        background_color=f.background_color,
+        value=value,
+        final_value=value if request.state == "completed" else None,
+        calculated_font_size=float(size) if isinstance(size, int | float) else None,
+        deleted=False,
+    )
+
+
+def reminder_out(m: Reminder) -> out.ReminderOut:
+    return out.ReminderOut(
+        id=m.id,
+        hours=m.hours,
+        hours_before_expiration=m.hours,
+        all_users=m.all_users,
+        recipient_id=m.recipient_id,
+        template_user_id=m.template_user_id,
+        subject=m.subject,
+        message=m.message,
+        sent_on=ft(m.sent_at),
+        created_at=ft(m.created_at) or "",
+        updated_at=ft(m.updated_at) or "",
+    )
+
+
+def created_out(
+    state: AppState, request: SigningRequest, warnings: list[str], status: str, *, ttl: int
+) -> dict[str, Any]:
+    url, url_exp = document_link(state, request, ttl)
+    return dict(
+        id=request.id,
+        name=request.name,
+        description=request.description,
+        status=status,
+        document_url=url,
+        document_url_expires_at=url_exp,
+        page_count=request.page_count,
+        document_page_count=request.page_count,
+        expiration_hours=request.expiration_hours,
+        expires_at=ft(request.expires_at),
+        credit_cost=1,
+        template_id=request.template_id,
+        settings=settings_out(request.settings),
+        language=request.language,
+        created_date=ft(request.created_at),
+        updated_date=ft(request.updated_at),
+        sent_date=ft(request.sent_at),
+        finished_date=ft(request.finished_at),
+        cancelled_date=ft(request.cancelled_at),
+        date_created=ft(request.created_at),
+        date_sent=ft(request.sent_at),
+        date_finished=ft(request.finished_at),
+        date_cancelled=ft(request.cancelled_at),
+        recipients=[recipient_out(r) for r in request.recipients],
+        fields=[field_out(f, request) for f in request.fields],
+        reminders=[reminder_out(m) for m in request.reminders],
+        warnings=warnings,
+        seal_participants=[],
+        metadata=request.metadata_ or {},
+    )
+
+
+def list_item_out(state: AppState, request: SigningRequest) -> out.ListItem:
+    url, url_exp = document_link(state, request, ONE_HOUR)
+    return out.ListItem(
+        id=request.id,
+        name=request.name,
+        description=request.description,
+        status=list_status(request),
+        document_url=url,
+        document_url_expires_at=url_exp,
+        page_count=request.page_count,
+        expiration_hours=request.expiration_hours,
+        expires_at=ft(request.expires_at),
+        credit_cost=1,
+        template_id=request.template_id,
+        settings=settings_out(request.settings),
+        created_date=ft(request.created_at) or "",
+        updated_date=ft(request.updated_at) or "",
+        sent_date=ft(request.sent_at),
+        finished_date=ft(request.finished_at),
+        cancelled_date=ft(request.cancelled_at),
+        declined_date=ft(request.declined_at),
+        recipients=[
+            out.ListRecipient(
+                id=r.id,
+                name=r.name,
+                email=r.email,
+                designation=r.designation,
+                order=r.order,
+                finished_date=ft(r.finished_at),
+                signature_details=None,
+            )
+            for r in request.recipients
+        ],
+        fields=[field_out(f, request) for f in request.fields],
+        seal_participants=[],
+    )
+
+
+def _final_links(state: AppState, request: SigningRequest) -> dict[str, str | None]:
+    links: dict[str, str | None] = {}
+    for key, sha, suffix in (
+        ("final_document_download_url", request.final_sha256, ""),
+        ("document_only_download_url", request.document_only_sha256, " (document)"),
+        ("certificate_only_download_url", request.certificate_only_sha256, " (certificate)"),
+    ):
+        err_key = key.replace("_url", "_error")
+        if sha and request.state == "completed":
+            exists = state.store.exists(sha)
+            links[key] = (
+                file_link(state.base_url, state.secret, sha, _pdf_name(request.name + suffix),
+                          ONE_HOUR)[0]
+                if exists
+                else None
+            )
+            links[err_key] = None if exists else "file_not_accessible"
+        else:
+            links[key] = None
+            links[err_key] = None
+    return links
+
+
+def detail_out(state: AppState, request: SigningRequest) -> out.Detail:
+    url, url_exp = document_link(state, request, ONE_HOUR)
+    s = settings_out(request.settings)
+    return out.Detail(
+        id=request.id,
+        name=request.name,
+        description=request.description,
+        template_description=None,
+        companies_workspaces_id=request.workspace_id,
+        document_url=url,
+        document_url_expires_at=url_exp,
+        document_page_count=request.page_count,
+        expiration_hours=request.expiration_hours,
+        expires_at=ft(request.expires_at),
+        credit_cost=1,
+        template_id=request.template_id,
+        status=out.StatusFlags(**detail_flags(request)),
+        timestamps=out.Timestamps(
+            created_on=ft(request.created_at) or "",
+            sent_on=ft(request.sent_at),
+            finished_on=ft(request.finished_at),
+            cancelled_on=ft(request.cancelled_at),
+            declined_on=ft(request.declined_at),
+            last_changed_on=ft(request.updated_at) or "",
+            last_signing_action_on=ft(request.last_signing_action_at),
+        ),
+        settings=s,
+        language=request.language,
+        certificate=out.CertificateOut(
+            generated=request.certificate_generated_at is not None,
+            generated_on=ft(request.certificate_generated_at),
+            has_error=request.certificate_has_error,
+        ),
+        **_final_links(state, request),
+        seal_participants=[],
+        use_signing_order=int(s.use_signing_order),
+        allow_download=int(s.allow_download),
+        allow_editing_before_sending=int(s.allow_editing_before_sending),
+        hand_drawn_only=int(s.hand_drawn_only),
+        attach_pdf_on_finish=int(s.attach_pdf_on_finish),
+        metadata=request.metadata_ or None,
+    )
+
+
+def user_out(state: AppState, request: SigningRequest, r: Recipient) -> out.SigningRequestUser:
+    missing = [k for k in ("email", "first_name") if not getattr(r, k)]
+    ro = []
+    for f in request.fields:
+        if f.recipient_id == r.id and f.read_only and f.required:
+            ro.append(
+                out.RequiredReadOnlyField(
+                    variable_name=f.variable_name,
+                    variable_defined_name=f.variable_defined_name,
+                    field_type=f.type,
+                    has_value=field_prefill(request, f) is not None,
+                )
+            )
+    return out.SigningRequestUser(
+        **recipient_out(r).model_dump(),
+        required_fields=["email", "first_name"],
+        missing_fields=missing,
+        required_read_only_fields=ro,
+        ready_to_send=not missing and all(x.has_value for x in ro),
+        finished_on=ft(r.finished_at),
+        declined_on=ft(r.declined_at),
+        decline_reason=r.decline_reason,
+        signing_link=signing_link(state.base_url, r.id),
+    )
+
+
+_DESCRIPTIONS = {
+    "created": "Signing request created",
+    "updated": "Signing request updated",
+    "sent": "Signing request sent",
+    "resent": "Signing request re-sent to recipients",
+    "cancelled": "Signing request cancelled",
+    "deleted": "Signing request deleted",
+    "expired": "Signing request expired",
+    "viewed": "Recipient viewed the document",
+    "consent_accepted": "Recipient accepted the electronic signature consent",
+    "signed": "Recipient signed",
+    "declined": "Recipient declined to sign",
+    "completed": "All recipients completed the signing request",
+    "certificate_generated": "Certificate of completion generated and document sealed",
+    "reminder_sent": "Reminder sent",
+}
+
+
+def audit_out(ev: AuditEvent) -> out.AuditEntry:
+    return out.AuditEntry(
+        id=ev.id,
+        timestamp=ft(ev.at) or "",
+        source=ev.source,
+        event=ev.event,
+        description=_DESCRIPTIONS.get(ev.event, ev.event.replace("_", " ").capitalize()),
+        actor=out.AuditActor(type=ev.actor_type, id=ev.actor_id, name=ev.actor_name,
+                             email=ev.actor_email),
+        ip_address=ev.ip_address,
+        user_agent=ev.user_agent,
+        details=ev.details or {},
+    )

@@ -1,0 +1,130 @@
+"""create_app(): settings, database, storage, middleware, error handlers and the mounted faces."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.openapi.utils import get_openapi
+from pydantic.json_schema import models_json_schema
+from sqlalchemy import text
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from signet import __version__
+from signet.api.auth import KeyCache
+from signet.api.errors import error_response, install_error_handlers
+from signet.api.files import router as files_router
+from signet.api.firma import documents, editing, lifecycle, signing_requests, subresources
+from signet.api.firma import not_implemented as firma_501
+from signet.api.firma import schemas_in as fin
+from signet.api.firma import schemas_out as fout
+from signet.api.pandadoc_placeholder import router as pandadoc_501
+from signet.api.responses import json_response
+from signet.api.state import AppState
+from signet.config import Settings, get_settings
+from signet.db import open_database
+from signet.errors import PayloadTooLarge
+from signet.storage import LocalBlobStore
+
+log = logging.getLogger("signet")
+
+FIRMA_PREFIX = "/functions/v1/signing-request-api"
+
+DESCRIPTION = """\
+Signet is a self-hostable e-signature service. It serves two wire-compatible faces over one
+data model:
+
+* the **Firma.dev signing-request API** at `/functions/v1/signing-request-api` (alias `/v1`);
+* the **PandaDoc public API** at `/public/v1` (being built; unbuilt routes answer 501).
+
+Authenticate with `Authorization: <key>`, `Bearer <key>` or `API-Key <key>`.
+"""
+
+
+class BodySizeLimit:
+    """Refuse bodies past the largest limit any endpoint accepts, before reading them."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            for name, value in scope["headers"]:
+                if name == b"content-length" and value.isdigit() and int(value) > self.limit:
+                    response = error_response(
+                        Request(scope), PayloadTooLarge(f"The request body is over {self.limit} bytes")
+                    )
+                    await response(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)
+
+
+def _extra_schemas() -> dict[str, Any]:
+    models = [fin.SigningRequestCreate, fin.SigningRequestPatch, fin.SigningRequestPut,
+              fin.SendIn, fin.CancelIn, fin.ResendIn, fin.LegacyDocumentCreate,
+              fin.UploadTicketCreate, fout.LegacyDocument, fout.UploadTicket,
+              fout.PatchPropertiesResponse, fout.PatchRecipientResponse, fout.PatchFieldResponse]
+    _, schema = models_json_schema(
+        [(m, "validation" if m.__module__.endswith("schemas_in") else "serialization")
+         for m in models],
+        ref_template="#/components/schemas/{model}",
+    )
+    return dict(schema.get("$defs", {}))
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = open_database(settings.resolved_database_url)
+    state = AppState(
+        settings=settings,
+        db=db,
+        store=LocalBlobStore(settings.data_dir / "blobs"),
+        secret=settings.resolved_secret_key(),
+    )
+    app = FastAPI(title="Signet", version=__version__, description=DESCRIPTION,
+                  docs_url="/docs", redoc_url=None)
+    app.state.signet = state
+    app.state.key_cache = KeyCache()
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, limit=max(settings.max_upload_bytes,
+                                                 settings.max_json_body_bytes) + 64 * 1024)
+
+    @app.get("/healthz", tags=["Health"])
+    def healthz() -> Any:
+        """200 when the database answers, 503 otherwise."""
+        try:
+            with db.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception as exc:  # noqa: BLE001 - any failure means "not healthy"
+            return json_response({"status": "error", "detail": str(exc)[:200]}, 503)
+        return json_response({"status": "ok"})
+
+    for prefix, in_schema in ((FIRMA_PREFIX, True), ("/v1", False)):
+        for module in (signing_requests, lifecycle, editing, subresources, documents):
+            app.include_router(module.router, prefix=prefix, include_in_schema=in_schema)
+    app.include_router(documents.upload_router, prefix="/v1")
+    app.include_router(files_router)
+    app.include_router(pandadoc_501)
+    for prefix in (FIRMA_PREFIX, "/v1"):
+        app.include_router(firma_501.router, prefix=prefix)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(title=app.title, version=app.version, description=app.description,
+                             routes=app.routes)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        for name, value in _extra_schemas().items():
+            components.setdefault(name, value)
+        schema["components"]["securitySchemes"] = {
+            "apiKey": {"type": "apiKey", "in": "header", "name": "Authorization",
+                       "description": "`<key>`, `Bearer <key>` or `API-Key <key>`"}}
+        schema["security"] = [{"apiKey": []}]
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app

@@ -1,0 +1,123 @@
+"""The ``signet`` command: serve, migrate, api-keys create. Every command migrates first."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from signet.config import Settings, get_settings
+from signet.db import open_database, transaction
+from signet.migrate import upgrade_database
+
+DEFAULT_WORKSPACE = "Default"
+
+
+def _migrate(settings: Settings) -> None:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = open_database(settings.resolved_database_url)
+    try:
+        upgrade_database(db.engine)
+    finally:
+        db.dispose()
+
+
+def cmd_migrate(settings: Settings, _args: argparse.Namespace) -> int:
+    _migrate(settings)
+    print("Database schema is up to date.", file=sys.stderr)
+    return 0
+
+
+def cmd_api_keys_create(settings: Settings, args: argparse.Namespace) -> int:
+    from signet.workspaces.service import create_api_key, ensure_workspace
+
+    _migrate(settings)
+    db = open_database(settings.resolved_database_url)
+    try:
+        with transaction(db.write) as session:
+            ws = ensure_workspace(session, args.workspace)
+            key = create_api_key(session, ws, args.name, "test" if args.test else "live")
+    finally:
+        db.dispose()
+    print(key)
+    return 0
+
+
+def _first_run_banner(settings: Settings) -> None:
+    """On an empty data dir: create a workspace and one key, and show how to use it."""
+    from signet.workspaces.service import create_api_key, ensure_workspace, has_any_key
+
+    db = open_database(settings.resolved_database_url)
+    try:
+        with transaction(db.write) as session:
+            if has_any_key(session):
+                return
+            ws = ensure_workspace(session, DEFAULT_WORKSPACE)
+            key = create_api_key(session, ws, "first key")
+    finally:
+        db.dispose()
+    base = settings.public_base_url
+    pdf = "JVBERi0xLjEKMSAwIG9iajw8L1R5cGUvQ2F0YWxvZy9QYWdlcyAyIDAgUj4+ZW5kb2JqCjIgMCBvYmo8PC9UeXBlL1BhZ2VzL0tpZHNbMyAwIFJdL0NvdW50IDE+PmVuZG9iagozIDAgb2JqPDwvVHlwZS9QYWdlL1BhcmVudCAyIDAgUi9NZWRpYUJveFswIDAgNjEyIDc5Ml0+PmVuZG9iagp0cmFpbGVyPDwvUm9vdCAxIDAgUj4+CiUlRU9GCg=="  # noqa: E501
+    print(
+        f"""
+  Signet is ready. Your API key (shown once, keep it safe):
+
+      {key}
+
+  Create a signing request:
+
+      curl -s {base}/v1/signing-requests \\
+        -H 'Authorization: {key}' -H 'Content-Type: application/json' \\
+        -d '{{"name":"Hello","document":"{pdf}",
+             "recipients":[{{"id":"temp_1","first_name":"Ada","last_name":"Lovelace","email":"ada@example.com"}}],
+             "fields":[{{"type":"signature","recipient_id":"temp_1","page_number":1,
+                        "position":{{"x":10,"y":80,"width":30,"height":8}}}}]}}'
+
+  API docs: {base}/docs
+""",
+        flush=True,
+    )
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from signet.app import create_app
+
+    if args.host:
+        settings.host = args.host
+    if args.port:
+        settings.port = args.port
+    _migrate(settings)
+    _first_run_banner(settings)
+    app = create_app(settings)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level,
+                proxy_headers=True, server_header=False)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="signet", description="Signet e-signature service")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="start the HTTP server")
+    serve.add_argument("--host", default=None)
+    serve.add_argument("--port", type=int, default=None)
+    serve.set_defaults(func=cmd_serve)
+    migrate = sub.add_parser("migrate", help="bring the database schema up to date")
+    migrate.set_defaults(func=cmd_migrate)
+    keys = sub.add_parser("api-keys", help="manage API keys")
+    keys_sub = keys.add_subparsers(dest="keys_command", required=True)
+    create = keys_sub.add_parser("create", help="create a key and print it alone on stdout")
+    create.add_argument("--name", required=True)
+    create.add_argument("--workspace", default=DEFAULT_WORKSPACE)
+    create.add_argument("--test", action="store_true", help="a test-mode key")
+    create.set_defaults(func=cmd_api_keys_create)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s",
+                        stream=sys.stderr)
+    args = build_parser().parse_args(argv)
+    settings = get_settings()
+    sys.exit(args.func(settings, args))

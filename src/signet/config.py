@@ -1,0 +1,74 @@
+"""One typed Settings object, read from SIGNET_* environment variables and an optional .env file."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SIGNET_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(default=Path("./signet-data"))
+    database_url: str | None = None
+    base_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # Secret used to sign expiring file links; generated into the data dir when unset.
+    secret_key: str | None = None
+    max_json_body_bytes: int = 30 * 1024 * 1024
+    max_inline_pdf_bytes: int = 20 * 1024 * 1024
+    max_upload_bytes: int = 50 * 1024 * 1024
+    log_level: str = "info"
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalise_db_url(cls, v: str | None) -> str | None:
+        if v is None or v == "":
+            return None
+        # Any postgresql:// URL works: route it to the psycopg 3 driver we ship.
+        for prefix in ("postgres://", "postgresql://"):
+            if v.startswith(prefix):
+                return "postgresql+psycopg://" + v[len(prefix) :]
+        return v
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'signet.db').resolve()}"
+
+    @property
+    def public_base_url(self) -> str:
+        if self.base_url:
+            return self.base_url.rstrip("/")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
+        return f"http://{host}:{self.port}"
+
+    def resolved_secret_key(self) -> bytes:
+        """The HMAC key for signed links: configured, or created once in the data dir."""
+        if self.secret_key:
+            return self.secret_key.encode()
+        import os
+        import secrets
+
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            try:
+                # O_EXCL: when several processes start at once, exactly one key wins.
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                pass
+            else:
+                with os.fdopen(fd, "w") as fh:
+                    fh.write(secrets.token_hex(32))
+        return path.read_text().strip().encode()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

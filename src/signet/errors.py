@@ -1,0 +1,93 @@
+"""One exception family for the domain. Each API face maps it to its own error format.
+
+    SignetError
+    ├── ValidationFailed      400  every problem found, as (location, message) pairs
+    ├── Unauthorized          401
+    ├── Forbidden             403
+    ├── NotFound              404  also for another workspace's ids
+    ├── Conflict              409  wrong state for the operation (code says which)
+    ├── PayloadTooLarge       413
+    └── NotImplementedRoute   501
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class SignetError(Exception):
+    status_code = 400
+    code = "BAD_REQUEST"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        details: dict[str, Any] | None = None,
+        status_code: int | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+        if status_code:
+            self.status_code = status_code
+        self.details = details
+        # Extra top-level keys some upstream error shapes carry (phase, validation_errors ...).
+        self.extra = extra or {}
+
+
+class ValidationFailed(SignetError):
+    status_code = 400
+    code = "VALIDATION_ERROR"
+
+    def __init__(
+        self,
+        problems: list[tuple[str, str]],
+        *,
+        code: str | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        self.problems = problems
+        first = problems[0] if problems else ("", "Invalid request")
+        super().__init__(_join(*first), code=code, extra=extra)
+
+    @property
+    def messages(self) -> list[str]:
+        return [_join(loc, msg) for loc, msg in self.problems]
+
+
+def _join(loc: str, msg: str) -> str:
+    return f"{loc}: {msg}" if loc else msg
+
+
+class Unauthorized(SignetError):
+    status_code = 401
+    code = "UNAUTHORIZED"
+
+
+class Forbidden(SignetError):
+    status_code = 403
+    code = "ACCESS_DENIED"
+
+
+class NotFound(SignetError):
+    status_code = 404
+    code = "NOT_FOUND"
+
+
+class Conflict(SignetError):
+    status_code = 409
+    code = "INVALID_STATE"
+
+
+class PayloadTooLarge(SignetError):
+    status_code = 413
+    code = "PAYLOAD_TOO_LARGE"
+
+
+class NotImplementedRoute(SignetError):
+    status_code = 501
+    code = "NOT_IMPLEMENTED"

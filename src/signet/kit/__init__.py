@@ -1,0 +1,1 @@
+"""Helpers with no domain knowledge: tokens, signed URLs, ids, time formatting, pagination."""

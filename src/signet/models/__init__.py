@@ -1,0 +1,24 @@
+"""SQLAlchemy models, one small file per table group. Importing this registers them all."""
+
+from signet.models.audit_event import AuditEvent
+from signet.models.base import Base
+from signet.models.document import Blob, UploadedDocument
+from signet.models.field import Field
+from signet.models.recipient import Recipient
+from signet.models.reminder import Reminder
+from signet.models.signing_request import SigningRequest
+from signet.models.workspace import ApiKey, Company, Workspace
+
+__all__ = [
+    "ApiKey",
+    "AuditEvent",
+    "Base",
+    "Blob",
+    "Company",
+    "Field",
+    "Recipient",
+    "Reminder",
+    "SigningRequest",
+    "UploadedDocument",
+    "Workspace",
+]

@@ -1,0 +1,1 @@
+"""The signing domain: drafts, sending, the state machine and its rules (shared by both faces)."""

@@ -1,0 +1,149 @@
+"""Edit a draft: describe it as a DraftSpec, let a face change the spec, check it whole, apply it.
+
+Checking the complete result (not the change alone) keeps one set of rules for create, PATCH and
+PUT, and makes every edit all-or-nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields as dc_fields
+
+from sqlalchemy.orm import Session
+
+from signet.audit.service import record_event
+from signet.errors import ValidationFailed
+from signet.models import Field, Recipient, Reminder, SigningRequest
+from signet.models.base import utcnow
+from signet.signing.service import _field_from_spec, _recipient_from_spec, require_draft
+from signet.signing.specs import Actor, DraftSpec, FieldSpec, RecipientSpec, ReminderSpec
+from signet.signing.validation import check_draft, compact_orders
+
+_RECIPIENT_ATTRS = [f.name for f in dc_fields(RecipientSpec) if f.name not in ("ref", "order")]
+_FIELD_ATTRS = [f.name for f in dc_fields(FieldSpec) if f.name not in ("ref", "recipient_ref")]
+
+
+def spec_from_request(request: SigningRequest) -> DraftSpec:
+    return DraftSpec(
+        name=request.name,
+        description=request.description,
+        expiration_hours=request.expiration_hours,
+        settings=dict(request.settings),
+        language=request.language,
+        metadata=dict(request.metadata_ or {}),
+        recipients=[
+            RecipientSpec(
+                ref=r.id,
+                first_name=r.first_name,
+                last_name=r.last_name,
+                email=r.email,
+                designation=r.designation,
+                order=r.order,
+                phone_number=r.phone_number,
+                role=r.role,
+                street_address=r.street_address,
+                city=r.city,
+                state_province=r.state_province,
+                postal_code=r.postal_code,
+                country=r.country,
+                title=r.title,
+                company=r.company,
+                custom_fields=dict(r.custom_fields or {}),
+            )
+            for r in request.recipients
+        ],
+        fields=[
+            FieldSpec(
+                ref=f.id,
+                recipient_ref=f.recipient_id,
+                **{a: getattr(f, a) for a in _FIELD_ATTRS},
+            )
+            for f in request.fields
+        ],
+        reminders=[
+            ReminderSpec(
+                hours=rm.hours,
+                all_users=rm.all_users,
+                recipient_ref=rm.recipient_id,
+                subject=rm.subject,
+                message=rm.message,
+            )
+            for rm in request.reminders
+        ],
+    )
+
+
+def update_draft(
+    session: Session,
+    request: SigningRequest,
+    actor: Actor,
+    spec: DraftSpec,
+    *,
+    changed: list[str],
+    reminder_ids: list[str | None] | None = None,
+) -> dict[str, str]:
+    """Replace the draft's content with ``spec`` (checked whole). Returns temp ref → new UUID."""
+    require_draft(request, action="update")
+    problems, _warnings = check_draft(spec, request.page_count, test=request.test)
+    if problems:
+        raise ValidationFailed(problems)
+    request.name = spec.name.strip()
+    request.description = spec.description
+    request.expiration_hours = spec.expiration_hours
+    request.settings = dict(spec.settings)
+    request.language = spec.language
+    request.metadata_ = dict(spec.metadata)
+
+    orders = compact_orders(spec.recipients, bool(spec.settings.get("use_signing_order", True)))
+    existing_r = {r.id: r for r in request.recipients}
+    keep_r: list[Recipient] = []
+    created: dict[str, str] = {}
+    for i, rs in enumerate(spec.recipients):
+        rec = existing_r.get(rs.ref or "")
+        if rec is None:
+            rec = _recipient_from_spec(rs, i, orders[i])
+        else:
+            fresh = _recipient_from_spec(rs, i, orders[i])
+            for attr in _RECIPIENT_ATTRS + ["position", "order"]:
+                setattr(rec, attr, getattr(fresh, attr))
+        keep_r.append(rec)
+    request.recipients[:] = keep_r
+    session.flush()
+    ref_to_id = {rs.ref: rec.id for rs, rec in zip(spec.recipients, keep_r, strict=True) if rs.ref}
+    created.update({k: v for k, v in ref_to_id.items() if k.startswith("temp_")})
+
+    existing_f = {f.id: f for f in request.fields}
+    keep_f: list[Field] = []
+    for i, fs in enumerate(spec.fields):
+        rid = ref_to_id.get(fs.recipient_ref, fs.recipient_ref) if fs.recipient_ref else None
+        fresh = _field_from_spec(fs, i, rid)
+        current = existing_f.get(fs.ref or "")
+        if current is None:
+            keep_f.append(fresh)
+        else:
+            for attr in _FIELD_ATTRS + ["position", "recipient_id"]:
+                setattr(current, attr, getattr(fresh, attr))
+            keep_f.append(current)
+    request.fields[:] = keep_f
+
+    existing_m = {m.id: m for m in request.reminders}
+    keep_m: list[Reminder] = []
+    ids = reminder_ids or [None] * len(spec.reminders)
+    now = utcnow()
+    for rid_, ms in zip(ids, spec.reminders, strict=True):
+        target = ref_to_id.get(ms.recipient_ref, ms.recipient_ref) if ms.recipient_ref else None
+        current_m = existing_m.get(rid_ or "")
+        if current_m is None:
+            current_m = Reminder(created_at=now)
+        current_m.hours = ms.hours
+        current_m.all_users = ms.all_users
+        current_m.recipient_id = target
+        current_m.subject = ms.subject
+        current_m.message = ms.message
+        current_m.updated_at = now
+        keep_m.append(current_m)
+    request.reminders[:] = keep_m
+    request.updated_at = now
+    request.version += 1
+    session.flush()
+    record_event(session, request, "updated", actor, details={"changed": changed})
+    return created

@@ -1,0 +1,99 @@
+"""What a face hands the domain: face-neutral descriptions of recipients, fields and reminders.
+
+Values arrive as the client sent them (a type name may be an alias, a designation may be in any
+case, a recipient reference may be a temp id); ``validation`` checks them all at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class RecipientSpec:
+    ref: str | None = None  # temp_* id on create, UUID on update
+    first_name: str = ""
+    last_name: str = ""
+    email: str = ""
+    designation: str = "Signer"
+    order: int | None = None
+    phone_number: str | None = None
+    role: str | None = None
+    street_address: str | None = None
+    city: str | None = None
+    state_province: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
+    title: str | None = None
+    company: str | None = None
+    custom_fields: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class FieldSpec:
+    type: str
+    page_number: int
+    x: float
+    y: float
+    width: float | None = None
+    height: float | None = None
+    ref: str | None = None  # the client's own id for conditions
+    recipient_ref: str | None = None
+    required: bool = True
+    read_only: bool = False
+    read_only_value: str | None = None
+    prefilled_data: str | None = None
+    variable_name: str | None = None
+    variable_defined_name: str | None = None
+    name: str | None = None
+    dropdown_options: list[str] | None = None
+    format_rules: dict[str, Any] | None = None
+    date_default: str | None = None
+    date_signing_default: bool = False
+    multi_group_id: str | None = None
+    required_conditions: dict[str, Any] | None = None
+    visibility_conditions: dict[str, Any] | None = None
+    validation_rules: dict[str, Any] | None = None
+    background_color: str | None = None
+
+
+@dataclass
+class ReminderSpec:
+    hours: int
+    all_users: bool = False
+    recipient_ref: str | None = None
+    subject: str | None = None
+    message: str | None = None
+
+
+@dataclass
+class DraftSpec:
+    name: str
+    description: str | None = None
+    expiration_hours: int = 168
+    settings: dict[str, Any] = field(default_factory=dict)
+    language: str = "en"
+    metadata: dict[str, Any] = field(default_factory=dict)
+    recipients: list[RecipientSpec] = field(default_factory=list)
+    fields: list[FieldSpec] = field(default_factory=list)
+    reminders: list[ReminderSpec] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who did something, for the audit log."""
+
+    type: str  # api_key | recipient | system
+    id: str | None = None
+    name: str | None = None
+    email: str | None = None
+    ip_address: str | None = None
+    user_agent: str | None = None
+
+    @property
+    def source(self) -> str:
+        return {"api_key": "admin", "recipient": "signer"}.get(self.type, "system")
+
+
+SYSTEM = Actor(type="system", name="Signet")

@@ -1,0 +1,140 @@
+"""Shared fixtures: a real SQLite and a real PostgreSQL (own schema per run), the app on each,
+and an API client per test with its own workspace and key."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from starlette.testclient import TestClient
+
+from signet.app import create_app
+from signet.config import Settings
+from signet.db import open_database, transaction
+from signet.migrate import upgrade_database
+from signet.workspaces.service import create_api_key, ensure_workspace
+
+PG_URL = os.environ.get("SIGNET_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+FIRMA = "/functions/v1/signing-request-api"
+
+
+def _pg_available() -> str | None:
+    try:
+        engine = create_engine(PG_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+    except Exception as exc:  # noqa: BLE001
+        return str(exc).splitlines()[0]
+    return None
+
+
+@pytest.fixture(scope="session")
+def pg_schema_url() -> Iterator[str]:
+    """A fresh PostgreSQL schema for this test run, dropped at the end."""
+    problem = _pg_available()
+    if problem:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is required in CI but unreachable: {problem}")
+        pytest.skip(f"PostgreSQL not reachable at {PG_URL}: {problem}")
+    schema = f"signet_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'signet.db'}"
+    return str(request.getfixturevalue("pg_schema_url"))
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    data_dir = tmp_path_factory.mktemp("data")
+    return Settings(data_dir=data_dir, database_url=database_url, base_url="http://testserver",
+                    secret_key="test-secret")
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings):  # type: ignore[no-untyped-def]
+    db = open_database(settings.resolved_database_url)
+    upgrade_database(db.engine)
+    db.dispose()
+    application = create_app(settings)
+    yield application
+    application.state.signet.db.dispose()
+
+
+class Api:
+    """A client bound to one workspace's key, talking to the Firma face."""
+
+    def __init__(self, client: TestClient, key: str, workspace_id: str, prefix: str = FIRMA):
+        self.client = client
+        self.key = key
+        self.workspace_id = workspace_id
+        self.prefix = prefix
+        self.headers = {"Authorization": key}
+
+    def url(self, path: str) -> str:
+        return path if path.startswith(("/files", "/v1/uploads", "/public", "http")) else (
+            self.prefix + path)
+
+    def get(self, path: str, **kw):  # type: ignore[no-untyped-def]
+        return self.client.get(self.url(path), headers=self.headers, **kw)
+
+    def post(self, path: str, json=None, **kw):  # type: ignore[no-untyped-def]
+        return self.client.post(self.url(path), json=json, headers=self.headers, **kw)
+
+    def patch(self, path: str, json=None, **kw):  # type: ignore[no-untyped-def]
+        return self.client.patch(self.url(path), json=json, headers=self.headers, **kw)
+
+    def put(self, path: str, json=None, **kw):  # type: ignore[no-untyped-def]
+        return self.client.put(self.url(path), json=json, headers=self.headers, **kw)
+
+    def delete(self, path: str, **kw):  # type: ignore[no-untyped-def]
+        return self.client.delete(self.url(path), headers=self.headers, **kw)
+
+
+def make_workspace_key(app, name: str | None = None, kind: str = "live") -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    with transaction(app.state.signet.db.write) as session:
+        ws = ensure_workspace(session, name or f"ws-{uuid.uuid4().hex[:8]}")
+        return create_api_key(session, ws, "test key", kind), ws.id
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    with TestClient(app) as c:
+        yield c
+
+
+@pytest.fixture
+def api(app, client) -> Api:  # type: ignore[no-untyped-def]
+    key, ws = make_workspace_key(app)
+    return Api(client, key, ws)
+
+
+@pytest.fixture
+def other_api(app, client) -> Api:  # type: ignore[no-untyped-def]
+    key, ws = make_workspace_key(app)
+    return Api(client, key, ws)
+
+
+@pytest.fixture
+def db(app):  # type: ignore[no-untyped-def]
+    return app.state.signet.db
+
+
+def data_path(settings: Settings) -> Path:
+    return settings.data_dir
