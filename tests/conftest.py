@@ -91,20 +91,24 @@ class Api:
         return path if path.startswith(("/files", "/v1/uploads", "/public", "http")) else (
             self.prefix + path)
 
+    def _call(self, method: str, path: str, **kw):  # type: ignore[no-untyped-def]
+        kw["headers"] = {**self.headers, **kw.get("headers", {})}
+        return self.client.request(method, self.url(path), **kw)
+
     def get(self, path: str, **kw):  # type: ignore[no-untyped-def]
-        return self.client.get(self.url(path), headers=self.headers, **kw)
+        return self._call("GET", path, **kw)
 
     def post(self, path: str, json=None, **kw):  # type: ignore[no-untyped-def]
-        return self.client.post(self.url(path), json=json, headers=self.headers, **kw)
+        return self._call("POST", path, json=json, **kw)
 
     def patch(self, path: str, json=None, **kw):  # type: ignore[no-untyped-def]
-        return self.client.patch(self.url(path), json=json, headers=self.headers, **kw)
+        return self._call("PATCH", path, json=json, **kw)
 
     def put(self, path: str, json=None, **kw):  # type: ignore[no-untyped-def]
-        return self.client.put(self.url(path), json=json, headers=self.headers, **kw)
+        return self._call("PUT", path, json=json, **kw)
 
     def delete(self, path: str, **kw):  # type: ignore[no-untyped-def]
-        return self.client.delete(self.url(path), headers=self.headers, **kw)
+        return self._call("DELETE", path, **kw)
 
 
 def make_workspace_key(app, name: str | None = None, kind: str = "live") -> tuple[str, str]:  # type: ignore[no-untyped-def]

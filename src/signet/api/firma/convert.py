@@ -38,6 +38,9 @@ def field_spec(f: fin.FieldIn, loc: str, problems: Problems) -> FieldSpec | None
     height = pos.height if pos else f.height
     page = f.page_number if f.page_number is not None else f.page
     missing = False
+    if not f.type:
+        problems.append((f"{loc}.type", "is required"))
+        missing = True
     if x is None or y is None:
         problems.append((f"{loc}.position", "x and y are required"))
         missing = True
@@ -46,7 +49,7 @@ def field_spec(f: fin.FieldIn, loc: str, problems: Problems) -> FieldSpec | None
         missing = True
     if missing:
         return None
-    assert x is not None and y is not None and page is not None
+    assert x is not None and y is not None and page is not None and f.type
     return FieldSpec(
         ref=f.id,
         type=f.type,

@@ -20,6 +20,7 @@ from signet.errors import NotFound, NotImplementedRoute, ValidationFailed
 from signet.signing import repository, service
 from signet.signing.editing import spec_from_request, update_draft
 from signet.signing.specs import DraftSpec
+from signet.signing.validation import check_draft
 
 router = APIRouter(tags=["Signing requests"])
 
@@ -284,7 +285,8 @@ async def put_signing_request(signing_request_id: str, request: Request, auth: A
                         reminder_ids.append(min_.id)
             try:
                 if problems:
-                    raise ValidationFailed(problems)
+                    more, _ = check_draft(spec, sr.page_count, test=sr.test)
+                    raise ValidationFailed(problems + more)
                 update_draft(session, sr, actor, spec, changed=["put"], reminder_ids=reminder_ids)
             except ValidationFailed as exc:
                 for loc, msg in exc.problems:

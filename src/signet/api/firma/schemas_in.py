@@ -51,7 +51,7 @@ class RecipientIn(_In):
 
 class FieldIn(_In):
     id: str | None = None
-    type: str
+    type: str | None = None
     position: PositionIn | None = None
     # The flat form of create-and-send (and the template PATCH): page, x, y, width, height.
     x: float | None = None

@@ -1,0 +1,58 @@
+"""API keys: accepted forms, 401 format, and workspace isolation (404 like a missing id)."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from fixtures.requests import create_body
+
+
+@pytest.mark.parametrize("form", ["{key}", "Bearer {key}", "API-Key {key}", "bearer {key}",
+                                  "api-key {key}"])
+def test_authorization_header_forms_are_accepted(api, form):
+    r = api.client.get("/v1/signing-requests",
+                       headers={"Authorization": form.format(key=api.key)})
+    assert r.status_code == 200, r.text
+
+
+@pytest.mark.parametrize("header", [None, "", "Bearer", "Bearer wrong", "signet_live_nope",
+                                    "Basic dXNlcjpwYXNz"])
+def test_missing_or_wrong_key_is_401_in_firma_format(client, header):
+    headers = {"Authorization": header} if header is not None else {}
+    r = client.get("/functions/v1/signing-request-api/signing-requests", headers=headers)
+    assert r.status_code == 401
+    assert r.json() == {"error": "Unauthorized", "code": "UNAUTHORIZED",
+                        "message": "Missing or invalid API key"}
+
+
+def test_keys_are_stored_only_as_hashes(api, app):
+    from sqlalchemy import select
+
+    from signet.models import ApiKey
+
+    with app.state.signet.db.read() as s:
+        rows = s.scalars(select(ApiKey)).all()
+    assert rows and all(api.key not in (r.key_hash, r.name) for r in rows)
+    assert len(api.key) >= len("signet_live_") + 43
+
+
+def test_another_workspaces_request_is_404_like_a_missing_one(api, other_api):
+    sid = api.post("/signing-requests", create_body()).json()["id"]
+    missing = other_api.get(f"/signing-requests/{uuid.uuid4()}")
+    foreign = other_api.get(f"/signing-requests/{sid}")
+    assert foreign.status_code == missing.status_code == 404
+    assert foreign.json() == missing.json() == {"error": "Signing request not found",
+                                                "code": "NOT_FOUND"}
+    for method, path in [("post", "/send"), ("post", "/cancel"), ("get", "/users"),
+                         ("get", "/audit"), ("delete", ""), ("patch", "")]:
+        kwargs = {"json": {"name": "x"}} if method == "patch" else {}
+        r = getattr(other_api, method)(f"/signing-requests/{sid}{path}", **kwargs)
+        assert r.status_code == 404, (method, path, r.text)
+    assert other_api.get("/signing-requests").json()["pagination"]["total_count"] == 0
+    assert api.get(f"/signing-requests/{sid}").status_code == 200
+
+
+def test_undecodable_ids_are_404(api):
+    assert api.get("/signing-requests/not-a-uuid").status_code == 404
