@@ -4,7 +4,11 @@ and an API client per test with its own workspace and key."""
 from __future__ import annotations
 
 import os
+import socket
+import time
 import uuid
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -60,11 +64,75 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     return str(request.getfixturevalue("pg_schema_url"))
 
 
+class Mailbox:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps every message it accepts."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.messages: list[EmailMessage] = []
+        self._lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
+        msg = message_from_bytes(envelope.content, policy=policy.default)
+        with self._lock:
+            self.messages.append(msg)  # type: ignore[arg-type]
+        return "250 Message accepted for delivery"
+
+    def find(self, to: str, email_type: str | None = None) -> list[EmailMessage]:
+        with self._lock:
+            return [m for m in self.messages if to.lower() in str(m["To"]).lower()
+                    and (email_type is None or m["X-Signet-Email-Type"] == email_type)]
+
+    def wait_for(self, to: str, email_type: str | None = None, count: int = 1,
+                 timeout: float = 20.0) -> list[EmailMessage]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = self.find(to, email_type)
+            if len(found) >= count:
+                return found
+            time.sleep(0.05)
+        raise AssertionError(f"no {email_type or 'email'} to {to} within {timeout}s; "
+                             f"have {[(m['To'], m['X-Signet-Email-Type']) for m in self.messages]}")
+
+
 @pytest.fixture(scope="session")
-def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+def mailbox() -> Iterator[Mailbox]:
+    from aiosmtpd.controller import Controller
+
+    box = Mailbox()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    box.port = port  # type: ignore[attr-defined]
+    yield box
+    controller.stop()
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory,
+             mailbox: Mailbox) -> Settings:
     data_dir = tmp_path_factory.mktemp("data")
-    return Settings(data_dir=data_dir, database_url=database_url, base_url="http://testserver",
-                    secret_key="test-secret")
+    return Settings(
+        data_dir=data_dir, database_url=database_url, base_url="http://testserver",
+        secret_key="test-secret", inline_worker=False, retry_base_seconds=0.2,
+        job_poll_interval=0.05, job_lease_seconds=5, expiry_sweep_seconds=0.5,
+        webhook_allow_private=True,
+        smtp_url=f"smtp://127.0.0.1:{mailbox.port}",  # type: ignore[attr-defined]
+        mail_from="Signet Tests <signet@example.com>",
+    )
+
+
+@pytest.fixture
+def worker(app):  # type: ignore[no-untyped-def]
+    """An in-process job worker for the test's duration."""
+    from signet.app import start_worker
+
+    w = start_worker(app.state.signet, 2)
+    yield w
+    w.stop()
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -74,18 +76,44 @@ def _extra_schemas() -> dict[str, Any]:
     return dict(schema.get("$defs", {}))
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or get_settings()
+def start_worker(state: AppState, concurrency: int) -> Any:
+    from signet.jobs.worker import Worker
+
+    s = state.settings
+    worker = Worker(state, concurrency=concurrency, poll_interval=s.job_poll_interval,
+                    lease_seconds=s.job_lease_seconds, sweep_interval=s.expiry_sweep_seconds)
+    worker.start()
+    return worker
+
+
+def build_state(settings: Settings) -> AppState:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    db = open_database(settings.resolved_database_url)
-    state = AppState(
+    return AppState(
         settings=settings,
-        db=db,
+        db=open_database(settings.resolved_database_url),
         store=LocalBlobStore(settings.data_dir / "blobs"),
         secret=settings.resolved_secret_key(),
     )
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    state = build_state(settings)
+    db = state.db
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        worker = None
+        if settings.inline_worker:
+            worker = start_worker(state, settings.worker_concurrency)
+            log.info("in-process job worker started (%d threads)", settings.worker_concurrency)
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.stop()
+
     app = FastAPI(title="Signet", version=__version__, description=DESCRIPTION,
-                  docs_url="/docs", redoc_url=None)
+                  docs_url="/docs", redoc_url=None, lifespan=lifespan)
     app.state.signet = state
     app.state.key_cache = KeyCache()
     install_error_handlers(app)

@@ -96,6 +96,51 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    from signet.app import build_state, start_worker
+
+    _migrate(settings)
+    state = build_state(settings)
+    worker = start_worker(state, args.concurrency or settings.worker_concurrency)
+    print(f"worker running with {worker.concurrency} threads; Ctrl-C stops it", file=sys.stderr)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
+    worker.stop()
+    return 0
+
+
+def cmd_jobs(settings: Settings, args: argparse.Namespace) -> int:
+    from signet.jobs import queue
+
+    _migrate(settings)
+    db = open_database(settings.resolved_database_url)
+    try:
+        if args.jobs_command == "retry":
+            with transaction(db.write) as session:
+                ok = queue.retry_dead(session, args.id)
+            if not ok:
+                print(f"no dead job {args.id}", file=sys.stderr)
+                return 1
+            print(f"job {args.id} will run again", file=sys.stderr)
+            return 0
+        with db.read() as session:
+            jobs = queue.list_jobs(session)
+            print(f"{'ID':36}  {'KIND':16}  {'STATE':8}  {'TRIES':>5}  {'RUN AT':20}  LAST ERROR")
+            for j in jobs:
+                state = "failed" if j.state == "pending" and j.last_error else j.state
+                err = (j.last_error or "").splitlines()[-1][:60] if j.last_error else ""
+                print(f"{j.id:36}  {j.kind:16}  {state:8}  {j.attempts:>5}  "
+                      f"{j.run_at:%Y-%m-%d %H:%M:%S}  {err}")
+    finally:
+        db.dispose()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="signet", description="Signet e-signature service")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -112,6 +157,15 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--workspace", default=DEFAULT_WORKSPACE)
     create.add_argument("--test", action="store_true", help="a test-mode key")
     create.set_defaults(func=cmd_api_keys_create)
+    worker = sub.add_parser("worker", help="run job workers alone (no HTTP server)")
+    worker.add_argument("--concurrency", type=int, default=None)
+    worker.set_defaults(func=cmd_worker)
+    jobs = sub.add_parser("jobs", help="list pending, failed and dead jobs; retry a dead one")
+    jobs.set_defaults(func=cmd_jobs, jobs_command="list")
+    jobs_sub = jobs.add_subparsers(dest="jobs_command")
+    retry = jobs_sub.add_parser("retry", help="run a dead job again")
+    retry.add_argument("id")
+    retry.set_defaults(func=cmd_jobs, jobs_command="retry")
     return parser
 
 

@@ -24,6 +24,28 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 50 * 1024 * 1024
     log_level: str = "info"
 
+    # Jobs: an in-process worker runs inside `signet serve` unless turned off (SIGNET_INLINE_WORKER=0).
+    inline_worker: bool = True
+    worker_concurrency: int = 2
+    job_poll_interval: float = 0.5
+    job_lease_seconds: float = 60.0
+    expiry_sweep_seconds: float = 30.0
+    # First retry delay; later ones grow by 3.7x, about three days over ten attempts.
+    retry_base_seconds: float = 5.0
+
+    # Email: smtp://user:pass@host:port, smtps://…, or ?starttls=1. Unset: .eml files in the data dir.
+    smtp_url: str | None = None
+    mail_from: str = "Signet <signet@localhost>"
+
+    # Webhooks may target private, loopback and plain-http URLs only when the operator allows it.
+    webhook_allow_private: bool = False
+
+    # The instance's seal: a PKCS#12 file, or a key and self-signed certificate made on first start.
+    seal_p12: str | None = None
+    seal_p12_password: str | None = None
+    tsa_url: str | None = None
+    installation_name: str = "Signet"
+
     @field_validator("database_url")
     @classmethod
     def _normalise_db_url(cls, v: str | None) -> str | None:

@@ -4,9 +4,18 @@ from signet.models.audit_event import AuditEvent
 from signet.models.base import Base
 from signet.models.document import Blob, UploadedDocument
 from signet.models.field import Field
+from signet.models.job import Job
 from signet.models.recipient import Recipient
 from signet.models.reminder import Reminder
 from signet.models.signing_request import SigningRequest
+from signet.models.signing_session import SigningSession
+from signet.models.webhook import (
+    Webhook,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookSecret,
+)
 from signet.models.workspace import ApiKey, Company, Workspace
 
 __all__ = [
@@ -16,9 +25,16 @@ __all__ = [
     "Blob",
     "Company",
     "Field",
+    "Job",
     "Recipient",
     "Reminder",
     "SigningRequest",
+    "SigningSession",
     "UploadedDocument",
+    "Webhook",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEvent",
+    "WebhookSecret",
     "Workspace",
 ]

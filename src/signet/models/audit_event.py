@@ -13,7 +13,9 @@ from signet.models.base import ID, Base, JSONType, UTCDateTime, new_id, utcnow
 
 class AuditEvent(Base):
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_events_request_seq", "signing_request_id", "seq", unique=True),)
+    __table_args__ = (
+        Index("ix_audit_events_request_seq", "signing_request_id", "seq", unique=True),
+    )
 
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
     workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"), index=True)

@@ -45,6 +45,14 @@ class Recipient(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     declined_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     decline_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The mark adopted once and reused in every signature / initials field (PNG data URI).
+    signature_image: Mapped[str | None] = mapped_column(Text, nullable=True)
+    initials_image: Mapped[str | None] = mapped_column(Text, nullable=True)
+    signature_kind: Mapped[str | None] = mapped_column(
+        String(16), nullable=True
+    )  # drawn|typed|uploaded
+    consent_ip: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    consent_user_agent: Mapped[str | None] = mapped_column(Text, nullable=True)
     ip_address: Mapped[str | None] = mapped_column(String(64), nullable=True)
     user_agent: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

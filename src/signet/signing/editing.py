@@ -14,6 +14,8 @@ from signet.audit.service import record_event
 from signet.errors import ValidationFailed
 from signet.models import Field, Recipient, Reminder, SigningRequest
 from signet.models.base import utcnow
+from signet.signing import notify
+from signet.signing.notify import Env
 from signet.signing.service import _field_from_spec, _recipient_from_spec, require_draft
 from signet.signing.specs import Actor, DraftSpec, FieldSpec, RecipientSpec, ReminderSpec
 from signet.signing.validation import check_draft, compact_orders
@@ -74,6 +76,7 @@ def spec_from_request(request: SigningRequest) -> DraftSpec:
 
 def update_draft(
     session: Session,
+    env: Env,
     request: SigningRequest,
     actor: Actor,
     spec: DraftSpec,
@@ -146,4 +149,5 @@ def update_draft(
     request.version += 1
     session.flush()
     record_event(session, request, "updated", actor, details={"changed": changed})
+    notify.event(session, env, request, "signing_request.updated", changed=changed)
     return created

@@ -15,7 +15,11 @@ from signet.models.base import utcnow
 
 
 def get_request(
-    session: Session, workspace_id: str, request_id: str, *, for_update: bool = False,
+    session: Session,
+    workspace_id: str,
+    request_id: str,
+    *,
+    for_update: bool = False,
     include_deleted: bool = False,
 ) -> SigningRequest:
     """The request, if it exists in this workspace; another workspace's id is simply not found."""
@@ -86,7 +90,9 @@ def list_query(workspace_id: str, flt: ListFilter) -> Select[tuple[SigningReques
     else:
         stmt = stmt.where(SigningRequest.state != "deleted")
     if flt.name:
-        stmt = stmt.where(func.lower(SigningRequest.name).contains(flt.name.lower(), autoescape=True))
+        stmt = stmt.where(
+            func.lower(SigningRequest.name).contains(flt.name.lower(), autoescape=True)
+        )
     if flt.created_after:
         stmt = stmt.where(SigningRequest.created_at >= flt.created_after)
     if flt.created_before:
@@ -112,8 +118,13 @@ def list_query(workspace_id: str, flt: ListFilter) -> Select[tuple[SigningReques
 
 
 def page(
-    session: Session, stmt: Select[tuple[SigningRequest]], *, sort_by: str, descending: bool,
-    page_number: int, page_size: int,
+    session: Session,
+    stmt: Select[tuple[SigningRequest]],
+    *,
+    sort_by: str,
+    descending: bool,
+    page_number: int,
+    page_size: int,
 ) -> tuple[list[SigningRequest], int]:
     total = int(session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
     column = SORT_COLUMNS.get(sort_by, SigningRequest.created_at)

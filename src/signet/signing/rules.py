@@ -57,7 +57,23 @@ PREFILL_KEYS = {
     "country",
 }
 DESIGNATIONS = {"signer": "Signer", "approver": "Approver", "cc": "CC"}
-LANGUAGES = {"en", "es", "it", "pt", "fr", "de", "el", "ru", "pl", "cs", "sv", "nl", "ro", "nb", "ca"}
+LANGUAGES = {
+    "en",
+    "es",
+    "it",
+    "pt",
+    "fr",
+    "de",
+    "el",
+    "ru",
+    "pl",
+    "cs",
+    "sv",
+    "nl",
+    "ro",
+    "nb",
+    "ca",
+}
 
 # Built-in defaults of the request settings (API.md §4.1). None means "inherit; off".
 SETTINGS_DEFAULTS: dict[str, Any] = {

@@ -15,7 +15,7 @@ from signet.audit.service import record_event
 from signet.errors import Conflict, ValidationFailed
 from signet.models import Blob, Field, Recipient, Reminder, SigningRequest
 from signet.models.base import utcnow
-from signet.signing import rules
+from signet.signing import notify, rules
 from signet.signing.specs import Actor, DraftSpec, FieldSpec, RecipientSpec, ReminderSpec
 from signet.signing.validation import (
     check_draft,
@@ -107,6 +107,7 @@ def _field_from_spec(spec: FieldSpec, position: int, recipient_id: str | None) -
 
 def create_draft(
     session: Session,
+    env: notify.Env,
     *,
     workspace_id: str,
     actor: Actor,
@@ -158,9 +159,13 @@ def create_draft(
         request.reminders.append(_reminder_from_spec(rm, by_ref))
     session.flush()
     record_event(
-        session, request, "created", actor,
+        session,
+        request,
+        "created",
+        actor,
         details={"name": request.name, "document_sha256": request.document_sha256},
     )
+    notify.event(session, env, request, "signing_request.created")
     return request, warnings
 
 
@@ -177,8 +182,9 @@ def _reminder_from_spec(spec: ReminderSpec, by_ref: dict[str, Recipient]) -> Rem
     )
 
 
-def require_draft(request: SigningRequest, *, action: str, code: str = "ALREADY_SENT",
-                  status_code: int = 400) -> None:
+def require_draft(
+    request: SigningRequest, *, action: str, code: str = "ALREADY_SENT", status_code: int = 400
+) -> None:
     if request.state not in ("draft", "uploaded", "error"):
         raise Conflict(
             f"Cannot {action}: the signing request has already been sent",
@@ -192,7 +198,9 @@ def acting_recipients(request: SigningRequest) -> list[Recipient]:
 
 
 def pending_recipients(request: SigningRequest) -> list[Recipient]:
-    return [r for r in acting_recipients(request) if r.finished_at is None and r.declined_at is None]
+    return [
+        r for r in acting_recipients(request) if r.finished_at is None and r.declined_at is None
+    ]
 
 
 def active_step(request: SigningRequest) -> list[Recipient]:
@@ -250,8 +258,17 @@ def field_prefill(request: SigningRequest, f: Field) -> str | None:
     return None
 
 
-def send(session: Session, request: SigningRequest, actor: Actor) -> list[Recipient]:
-    """Move a draft to in progress and return the recipients to notify now."""
+def send(
+    session: Session,
+    env: notify.Env,
+    request: SigningRequest,
+    actor: Actor,
+    *,
+    message: str | None = None,
+    warnings: list[str] | None = None,
+) -> list[Recipient]:
+    """Move a draft to in progress, invite the first step, schedule expiry and reminders;
+    returns the recipients notified now."""
     state = effective_state(request)
     if state in ("cancelled", "expired", "declined", "completed"):
         raise Conflict(f"Cannot send a {state} signing request", code="INVALID_STATE")
@@ -264,19 +281,35 @@ def send(session: Session, request: SigningRequest, actor: Actor) -> list[Recipi
     request.sent_at = now
     request.updated_at = now
     request.expires_at = now + timedelta(hours=request.expiration_hours)
-    notify = active_step(request)
-    for r in notify:
+    to_notify = active_step(request)
+    for r in to_notify:
         r.sent_at = now
     record_event(
-        session, request, "sent", actor,
-        details={"expires_at": request.expires_at.isoformat(),
-                 "notified": [r.id for r in notify]},
+        session,
+        request,
+        "sent",
+        actor,
+        details={
+            "expires_at": request.expires_at.isoformat(),
+            "notified": [r.id for r in to_notify],
+        },
     )
-    return notify
+    more = notify.on_sent(session, env, request, to_notify, message)
+    if warnings is not None:
+        warnings.extend(more)
+    return to_notify
 
 
-def cancel(session: Session, request: SigningRequest, actor: Actor, *, reason: str | None,
-           notify: bool) -> None:
+def cancel(
+    session: Session,
+    env: notify.Env,
+    request: SigningRequest,
+    actor: Actor,
+    *,
+    reason: str | None,
+    notify_recipients: bool,
+) -> int:
+    """Cancel an in-progress request; returns how many cancellation emails were queued."""
     if effective_state(request) != "in_progress":
         raise Conflict(
             f"Only an in-progress signing request can be cancelled (it is {public_state(request)})",
@@ -287,12 +320,24 @@ def cancel(session: Session, request: SigningRequest, actor: Actor, *, reason: s
     request.cancelled_at = now
     request.updated_at = now
     request.cancel_reason = reason
-    record_event(session, request, "cancelled", actor,
-                 details={"reason": reason, "notify_signers": notify})
+    record_event(
+        session,
+        request,
+        "cancelled",
+        actor,
+        details={"reason": reason, "notify_signers": notify_recipients},
+    )
+    return notify.on_cancelled(session, env, request, notify_recipients)
 
 
-def resend(session: Session, request: SigningRequest, actor: Actor, recipient_ids: list[str],
-           message: str | None) -> list[Recipient]:
+def resend(
+    session: Session,
+    env: notify.Env,
+    request: SigningRequest,
+    actor: Actor,
+    recipient_ids: list[str],
+    message: str | None,
+) -> list[Recipient]:
     """Re-notify recipients now; each must be pending and in the active step."""
     if effective_state(request) != "in_progress":
         raise Conflict("Only an in-progress signing request can be resent", code="INVALID_STATE")
@@ -307,35 +352,56 @@ def resend(session: Session, request: SigningRequest, actor: Actor, recipient_id
             details={
                 "current_order": current,
                 "invalid_recipients": [
-                    {"id": rid, "email": by_id[rid].email if rid in by_id else None,
-                     "order": by_id[rid].order if rid in by_id else None}
+                    {
+                        "id": rid,
+                        "email": by_id[rid].email if rid in by_id else None,
+                        "order": by_id[rid].order if rid in by_id else None,
+                    }
                     for rid in invalid
                 ],
             },
         )
     targets = [by_id[rid] for rid in dict.fromkeys(recipient_ids)]
-    record_event(session, request, "resent", actor,
-                 details={"recipients": [r.id for r in targets], "custom_message": message})
+    record_event(
+        session,
+        request,
+        "resent",
+        actor,
+        details={"recipients": [r.id for r in targets], "custom_message": message},
+    )
+    notify.on_resent(session, env, request, targets, message)
     return targets
 
 
-def delete_draft(session: Session, request: SigningRequest, actor: Actor) -> datetime:
+def delete_draft(
+    session: Session, env: notify.Env, request: SigningRequest, actor: Actor
+) -> datetime:
     require_draft(request, action="delete", status_code=409)
     now = utcnow()
     request.state = "deleted"
     request.deleted_at = now
     request.updated_at = now
     record_event(session, request, "deleted", actor)
+    notify.event(session, env, request, "signing_request.deleted")
     return now
 
 
-def expire_if_due(session: Session, request: SigningRequest, actor: Actor) -> bool:
-    """Store a lazy expiry; returns True when this call did it (so its side effects run once)."""
+def expire_if_due(
+    session: Session,
+    env: notify.Env,
+    request: SigningRequest,
+    actor: Actor,
+    *,
+    team_email: str | None = None,
+) -> bool:
+    """Store a lazy expiry; True when this call did it, so its emails and webhooks fire once."""
     if request.state == "in_progress" and effective_state(request) == "expired":
+        assert request.expires_at is not None
         request.state = "expired"
         request.expired_at = request.expires_at
         request.updated_at = utcnow()
         record_event(session, request, "expired", actor)
+        notify.on_expired(session, env, request, team_email, request.expires_at)
         return True
     return False
 

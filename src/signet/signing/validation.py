@@ -60,7 +60,9 @@ def normalise_designation(raw: str | None) -> str | None:
     return rules.DESIGNATIONS.get((raw or "Signer").strip().lower())
 
 
-def check_settings(settings: dict[str, Any], loc: str, problems: Problems, warnings: list[str]) -> None:
+def check_settings(
+    settings: dict[str, Any], loc: str, problems: Problems, warnings: list[str]
+) -> None:
     for key, value in settings.items():
         if key in rules.COMPLETION_KEYS:
             continue
@@ -72,7 +74,10 @@ def check_settings(settings: dict[str, Any], loc: str, problems: Problems, warni
                 not isinstance(value, list) or not set(value) <= rules.IDENTITY_EDITABLE
             ):
                 problems.append(
-                    (f"{loc}.{key}", "must be a list of: " + ", ".join(sorted(rules.IDENTITY_EDITABLE)))
+                    (
+                        f"{loc}.{key}",
+                        "must be a list of: " + ", ".join(sorted(rules.IDENTITY_EDITABLE)),
+                    )
                 )
         elif value is not None and not isinstance(value, bool):
             problems.append((f"{loc}.{key}", "must be a boolean"))
@@ -204,8 +209,11 @@ def check_field(
     ftype = normalise_type(f.type)
     if ftype is None:
         problems.append(
-            (f"{loc}.type", f"unknown field type {f.type!r}; expected one of "
-             + ", ".join(sorted(rules.FIELD_TYPES)))
+            (
+                f"{loc}.type",
+                f"unknown field type {f.type!r}; expected one of "
+                + ", ".join(sorted(rules.FIELD_TYPES)),
+            )
         )
     if page_count is not None and not 1 <= f.page_number <= page_count:
         problems.append(
@@ -252,7 +260,10 @@ def check_field(
         fmt = rules_.get("dateFormat")
         if fmt is not None and fmt not in rules.DATE_FORMATS:
             problems.append(
-                (f"{loc}.format_rules.dateFormat", "must be one of " + ", ".join(sorted(rules.DATE_FORMATS)))
+                (
+                    f"{loc}.format_rules.dateFormat",
+                    "must be one of " + ", ".join(sorted(rules.DATE_FORMATS)),
+                )
             )
         if f.date_default:
             from signet.kit.timefmt import parse_time
@@ -325,14 +336,23 @@ def check_fields(
                     deps.setdefault(f.ref, set()).update(d)
     for gid, members in groups.items():
         if len({m[2] for m in members}) > 1:
-            problems.append((f"fields[{members[0][0]}].multi_group_id",
-                             f"group {gid} must belong to one recipient"))
+            problems.append(
+                (
+                    f"fields[{members[0][0]}].multi_group_id",
+                    f"group {gid} must belong to one recipient",
+                )
+            )
         if len({m[1] for m in members}) > 1:
-            problems.append((f"fields[{members[0][0]}].multi_group_id",
-                             f"group {gid} mixes field types"))
+            problems.append(
+                (f"fields[{members[0][0]}].multi_group_id", f"group {gid} mixes field types")
+            )
         if members[0][1] == "radio_buttons" and len(members) < 2:
-            problems.append((f"fields[{members[0][0]}].multi_group_id",
-                             f"radio group {gid} needs at least 2 buttons"))
+            problems.append(
+                (
+                    f"fields[{members[0][0]}].multi_group_id",
+                    f"radio group {gid} needs at least 2 buttons",
+                )
+            )
     if _has_cycle(deps):
         problems.append(("fields", "field conditions form a cycle"))
 
@@ -414,7 +434,8 @@ def compact_orders(recipients: list[RecipientSpec], use_signing_order: bool) -> 
     out = [0] * len(recipients)
     for is_cc in (False, True):
         idx = [
-            i for i, r in enumerate(recipients)
+            i
+            for i, r in enumerate(recipients)
             if (normalise_designation(r.designation) == "CC") == is_cc
         ]
         if use_signing_order and all(recipients[i].order is not None for i in idx):

@@ -131,7 +131,7 @@ async def create_document(request: Request, auth: Auth, state: State) -> JSONByt
             if problems + more:
                 raise ValidationFailed(problems + more)
             blob = store_pdf(session, state.store, info) if info else None
-            sr, _ = service.create_draft(session, workspace_id=auth.workspace_id, actor=actor,
+            sr, _ = service.create_draft(session, state, workspace_id=auth.workspace_id, actor=actor,
                                          spec=spec, blob=blob, test=auth.test,
                                          require_signer=False)
             return legacy_out(state, sr)

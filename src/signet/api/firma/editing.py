@@ -103,7 +103,7 @@ async def patch_signing_request(signing_request_id: str, request: Request, auth:
                 changed = _apply_properties(spec, props, problems)
                 if problems:
                     raise ValidationFailed(problems)
-                update_draft(session, sr, actor, spec, changed=changed,
+                update_draft(session, state, sr, actor, spec, changed=changed,
                              reminder_ids=[m.id for m in sr.reminders])
                 return out.PatchPropertiesResponse(
                     message="Signing request updated successfully", updated_fields=changed,
@@ -124,7 +124,7 @@ async def patch_signing_request(signing_request_id: str, request: Request, auth:
                 else:
                     ref = rin.id or "temp_patch_new"
                     spec.recipients.append(recipient_spec(rin, ref=ref))
-                created = update_draft(session, sr, actor, spec, changed=["recipient"],
+                created = update_draft(session, state, sr, actor, spec, changed=["recipient"],
                                        reminder_ids=[m.id for m in sr.reminders])
                 rid = created.get(ref, ref)
                 rec = next(r for r in sr.recipients if r.id == rid)
@@ -138,7 +138,7 @@ async def patch_signing_request(signing_request_id: str, request: Request, auth:
                     raise NotFound("Field not found")
                 if fin_.deleted:
                     del spec.fields[idx]
-                    update_draft(session, sr, actor, spec, changed=["field"],
+                    update_draft(session, state, sr, actor, spec, changed=["field"],
                                  reminder_ids=[m.id for m in sr.reminders])
                     return out.PatchFieldResponse(message="Field deleted", field=None)
                 current_f = spec.fields[idx]
@@ -161,7 +161,7 @@ async def patch_signing_request(signing_request_id: str, request: Request, auth:
                 fs.ref = None
                 spec.fields.append(fs)
                 target = None
-            update_draft(session, sr, actor, spec, changed=["field"],
+            update_draft(session, state, sr, actor, spec, changed=["field"],
                          reminder_ids=[m.id for m in sr.reminders])
             f = (next(x for x in sr.fields if x.id == target) if target else sr.fields[-1])
             return out.PatchFieldResponse(message="Field saved", field=ser.field_out(f, sr))
@@ -287,7 +287,7 @@ async def put_signing_request(signing_request_id: str, request: Request, auth: A
                 if problems:
                     more, _ = check_draft(spec, sr.page_count, test=sr.test)
                     raise ValidationFailed(problems + more)
-                update_draft(session, sr, actor, spec, changed=["put"], reminder_ids=reminder_ids)
+                update_draft(session, state, sr, actor, spec, changed=["put"], reminder_ids=reminder_ids)
             except ValidationFailed as exc:
                 for loc, msg in exc.problems:
                     group = next((g for g in groups if loc.startswith(g)), None)

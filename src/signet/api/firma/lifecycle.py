@@ -34,13 +34,14 @@ async def send_signing_request(signing_request_id: str, request: Request, auth: 
     """Send a draft: sets `sent_date` and `expires_at = sent + expiration_hours`, and notifies
     the first step (everyone when signing order is off)."""
     body = await _optional_body(request, fin.SendIn)
+    assert isinstance(body, fin.SendIn)
     actor = auth.actor(request)
 
     def work() -> out.SendResponse:
         with transaction(state.db.write) as session:
             sr = repository.get_request(session, auth.workspace_id, signing_request_id,
                                         for_update=True)
-            notified = service.send(session, sr, actor)
+            notified = service.send(session, state, sr, actor, message=body.custom_message)
             assert sr.sent_at and sr.expires_at
             return out.SendResponse(
                 message="Signing request sent successfully",
@@ -70,14 +71,15 @@ async def cancel_signing_request(signing_request_id: str, request: Request, auth
         with transaction(state.db.write) as session:
             sr = repository.get_request(session, auth.workspace_id, signing_request_id,
                                         for_update=True)
-            service.cancel(session, sr, actor, reason=body.reason, notify=body.notify_signers)
+            emails = service.cancel(session, state, sr, actor, reason=body.reason,
+                                    notify_recipients=body.notify_signers)
             assert sr.cancelled_at
             return out.CancelResponse(
                 message="Signing request cancelled successfully",
                 signing_request_id=sr.id,
                 cancelled_on=ft(sr.cancelled_at) or "",
                 notify_signers=body.notify_signers,
-                emails_sent=0,
+                emails_sent=emails,
             )
 
     return json_response(await run_in_threadpool(work))
@@ -100,7 +102,7 @@ async def resend_signing_request(signing_request_id: str, request: Request, auth
         with transaction(state.db.write) as session:
             sr = repository.get_request(session, auth.workspace_id, signing_request_id,
                                         for_update=True)
-            targets = service.resend(session, sr, actor, body.recipient_ids, body.custom_message)
+            targets = service.resend(session, state, sr, actor, body.recipient_ids, body.custom_message)
             return out.ResendResponse(
                 message="Signing request resent successfully",
                 signing_request_id=sr.id,
@@ -124,7 +126,7 @@ def delete_signing_request(signing_request_id: str, request: Request, auth: Auth
     `ALREADY_SENT`."""
     with transaction(state.db.write) as session:
         sr = repository.get_request(session, auth.workspace_id, signing_request_id, for_update=True)
-        at = service.delete_draft(session, sr, auth.actor(request))
+        at = service.delete_draft(session, state, sr, auth.actor(request))
         return json_response(
             out.DeleteResponse(message="Signing request deleted successfully",
                                signing_request_id=sr.id, deleted_on=ft(at) or "")

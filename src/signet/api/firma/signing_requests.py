@@ -87,14 +87,14 @@ def _create(state: AppState, auth: AuthContext, actor: Actor, body: fin.SigningR
         assert document is not None
         blob = document if isinstance(document, Blob) else store_pdf(session, state.store, document)
         request, more_warnings = service.create_draft(
-            session, workspace_id=auth.workspace_id, actor=actor, spec=spec, blob=blob,
+            session, state, workspace_id=auth.workspace_id, actor=actor, spec=spec, blob=blob,
             test=auth.test,
         )
         warnings += more_warnings
         if not and_send:
             return ser.created_out(state, request, warnings, "draft", ttl=SEVEN_DAYS)
         try:
-            notified = service.send(session, request, actor)
+            notified = service.send(session, state, request, actor, warnings=warnings)
         except ValidationFailed as exc:
             raise _send_validation(request, exc) from None
         result = ser.created_out(state, request, warnings, "sent", ttl=SEVEN_DAYS)

@@ -1,0 +1,101 @@
+"""The ``email.send`` job: load what the email talks about, render, and deliver it.
+
+Delivery is by SMTP when ``SIGNET_SMTP_URL`` is set, else as ``.eml`` files under the data dir
+with the signing link logged, so a new user can follow it from the console.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import urlparse
+
+from signet.jobs.queue import Claimed
+from signet.jobs.worker import GiveUp, job_handler
+from signet.kit.links import SEVEN_DAYS, file_link, signing_link
+from signet.mail import (
+    Attachment,
+    PermanentDeliveryError,
+    build_message,
+    parse_smtp_url,
+    render_email,
+    send_via_smtp,
+    write_eml,
+)
+from signet.models import Recipient, SigningRequest, Workspace
+
+log = logging.getLogger("signet.mail")
+ATTACH_LIMIT = 10 * 1024 * 1024
+
+
+def _mail_domain(ctx: Any) -> str:
+    host = urlparse(ctx.base_url).hostname or "localhost"
+    return host if "." in host else f"{host}.local"
+
+
+@job_handler("email.send")
+def send_email(ctx: Any, job: Claimed) -> None:
+    p = job.payload
+    with ctx.db.read() as session:
+        request = session.get(SigningRequest, p["signing_request_id"])
+        if request is None:
+            raise GiveUp("signing request vanished")
+        recipient = session.get(Recipient, p["recipient_id"]) if p.get("recipient_id") else None
+        workspace = session.get(Workspace, request.workspace_id)
+        to = recipient.email if recipient else p.get("to")
+        if not to:
+            raise GiveUp("no address to send to")
+        extra = dict(p.get("extra") or {})
+        context: dict[str, Any] = {
+            "signer_name": recipient.name if recipient else "",
+            "signer_first_name": recipient.first_name if recipient else "",
+            "signer_email": to,
+            "signing_link": signing_link(ctx.base_url, recipient.id) if recipient else None,
+            "document_name": request.name,
+            "document_description": request.description,
+            "expires_at": request.expires_at,
+            "expiration_hours": request.expiration_hours,
+            "completed_at": request.finished_at,
+            "sender_name": workspace.name if workspace else "",
+            "company_name": workspace.name if workspace else "",
+            "workspace_name": workspace.name if workspace else "",
+            "cancel_reason": request.cancel_reason,
+            "decline_reason": request.decline_reason,
+            **{k: v for k, v in extra.items() if k != "subject"},
+        }
+        attachments: list[Attachment] = []
+        if p["email_type"] == "signing_completed" and request.final_sha256:
+            data = ctx.store.get(request.final_sha256)
+            if request.settings.get("attach_pdf_on_finish", True) and len(data) <= ATTACH_LIMIT:
+                attachments.append(Attachment(f"{request.name[:80]}.pdf", data, "application/pdf"))
+            else:
+                context["download_link"] = file_link(
+                    ctx.base_url, ctx.secret, request.final_sha256, "document.pdf", SEVEN_DAYS
+                )[0]
+        language = request.language
+        reply_to = (workspace.settings or {}).get("team_email") if workspace else None
+    rendered = render_email(p["email_type"], context, language, subject=extra.get("subject"))
+    message = build_message(
+        rendered,
+        to=to,
+        from_addr=ctx.settings.mail_from,
+        reply_to=reply_to,
+        message_id_seed=job.id,
+        domain=_mail_domain(ctx),
+        attachments=attachments,
+    )
+    if ctx.settings.smtp_url:
+        try:
+            send_via_smtp(parse_smtp_url(ctx.settings.smtp_url), message)
+        except PermanentDeliveryError as exc:
+            raise GiveUp(str(exc)) from exc
+    else:
+        path = write_eml(ctx.settings.data_dir / "mail", message)
+        link = context.get("signing_link")
+        log.info(
+            "email %s to %s written to %s%s",
+            p["email_type"],
+            to,
+            path,
+            f"; signing link: {link}" if link else "",
+        )

@@ -1,0 +1,83 @@
+"""Jobs of the signing domain: expiry at ``expires_at`` (and a sweep behind it), reminders."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from signet.db import transaction
+from signet.jobs.queue import Claimed
+from signet.jobs.worker import job_handler
+from signet.models import Reminder, SigningRequest, Workspace
+from signet.models.base import utcnow
+from signet.signing import notify, service
+from signet.signing.specs import SYSTEM
+
+
+def expire_request(ctx: Any, request_id: str) -> bool:
+    with transaction(ctx.db.write) as session:
+        request = session.scalars(
+            select(SigningRequest).where(SigningRequest.id == request_id).with_for_update()
+        ).first()
+        if request is None:
+            return False
+        workspace = session.get(Workspace, request.workspace_id)
+        team = (workspace.settings or {}).get("team_email") if workspace else None
+        return service.expire_if_due(session, ctx, request, SYSTEM, team_email=team)
+
+
+@job_handler("request.expire")
+def expire_job(ctx: Any, job: Claimed) -> None:
+    """Runs at expires_at; a request extended since then is simply not due yet."""
+    expire_request(ctx, job.payload["signing_request_id"])
+
+
+def sweep_expired(ctx: Any, limit: int = 500) -> int:
+    """Store every lazy expiry the scheduled jobs have not (e.g. a job that was lost)."""
+    with ctx.db.read() as session:
+        ids = list(
+            session.scalars(
+                select(SigningRequest.id)
+                .where(SigningRequest.state == "in_progress", SigningRequest.expires_at <= utcnow())
+                .limit(limit)
+            )
+        )
+    return sum(expire_request(ctx, rid) for rid in ids)
+
+
+@job_handler("reminder.fire")
+def fire_reminder(ctx: Any, job: Claimed) -> None:
+    """Email the pending recipients of the active step (or the named one), once."""
+    with transaction(ctx.db.write) as session:
+        reminder = session.get(Reminder, job.payload["reminder_id"])
+        if reminder is None or reminder.sent_at is not None:
+            return
+        request = session.scalars(
+            select(SigningRequest)
+            .where(SigningRequest.id == reminder.signing_request_id)
+            .with_for_update()
+        ).first()
+        if request is None or service.effective_state(request) != "in_progress":
+            return
+        step = service.active_step(request)
+        targets = [r for r in step if reminder.all_users or r.id == reminder.recipient_id]
+        reminder.sent_at = utcnow()
+        from signet.audit.service import record_event
+
+        record_event(
+            session,
+            request,
+            "reminder_sent",
+            SYSTEM,
+            details={"reminder_id": reminder.id, "recipients": [r.id for r in targets]},
+        )
+        notify.on_resent(
+            session,
+            ctx,
+            request,
+            targets,
+            reminder.message,
+            subject=reminder.subject,
+            event_type="signing_request.reminder.sent",
+        )
