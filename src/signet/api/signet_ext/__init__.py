@@ -1,0 +1,1 @@
+"""Signet extensions under /signet/v1 (Firma error format)."""
