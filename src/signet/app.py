@@ -21,7 +21,11 @@ from signet.api.firma import documents, editing, lifecycle, signing_requests, su
 from signet.api.firma import not_implemented as firma_501
 from signet.api.firma import schemas_in as fin
 from signet.api.firma import schemas_out as fout
+from signet.api.firma import webhooks as firma_webhooks
+from signet.api.pandadoc import sessions as pandadoc_sessions
+from signet.api.pandadoc import webhooks as pandadoc_webhooks
 from signet.api.pandadoc_placeholder import router as pandadoc_501
+from signet.api.signet_ext import webhooks as ext_webhooks
 from signet.api.responses import json_response
 from signet.api.state import AppState
 from signet.config import Settings, get_settings
@@ -67,7 +71,8 @@ def _extra_schemas() -> dict[str, Any]:
     models = [fin.SigningRequestCreate, fin.SigningRequestPatch, fin.SigningRequestPut,
               fin.SendIn, fin.CancelIn, fin.ResendIn, fin.LegacyDocumentCreate,
               fin.UploadTicketCreate, fout.LegacyDocument, fout.UploadTicket,
-              fout.PatchPropertiesResponse, fout.PatchRecipientResponse, fout.PatchFieldResponse]
+              fout.PatchPropertiesResponse, fout.PatchRecipientResponse, fout.PatchFieldResponse,
+              pandadoc_sessions.DocumentCreateLinkRequest]
     _, schema = models_json_schema(
         [(m, "validation" if m.__module__.endswith("schemas_in") else "serialization")
          for m in models],
@@ -133,6 +138,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for prefix, in_schema in ((FIRMA_PREFIX, True), ("/v1", False)):
         for module in (signing_requests, lifecycle, editing, subresources, documents):
             app.include_router(module.router, prefix=prefix, include_in_schema=in_schema)
+    for prefix, in_schema in ((FIRMA_PREFIX, True), ("/v1", False)):
+        app.include_router(firma_webhooks.router, prefix=prefix, include_in_schema=in_schema)
+    app.include_router(pandadoc_webhooks.router, prefix="/public/v1")
+    app.include_router(pandadoc_sessions.router, prefix="/public/v1")
+    app.include_router(ext_webhooks.router, prefix="/signet/v1")
     app.include_router(documents.upload_router, prefix="/v1")
     app.include_router(files_router)
     app.include_router(pandadoc_501)

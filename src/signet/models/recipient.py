@@ -48,9 +48,11 @@ class Recipient(Base):
     # The mark adopted once and reused in every signature / initials field (PNG data URI).
     signature_image: Mapped[str | None] = mapped_column(Text, nullable=True)
     initials_image: Mapped[str | None] = mapped_column(Text, nullable=True)
-    signature_kind: Mapped[str | None] = mapped_column(
-        String(16), nullable=True
-    )  # drawn|typed|uploaded
+    # drawn | typed | uploaded
+    signature_kind: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    # A typed mark is stamped as text (in the handwriting font), so its characters stay real.
+    signature_text: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    initials_text: Mapped[str | None] = mapped_column(String(64), nullable=True)
     consent_ip: Mapped[str | None] = mapped_column(String(64), nullable=True)
     consent_user_agent: Mapped[str | None] = mapped_column(Text, nullable=True)
     ip_address: Mapped[str | None] = mapped_column(String(64), nullable=True)

@@ -1,0 +1,76 @@
+"""Embedded signing sessions: an expiring, random link for one recipient (PandaDoc
+``…/session``). The 22-char id is handed out once and stored only as a SHA-256."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from signet.audit.service import record_event
+from signet.errors import NotFound, SignetError, ValidationFailed
+from signet.kit.tokens import hash_token, random_base62
+from signet.models import Recipient, SigningRequest, SigningSession
+from signet.models.base import utcnow
+from signet.signing.service import effective_state
+from signet.signing.specs import Actor
+
+MIN_LIFETIME, MAX_LIFETIME, DEFAULT_LIFETIME = 60, 31_536_000, 3600
+
+
+class SessionExpired(SignetError):
+    status_code = 410
+    code = "SESSION_EXPIRED"
+
+
+def create_session(session: Session, request: SigningRequest, recipient_email: str,
+                   lifetime: float | None, actor: Actor) -> tuple[str, SigningSession]:
+    """A new session for the recipient with this email; only once the request is sent."""
+    state = effective_state(request)
+    pd_state = {"draft": "document.draft", "uploaded": "document.uploaded",
+                "error": "document.error", "declined": "document.declined",
+                "cancelled": "document.voided", "expired": "document.voided"}.get(state)
+    if pd_state is not None:
+        raise ValidationFailed(
+            [("", f"Cannot create session ID for a document in {pd_state} status")],
+            extra={"pandadoc_body": {
+                "type": "validation_error",
+                "detail": f"Cannot create session ID for a document in {pd_state} status"}})
+    seconds = DEFAULT_LIFETIME if lifetime is None else lifetime
+    if not MIN_LIFETIME <= seconds <= MAX_LIFETIME:
+        raise ValidationFailed([("lifetime", f"must be between {MIN_LIFETIME} and "
+                                             f"{MAX_LIFETIME} seconds")])
+    email = (recipient_email or "").strip().lower()
+    recipient = next((r for r in request.recipients if r.email.lower() == email), None)
+    if recipient is None:
+        raise ValidationFailed([("recipient", "is not a recipient of this document")])
+    token = random_base62(22)
+    row = SigningSession(token_hash=hash_token(token), signing_request_id=request.id,
+                         recipient_id=recipient.id, created_by_key_id=actor.id,
+                         created_by_key_name=actor.name,
+                         expires_at=utcnow() + timedelta(seconds=seconds))
+    session.add(row)
+    session.flush()
+    record_event(session, request, "session_created", actor, recipient_id=recipient.id,
+                 details={"expires_at": row.expires_at.isoformat(), "key_name": actor.name})
+    return token, row
+
+
+def resolve_session(session: Session, token: str, *, for_update: bool = False
+                    ) -> tuple[SigningRequest, Recipient, SigningSession]:
+    row = session.scalars(
+        select(SigningSession).where(SigningSession.token_hash == hash_token(token or ""))
+    ).first()
+    if row is None:
+        raise NotFound("Signing session not found")
+    stmt = select(SigningRequest).where(SigningRequest.id == row.signing_request_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    request = session.scalars(stmt).one()
+    recipient = session.get(Recipient, row.recipient_id)
+    if recipient is None:
+        raise NotFound("Signing session not found")
+    if row.expires_at <= utcnow():
+        raise SessionExpired("This signing link has expired; ask the sender for a new one")
+    return request, recipient, row
