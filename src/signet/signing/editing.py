@@ -16,7 +16,12 @@ from signet.models import Field, Recipient, Reminder, SigningRequest
 from signet.models.base import utcnow
 from signet.signing import notify
 from signet.signing.notify import Env
-from signet.signing.service import _field_from_spec, _recipient_from_spec, require_draft
+from signet.signing.service import (
+    _field_from_spec,
+    _recipient_from_spec,
+    require_draft,
+    resolve_condition_refs,
+)
 from signet.signing.specs import Actor, DraftSpec, FieldSpec, RecipientSpec, ReminderSpec
 from signet.signing.validation import check_draft, compact_orders
 
@@ -127,6 +132,8 @@ def update_draft(
                 setattr(current, attr, getattr(fresh, attr))
             keep_f.append(current)
     request.fields[:] = keep_f
+    session.flush()
+    resolve_condition_refs(request.fields, spec.fields)
 
     existing_m = {m.id: m for m in request.reminders}
     keep_m: list[Reminder] = []

@@ -155,6 +155,8 @@ def create_draft(
     for i, fs in enumerate(spec.fields):
         rid = by_ref[fs.recipient_ref].id if fs.recipient_ref else None
         request.fields.append(_field_from_spec(fs, i, rid))
+    session.flush()
+    resolve_condition_refs(request.fields, spec.fields)
     for rm in spec.reminders:
         request.reminders.append(_reminder_from_spec(rm, by_ref))
     session.flush()
@@ -167,6 +169,25 @@ def create_draft(
     )
     notify.event(session, env, request, "signing_request.created")
     return request, warnings
+
+
+def resolve_condition_refs(fields: list[Field], specs: list[FieldSpec]) -> None:
+    """Conditions name fields by the client's own ids; store them by the fields' real ids."""
+    ref_to_id = {fs.ref: f.id for f, fs in zip(fields, specs, strict=True) if fs.ref}
+    if not ref_to_id:
+        return
+    for f in fields:
+        for attr in ("required_conditions", "visibility_conditions"):
+            block = getattr(f, attr)
+            if not block:
+                continue
+            groups = [
+                {**g, "conditions": [
+                    {**c, "field_id": ref_to_id.get(c.get("field_id"), c.get("field_id"))}
+                    for c in g.get("conditions", [])]}
+                for g in block.get("groups", [])
+            ]
+            setattr(f, attr, {**block, "groups": groups})
 
 
 def _reminder_from_spec(spec: ReminderSpec, by_ref: dict[str, Recipient]) -> Reminder:
