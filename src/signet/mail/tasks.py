@@ -67,7 +67,7 @@ def send_email(ctx: Any, job: Claimed) -> None:
         if p["email_type"] == "signing_completed" and request.final_sha256:
             data = ctx.store.get(request.final_sha256)
             if request.settings.get("attach_pdf_on_finish", True) and len(data) <= ATTACH_LIMIT:
-                attachments.append(Attachment(f"{request.name[:80]}.pdf", data, "application/pdf"))
+                attachments.append((f"{request.name[:80]}.pdf", data, "application/pdf"))
             else:
                 context["download_link"] = file_link(
                     ctx.base_url, ctx.secret, request.final_sha256, "document.pdf", SEVEN_DAYS

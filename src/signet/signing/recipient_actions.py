@@ -194,9 +194,7 @@ def finish(session: Session, env: notify.Env, request: SigningRequest, recipient
         recipient.initials_text = sub.initials_text
     for f in fields:
         if f.type in ("signature", "approval_signature") and (needs_mark["signature"]
-                                                                and recipient.signature_image):
-            f.value = "signed" if conditions.is_visible(f, values) else None
-        elif f.type == "initial" and needs_mark["initial"] and recipient.initials_image:
+                                                                and recipient.signature_image) or f.type == "initial" and needs_mark["initial"] and recipient.initials_image:
             f.value = "signed" if conditions.is_visible(f, values) else None
         else:
             f.value = new.get(f.id)

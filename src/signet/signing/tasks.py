@@ -81,3 +81,11 @@ def fire_reminder(ctx: Any, job: Claimed) -> None:
             subject=reminder.subject,
             event_type="signing_request.reminder.sent",
         )
+
+
+@job_handler("request.finalize")
+def finalize_job(ctx: Any, job: Claimed) -> None:
+    """Stamp, certify and seal a completed request (idempotent)."""
+    from signet.signing.finalize import finalize_request
+
+    finalize_request(ctx, job.payload["signing_request_id"])

@@ -1,0 +1,228 @@
+"""Finalise a completed request: stamp every value, append the certificate of completion, seal.
+
+Three files come out, each PAdES-sealed by the installation: the final PDF (document and
+certificate), the document only, and the certificate only. The document is stamped and saved
+once; sealing only appends. The work runs outside any transaction; the result is recorded in
+one short transaction, so a failure leaves the request completed, retryable and never
+half-finished.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from signet.audit.service import list_events, record_event
+from signet.db import transaction
+from signet.kit.ids import short_id
+from signet.kit.links import ONE_HOUR, file_link
+from signet.models import Recipient, SigningRequest, Workspace
+from signet.models.base import utcnow
+from signet.pdf.certificate import build_certificate
+from signet.pdf.evidence import CertificateData, CertificateEvent, CertificateRecipient, StampValue
+from signet.pdf.seal import seal_pdf
+from signet.pdf.seal_keys import SealIdentity, load_or_create_seal
+from signet.pdf.stamp import stamp_values
+from signet.signing import notify, rules
+from signet.signing.service import field_prefill
+from signet.signing.specs import SYSTEM
+
+log = logging.getLogger("signet.finalize")
+
+_seal_lock = threading.Lock()
+_seals: dict[str, SealIdentity] = {}
+
+
+def seal_identity(settings: Any) -> SealIdentity:
+    """The installation's seal, loaded once per process."""
+    key = f"{settings.data_dir}|{settings.seal_p12}"
+    with _seal_lock:
+        if key not in _seals:
+            _seals[key] = load_or_create_seal(
+                settings.data_dir, settings.seal_p12, settings.seal_p12_password,
+                installation_name=settings.installation_name)
+        return _seals[key]
+
+
+def _png(data_uri: str | None) -> bytes | None:
+    if not data_uri or "," not in data_uri:
+        return None
+    return base64.b64decode(data_uri.split(",", 1)[1])
+
+
+def stamp_list(request: SigningRequest) -> list[StampValue]:
+    """Every value to draw: recipients' entries, adopted marks and read-only values."""
+    by_id = {r.id: r for r in request.recipients}
+    out: list[StampValue] = []
+    for f in request.fields:
+        recipient = by_id.get(f.recipient_id or "")
+        value: str | None
+        if f.read_only:
+            value = field_prefill(request, f)
+        elif f.type in ("signature", "approval_signature") and f.value and recipient:
+            value = recipient.signature_image
+        elif f.type == "initial" and f.value and recipient:
+            value = recipient.initials_image
+        elif f.type == "file" and f.value:
+            try:
+                value = json.loads(f.value).get("file_name") or "attached file"
+            except (ValueError, AttributeError):
+                value = "attached file"
+        else:
+            value = f.value
+        if value in (None, ""):
+            continue
+        fmt = f.format_rules or {}
+        size = fmt.get("fontSize")
+        out.append(StampValue(
+            page_number=f.page_number, x=f.x, y=f.y, width=f.width, height=f.height,
+            type="text" if f.type in ("number",) else f.type, value=str(value),
+            date_format=fmt.get("dateFormat"),
+            font_size=float(size) if isinstance(size, int | float) else None,
+            url_text=fmt.get("urlDisplayText"),
+            **_text_layer(f.type, recipient),
+        ))
+    return out
+
+
+def _text_layer(ftype: str, recipient: Recipient | None) -> dict[str, Any]:
+    """A typed mark is an image of handwriting; its text rides along, invisible but extractable."""
+    if recipient is None or not hasattr(StampValue, "__dataclass_fields__"):
+        return {}
+    if "text_layer" not in StampValue.__dataclass_fields__:
+        return {}
+    if ftype in ("signature", "approval_signature") and recipient.signature_kind == "typed":
+        return {"text_layer": recipient.signature_text}
+    if ftype == "initial" and recipient.initials_text:
+        return {"text_layer": recipient.initials_text}
+    return {}
+
+
+@dataclass
+class Finalised:
+    final: bytes
+    document_only: bytes
+    certificate_only: bytes
+
+
+def _auth_method(recipient: Recipient, events: list[Any]) -> str:
+    if any(e.event == "session_created" and e.recipient_id == recipient.id for e in events):
+        names = {e.details.get("key_name") for e in events
+                 if e.event == "session_created" and e.recipient_id == recipient.id}
+        return "Embedded session via API key " + ", ".join(sorted(n for n in names if n))
+    return "Email link"
+
+
+def certificate_data(settings: Any, base_url: str, request: SigningRequest, workspace: Workspace,
+                     events: list[Any], original_sha: str, signed_sha: str,
+                     completed_at: datetime | None) -> CertificateData:
+    recipients = []
+    for r in request.recipients:
+        recipients.append(CertificateRecipient(
+            name=r.name or r.email, email=r.email, designation=r.designation,
+            order=r.order if r.acts else None, authentication=_auth_method(r, events),
+            ip=r.ip_address or r.consent_ip, user_agent=r.user_agent or r.consent_user_agent,
+            sent_at=r.sent_at, viewed_at=r.viewed_at, consent_at=r.consent_at,
+            signed_at=r.finished_at, declined_at=r.declined_at, decline_reason=r.decline_reason,
+            signature_png=_png(r.signature_image), initials_png=_png(r.initials_image),
+            signature_id=r.id,
+        ))
+    manual = next((e for e in events if e.event == "completed" and e.details.get("manual")), None)
+    return CertificateData(
+        document_name=request.name, signing_request_id=request.id, short_id=short_id(request.id),
+        page_count=request.page_count or 0, original_sha256=original_sha,
+        signed_sha256=signed_sha, audit_hash=events[-1].hash if events else "",
+        installation_name=settings.installation_name, base_url=base_url,
+        time_zone=workspace.timezone or "UTC", created_at=request.created_at,
+        sent_at=request.sent_at, completed_at=completed_at, expires_at=request.expires_at,
+        completed_manually_by=manual.actor_name if manual else None, test=request.test,
+        recipients=recipients,
+        events=[CertificateEvent(time=e.at, event=e.event, actor=e.actor_name or e.actor_type,
+                                 ip=e.ip_address) for e in events],
+    )
+
+
+def build_final_files(ctx: Any, request: SigningRequest, workspace: Workspace,
+                      events: list[Any]) -> Finalised:
+    assert request.document_sha256
+    original = ctx.store.get(request.document_sha256)
+    identity = seal_identity(ctx.settings)
+    values = stamp_list(request)
+    signers = [{"name": r.name, "email": r.email,
+                "signed_at": r.finished_at.isoformat() if r.finished_at else None}
+               for r in request.recipients if r.acts]
+    completed = (request.finished_at or utcnow()).isoformat()
+
+    def seal(data: bytes, variant: str) -> bytes:
+        return seal_pdf(data, identity, reason=f"Signet certificate of completion ({variant})",
+                        location=None, tsa_url=ctx.settings.tsa_url,
+                        metadata={"signing_request_id": request.id, "variant": variant,
+                                  "completed_at": completed, "signers": signers,
+                                  "installation": ctx.settings.installation_name})
+
+    document_only = seal(stamp_values(original, values), "document_only")
+    cert = build_certificate(certificate_data(
+        ctx.settings, ctx.base_url, request, workspace, events, request.document_sha256,
+        hashlib.sha256(document_only).hexdigest(), request.finished_at))
+    final = seal(stamp_values(original, values, cert), "final")
+    return Finalised(final=final, document_only=document_only,
+                     certificate_only=seal(cert, "certificate_only"))
+
+
+def finalize_request(ctx: Any, request_id: str) -> bool:
+    """Produce and record the sealed files; False when already done (idempotent)."""
+    with ctx.db.read() as session:
+        request = session.get(SigningRequest, request_id)
+        if request is None or request.state != "completed" or request.final_sha256:
+            return False
+        workspace = session.get(Workspace, request.workspace_id)
+        assert workspace is not None
+        events = list_events(session, request.id)
+        try:
+            files = build_final_files(ctx, request, workspace, events)
+        except Exception:
+            _mark_error(ctx, request_id)
+            raise
+    digests = {}
+    for name, data in (("final", files.final), ("document_only", files.document_only),
+                       ("certificate_only", files.certificate_only)):
+        digests[name] = hashlib.sha256(data).hexdigest()
+        ctx.store.put(digests[name], data)
+    with transaction(ctx.db.write) as session:
+        request = session.scalars(select(SigningRequest).where(SigningRequest.id == request_id)
+                                  .with_for_update()).one()
+        if request.final_sha256:
+            return False
+        request.final_sha256 = digests["final"]
+        request.document_only_sha256 = digests["document_only"]
+        request.certificate_only_sha256 = digests["certificate_only"]
+        request.certificate_generated_at = utcnow()
+        request.certificate_has_error = False
+        record_event(session, request, "certificate_generated", SYSTEM, details={
+            "final_sha256": digests["final"], "document_only_sha256": digests["document_only"],
+            "certificate_only_sha256": digests["certificate_only"]})
+        url = file_link(ctx.base_url, ctx.secret, digests["final"], "final.pdf", ONE_HOUR)[0]
+        notify.event(session, ctx, request, "signing_request.certificate.generated",
+                     download_url=url, final_sha256=digests["final"])
+        if rules.setting(request.settings, "send_finish_email"):
+            for r in request.recipients:
+                notify.email(session, request, "signing_completed", r)
+    return True
+
+
+def _mark_error(ctx: Any, request_id: str) -> None:
+    try:
+        with transaction(ctx.db.write) as session:
+            request = session.get(SigningRequest, request_id)
+            if request is not None and not request.final_sha256:
+                request.certificate_has_error = True
+    except Exception:  # noqa: BLE001 - the original error matters more
+        log.exception("could not record the finalisation error of %s", request_id)
