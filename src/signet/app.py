@@ -21,7 +21,12 @@ from signet.api.firma import documents, editing, lifecycle, signing_requests, su
 from signet.api.firma import not_implemented as firma_501
 from signet.api.firma import schemas_in as fin
 from signet.api.firma import schemas_out as fout
+from signet.api.firma import custom_fields as firma_custom_fields
+from signet.api.firma import templates as firma_templates
 from signet.api.firma import webhooks as firma_webhooks
+from signet.api.pandadoc import audit as pandadoc_audit
+from signet.api.pandadoc import documents as pandadoc_documents
+from signet.api.pandadoc import templates as pandadoc_templates
 from signet.api.pandadoc import sessions as pandadoc_sessions
 from signet.api.pandadoc import webhooks as pandadoc_webhooks
 from signet.api.pandadoc_placeholder import router as pandadoc_501
@@ -139,9 +144,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         for module in (signing_requests, lifecycle, editing, subresources, documents):
             app.include_router(module.router, prefix=prefix, include_in_schema=in_schema)
     for prefix, in_schema in ((FIRMA_PREFIX, True), ("/v1", False)):
-        app.include_router(firma_webhooks.router, prefix=prefix, include_in_schema=in_schema)
+        for extra in (firma_webhooks, firma_templates, firma_custom_fields):
+            app.include_router(extra.router, prefix=prefix, include_in_schema=in_schema)
     app.include_router(pandadoc_webhooks.router, prefix="/public/v1")
     app.include_router(pandadoc_sessions.router, prefix="/public/v1")
+    app.include_router(pandadoc_documents.router, prefix="/public/v1")
+    app.include_router(pandadoc_templates.router, prefix="/public/v1")
+    app.include_router(pandadoc_audit.router, prefix="/public/v2")
     app.include_router(ext_webhooks.router, prefix="/signet/v1")
     app.include_router(documents.upload_router, prefix="/v1")
     app.include_router(files_router)

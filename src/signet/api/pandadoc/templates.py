@@ -1,0 +1,7 @@
+"""Endpoints of this group (being built)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()
