@@ -1,0 +1,178 @@
+"""Seal a finished PDF: a PAdES certification signature (DocMDP P=1) added by incremental update.
+
+What the seal proves is recorded as a small JSON object (see :class:`SealMetadata`) in the
+document information dictionary, under ``/SignetSeal``, written in the same incremental update as
+the signature and therefore covered by it. ``verify.py`` reads it back from the signed revision.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import io
+import json
+from collections.abc import Callable
+from typing import Any, Literal, NotRequired, TypedDict, TypeVar
+
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.sign import fields, signers
+from pyhanko.sign.general import SigningError
+from pyhanko.sign.signers.pdf_byterange import BuildProps
+from pyhanko.sign.timestamps import HTTPTimeStamper
+
+from signet.pdf.seal_keys import SealIdentity
+
+__all__ = [
+    "INFO_KEY",
+    "SEAL_FIELD_NAME",
+    "SealError",
+    "SealMetadata",
+    "SealSigner",
+    "seal_pdf",
+]
+
+SEAL_FIELD_NAME = "SignetSeal"
+INFO_KEY = "/SignetSeal"
+METADATA_FORMAT = "signet-seal/1"
+# Hex characters reserved for the CMS blob (bytes_reserved counts hex digits, two per DER byte).
+# An ECDSA seal is ~1.3 KB of DER and an RFC 3161 token with its TSA chain 2-6 KB more, so 32 KiB
+# of hex (16 KB of DER) fits a seal, an operator chain of a few RSA certificates and a timestamp,
+# and it skips pyHanko's dry-run signature (and, with a TSA, a second timestamp request) that it
+# does to estimate the size. When an unusually large chain overflows it, we retry once with
+# pyHanko's own estimate.
+BYTES_RESERVED = 32 * 1024
+TSA_TIMEOUT_SECONDS = 10
+
+T = TypeVar("T")
+
+
+class SealError(RuntimeError):
+    """The PDF could not be sealed (unreadable input, signer or timestamp failure)."""
+
+
+class SealSigner(TypedDict):
+    name: str
+    email: str
+    signed_at: str  # ISO 8601, UTC
+
+
+class SealMetadata(TypedDict):
+    """What a verifier shows about a Signet-sealed document; all times ISO 8601 UTC."""
+
+    signing_request_id: str
+    variant: Literal["final", "document_only", "certificate_only"]
+    completed_at: str
+    signers: list[SealSigner]
+    installation: NotRequired[str]
+
+
+def seal_pdf(
+    data: bytes,
+    identity: SealIdentity,
+    *,
+    reason: str,
+    location: str | None,
+    tsa_url: str | None,
+    metadata: SealMetadata | dict[str, Any],
+) -> bytes:
+    """Return ``data`` with a PAdES seal appended; ``data`` is an exact prefix of the result.
+
+    PAdES B-B, or B-T when ``tsa_url`` names an RFC 3161 timestamp server. The signature is a
+    certification signature allowing no further changes, unless the input already carries a
+    signature (a certification signature must be the first one); then it is an approval signature.
+    Synchronous: call it from a worker, it makes its own event loop for pyHanko.
+    """
+    payload = json.dumps(
+        {"format": METADATA_FORMAT, **metadata}, ensure_ascii=False, separators=(",", ":")
+    )
+    timestamper = HTTPTimeStamper(tsa_url, timeout=TSA_TIMEOUT_SECONDS) if tsa_url else None
+    try:
+        return run_outside_event_loop(
+            lambda: _sign(data, identity, reason, location, timestamper, payload, BYTES_RESERVED)
+        )
+    except _ReservedTooSmall:
+        return run_outside_event_loop(
+            lambda: _sign(data, identity, reason, location, timestamper, payload, None)
+        )
+
+
+class _ReservedTooSmall(Exception):
+    pass
+
+
+def _sign(
+    data: bytes,
+    identity: SealIdentity,
+    reason: str,
+    location: str | None,
+    timestamper: HTTPTimeStamper | None,
+    payload: str,
+    bytes_reserved: int | None,
+) -> bytes:
+    try:
+        writer = IncrementalPdfFileWriter(io.BytesIO(data))
+        existing = {sig.field_name for sig in writer.prev.embedded_signatures}
+        _set_info_entry(writer, payload)
+    except (PdfError, ValueError, KeyError, TypeError) as exc:
+        raise SealError(f"The PDF cannot be opened for sealing: {exc}") from exc
+    field_name = SEAL_FIELD_NAME
+    n = 1
+    while field_name in existing:
+        n += 1
+        field_name = f"{SEAL_FIELD_NAME}{n}"
+    meta = signers.PdfSignatureMetadata(
+        field_name=field_name,
+        md_algorithm="sha256",
+        subfilter=fields.SigSeedSubFilter.PADES,
+        certify=not existing,
+        docmdp_permissions=fields.MDPPerm.NO_CHANGES,
+        reason=reason,
+        location=location,
+        app_build_props=BuildProps(name="Signet"),
+    )
+    out = io.BytesIO()
+    try:
+        signers.sign_pdf(
+            writer,
+            meta,
+            signer=identity.signer,
+            timestamper=timestamper,
+            # No box: an invisible field, on the first page.
+            new_field_spec=fields.SigFieldSpec(sig_field_name=field_name),
+            bytes_reserved=bytes_reserved,
+            output=out,
+        )
+    except SigningError as exc:
+        if bytes_reserved is not None and "allocated" in str(exc):
+            raise _ReservedTooSmall from exc
+        raise SealError(f"The PDF could not be sealed: {exc}") from exc
+    except (PdfError, ValueError, OSError) as exc:
+        raise SealError(f"The PDF could not be sealed: {exc}") from exc
+    return out.getvalue()
+
+
+def _set_info_entry(writer: IncrementalPdfFileWriter, payload: str) -> None:
+    # The info dictionary (rather than the signature dictionary or XMP) because every PDF tool and
+    # reader's "document properties" shows it, it needs no XMP parsing to read back, and written
+    # in the signing revision it is covered by the signature exactly like the page content.
+    info_ref = writer.trailer.raw_get("/Info") if "/Info" in writer.trailer else None
+    if isinstance(info_ref, generic.IndirectObject):
+        info = info_ref.get_object()
+        info[generic.NameObject(INFO_KEY)] = generic.pdf_string(payload)
+        writer.update_container(info)
+    else:
+        info = generic.DictionaryObject({generic.NameObject(INFO_KEY): generic.pdf_string(payload)})
+        writer.set_info(info)
+
+
+def run_outside_event_loop(fn: Callable[[], T]) -> T:
+    # pyHanko's synchronous API calls asyncio.run(), which refuses to run inside a running loop;
+    # when we are called from async code, do the work on a short-lived thread instead.
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return fn()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn).result()
