@@ -30,6 +30,7 @@ from signet.api.pandadoc import templates as pandadoc_templates
 from signet.api.pandadoc import sessions as pandadoc_sessions
 from signet.api.pandadoc import webhooks as pandadoc_webhooks
 from signet.api.pandadoc_placeholder import router as pandadoc_501
+from signet.api.signet_ext import verify as ext_verify
 from signet.api.signet_ext import webhooks as ext_webhooks
 from signet.api.responses import json_response
 from signet.api.state import AppState
@@ -152,6 +153,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pandadoc_templates.router, prefix="/public/v1")
     app.include_router(pandadoc_audit.router, prefix="/public/v2")
     app.include_router(ext_webhooks.router, prefix="/signet/v1")
+    app.include_router(ext_verify.router, prefix="/signet/v1")
     app.include_router(documents.upload_router, prefix="/v1")
     app.include_router(files_router)
     app.include_router(pandadoc_501)

@@ -141,6 +141,24 @@ def cmd_jobs(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
+    """Exit 0 only when the file is a Signet-sealed PDF whose seal is intact."""
+    from pathlib import Path
+
+    from signet.pdf.verify import verify_pdf
+    from signet.signing.verification import describe
+
+    try:
+        data = Path(args.file).read_bytes()
+    except OSError as exc:
+        print(f"cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        return 2
+    result = verify_pdf(data)
+    for line in describe(result):
+        print(line)
+    return 0 if (result.signet_sealed and result.intact) else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="signet", description="Signet e-signature service")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -157,6 +175,9 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--workspace", default=DEFAULT_WORKSPACE)
     create.add_argument("--test", action="store_true", help="a test-mode key")
     create.set_defaults(func=cmd_api_keys_create)
+    verify = sub.add_parser("verify", help="check a PDF's Signet seal (exit 0 only if intact)")
+    verify.add_argument("file")
+    verify.set_defaults(func=cmd_verify)
     worker = sub.add_parser("worker", help="run job workers alone (no HTTP server)")
     worker.add_argument("--concurrency", type=int, default=None)
     worker.set_defaults(func=cmd_worker)
@@ -173,5 +194,8 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s",
                         stream=sys.stderr)
     args = build_parser().parse_args(argv)
+    if args.command == "verify":
+        # Verification needs no database: a file on a laptop can be checked anywhere.
+        sys.exit(cmd_verify(get_settings(), args))
     settings = get_settings()
     sys.exit(args.func(settings, args))

@@ -68,3 +68,21 @@ def test_completed_request_gets_three_sealed_files(api, app, worker, mailbox):
     tampered = bytearray(final)
     tampered[len(tampered) // 3] ^= 0x01
     assert not verify_pdf(bytes(tampered)).intact
+
+
+def test_typed_signature_text_survives_into_the_final_pdf(api, app, worker):
+    from signet.pdf.fonts import render_typed_signature
+    import base64
+
+    name = "Çağrı Ωμέγα Жанна 李小龍"
+    png = render_typed_signature(name, 600, 150)
+    uri = "data:image/png;base64," + base64.b64encode(png).decode()
+    sr = _sent(api)
+    assert _finish(app, sr["recipients"][0]["id"], signature=uri, signature_kind="typed",
+                   signature_text=name)
+    detail = _wait_final(api, sr["id"])
+    final = api.client.get(detail["final_document_download_url"].replace(
+        "http://testserver", "")).content
+    text = _text(final)
+    for word in name.split():
+        assert word in text, word

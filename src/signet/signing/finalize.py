@@ -95,9 +95,7 @@ def stamp_list(request: SigningRequest) -> list[StampValue]:
 
 def _text_layer(ftype: str, recipient: Recipient | None) -> dict[str, Any]:
     """A typed mark is an image of handwriting; its text rides along, invisible but extractable."""
-    if recipient is None or not hasattr(StampValue, "__dataclass_fields__"):
-        return {}
-    if "text_layer" not in StampValue.__dataclass_fields__:
+    if recipient is None:
         return {}
     if ftype in ("signature", "approval_signature") and recipient.signature_kind == "typed":
         return {"text_layer": recipient.signature_text}
