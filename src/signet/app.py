@@ -13,7 +13,7 @@ from pydantic.json_schema import models_json_schema
 from sqlalchemy import text
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from signet import __version__
+from signet import __version__, signing_page
 from signet.api.auth import KeyCache
 from signet.api.errors import error_response, install_error_handlers
 from signet.api.files import router as files_router
@@ -79,9 +79,12 @@ def _extra_schemas() -> dict[str, Any]:
               fin.UploadTicketCreate, fout.LegacyDocument, fout.UploadTicket,
               fout.PatchPropertiesResponse, fout.PatchRecipientResponse, fout.PatchFieldResponse,
               pandadoc_sessions.DocumentCreateLinkRequest]
+    modes: list[Any] = [
+        (m, "validation" if m.__module__.endswith("schemas_in") else "serialization")
+        for m in models
+    ]
     _, schema = models_json_schema(
-        [(m, "validation" if m.__module__.endswith("schemas_in") else "serialization")
-         for m in models],
+        modes,
         ref_template="#/components/schemas/{model}",
     )
     return dict(schema.get("$defs", {}))
@@ -156,6 +159,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ext_verify.router, prefix="/signet/v1")
     app.include_router(documents.upload_router, prefix="/v1")
     app.include_router(files_router)
+    app.include_router(signing_page.routes.router)
     app.include_router(pandadoc_501)
     for prefix in (FIRMA_PREFIX, "/v1"):
         app.include_router(firma_501.router, prefix=prefix)

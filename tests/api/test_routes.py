@@ -8,8 +8,9 @@ from fixtures.requests import create_body
 
 
 @pytest.mark.parametrize("method,path", [
-    ("GET", "/templates"), ("POST", "/webhooks"), ("GET", "/workspaces/abc"),
-    ("PUT", "/company/settings"), ("POST", "/seals"), ("GET", "/jwt/keys"),
+    ("POST", "/generate-template-token"), ("GET", "/email-templates/placeholders"),
+    ("GET", "/workspaces/abc"), ("PUT", "/company/settings"), ("POST", "/seals"),
+    ("GET", "/jwt/keys"),
 ])
 def test_unbuilt_upstream_routes_answer_501(api, method, path):
     r = api.client.request(method, f"/v1{path}", headers=api.headers)

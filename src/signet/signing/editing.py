@@ -110,9 +110,9 @@ def update_draft(
         if rec is None:
             rec = _recipient_from_spec(rs, i, orders[i])
         else:
-            fresh = _recipient_from_spec(rs, i, orders[i])
+            fresh_r = _recipient_from_spec(rs, i, orders[i])
             for attr in _RECIPIENT_ATTRS + ["position", "order"]:
-                setattr(rec, attr, getattr(fresh, attr))
+                setattr(rec, attr, getattr(fresh_r, attr))
         keep_r.append(rec)
     request.recipients[:] = keep_r
     session.flush()
@@ -124,13 +124,13 @@ def update_draft(
     for i, fs in enumerate(spec.fields):
         rid = ref_to_id.get(fs.recipient_ref, fs.recipient_ref) if fs.recipient_ref else None
         fresh = _field_from_spec(fs, i, rid)
-        current = existing_f.get(fs.ref or "")
-        if current is None:
+        kept = existing_f.get(fs.ref or "")
+        if kept is None:
             keep_f.append(fresh)
         else:
             for attr in _FIELD_ATTRS + ["position", "recipient_id"]:
-                setattr(current, attr, getattr(fresh, attr))
-            keep_f.append(current)
+                setattr(kept, attr, getattr(fresh, attr))
+            keep_f.append(kept)
     request.fields[:] = keep_f
     session.flush()
     resolve_condition_refs(request.fields, spec.fields)

@@ -28,6 +28,7 @@ from signet.models import Recipient, SigningRequest, Workspace
 from signet.models.base import utcnow
 from signet.pdf.certificate import build_certificate
 from signet.pdf.evidence import CertificateData, CertificateEvent, CertificateRecipient, StampValue
+from signet.pdf.incremental import IncrementalUpdateError, stamp_certify_seal
 from signet.pdf.seal import seal_pdf
 from signet.pdf.seal_keys import SealIdentity, load_or_create_seal
 from signet.pdf.stamp import stamp_values
@@ -150,6 +151,11 @@ def certificate_data(settings: Any, base_url: str, request: SigningRequest, work
 
 def build_final_files(ctx: Any, request: SigningRequest, workspace: Workspace,
                       events: list[Any]) -> Finalised:
+    """The three sealed files; the original is never rewritten.
+
+    Each of the document-only and final files is the original plus one incremental update
+    holding the stamps (and, for the final file, the certificate pages) and the seal.
+    """
     assert request.document_sha256
     original = ctx.store.get(request.document_sha256)
     identity = seal_identity(ctx.settings)
@@ -159,20 +165,30 @@ def build_final_files(ctx: Any, request: SigningRequest, workspace: Workspace,
                for r in request.recipients if r.acts]
     completed = (request.finished_at or utcnow()).isoformat()
 
-    def seal(data: bytes, variant: str) -> bytes:
-        return seal_pdf(data, identity, reason=f"Signet certificate of completion ({variant})",
-                        location=None, tsa_url=ctx.settings.tsa_url,
-                        metadata={"signing_request_id": request.id, "variant": variant,
-                                  "completed_at": completed, "signers": signers,
-                                  "installation": ctx.settings.installation_name})
+    def sealing(variant: str) -> dict[str, Any]:
+        return {"reason": f"Signet certificate of completion ({variant})", "location": None,
+                "tsa_url": ctx.settings.tsa_url,
+                "metadata": {"signing_request_id": request.id, "variant": variant,
+                             "completed_at": completed, "signers": signers,
+                             "installation": ctx.settings.installation_name}}
 
-    document_only = seal(stamp_values(original, values), "document_only")
+    def stamped(certificate: bytes | None, variant: str) -> bytes:
+        # One incremental update on the original: stamps, certificate pages and seal appended.
+        # A file pyHanko cannot update (damaged xref, encryption) is rewritten by qpdf instead.
+        try:
+            return stamp_certify_seal(original, values, certificate, identity, **sealing(variant))
+        except IncrementalUpdateError as exc:
+            log.warning("request %s: rewriting the document to seal it (%s)", request.id, exc)
+            return seal_pdf(stamp_values(original, values, certificate), identity,
+                            **sealing(variant))
+
+    document_only = stamped(None, "document_only")
     cert = build_certificate(certificate_data(
         ctx.settings, ctx.base_url, request, workspace, events, request.document_sha256,
         hashlib.sha256(document_only).hexdigest(), request.finished_at))
-    final = seal(stamp_values(original, values, cert), "final")
+    final = stamped(cert, "final")
     return Finalised(final=final, document_only=document_only,
-                     certificate_only=seal(cert, "certificate_only"))
+                     certificate_only=seal_pdf(cert, identity, **sealing("certificate_only")))
 
 
 def finalize_request(ctx: Any, request_id: str) -> bool:

@@ -18,8 +18,11 @@ from signet.webhooks.events import emit
 class Env(Protocol):
     """What notifications need from the running app (links are absolute and signed)."""
 
-    base_url: str
-    secret: bytes
+    @property
+    def base_url(self) -> str: ...
+
+    @property
+    def secret(self) -> bytes: ...
 
 
 def _payloads(env: Env, request: SigningRequest, extra: dict[str, Any]) -> tuple[dict, dict]:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from signet.errors import NotFound
@@ -63,10 +65,10 @@ SORT_COLUMNS = {
 }
 
 
-def _state_clause(states: set[str], now: datetime):  # type: ignore[no-untyped-def]
+def _state_clause(states: set[str], now: datetime) -> ColumnElement[bool]:
     """Match core states, treating in_progress past its expiry as expired (lazy expiry)."""
     live_expired = and_(SigningRequest.state == "in_progress", SigningRequest.expires_at <= now)
-    clauses = []
+    clauses: list[ColumnElement[bool]] = []
     stored = states - {"in_progress", "expired"}
     if stored:
         clauses.append(SigningRequest.state.in_(stored))
@@ -82,7 +84,7 @@ def _state_clause(states: set[str], now: datetime):  # type: ignore[no-untyped-d
     return or_(*clauses) if clauses else SigningRequest.id.is_(None)
 
 
-def list_query(workspace_id: str, flt: ListFilter) -> Select[tuple[SigningRequest]]:
+def list_query(workspace_id: str, flt: ListFilter) -> Select[Any]:
     now = utcnow()
     stmt = select(SigningRequest).where(SigningRequest.workspace_id == workspace_id)
     if flt.states is not None:
@@ -130,7 +132,7 @@ def page(
     column = SORT_COLUMNS.get(sort_by, SigningRequest.created_at)
     order = column.desc() if descending else column.asc()
     tie = SigningRequest.id.desc() if descending else SigningRequest.id.asc()
-    rows = session.scalars(
+    rows: list[SigningRequest] = list(session.scalars(
         stmt.order_by(order, tie).offset((page_number - 1) * page_size).limit(page_size)
-    ).all()
-    return list(rows), total
+    ))
+    return rows, total

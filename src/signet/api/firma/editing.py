@@ -274,7 +274,7 @@ async def put_signing_request(signing_request_id: str, request: Request, auth: A
                         if fs is not None:
                             fs.ref = None
                             spec.fields.append(fs)
-            reminder_ids = [m.id for m in sr.reminders]
+            reminder_ids: list[str | None] = [m.id for m in sr.reminders]
             if body.reminders is not None:
                 spec.reminders = []
                 reminder_ids = []

@@ -33,6 +33,8 @@ class PositionIn(_In):
 
 class RecipientIn(_In):
     id: str | None = Field(default=None, description="A temp_* id that fields and reminders may use")
+    template_user_id: str | None = Field(
+        default=None, description="Template-based creation: the template user this recipient is")
     first_name: str = ""
     last_name: str = ""
     email: str = ""
@@ -51,6 +53,8 @@ class RecipientIn(_In):
 
 class FieldIn(_In):
     id: str | None = None
+    template_field_id: str | None = Field(
+        default=None, description="Template-based creation: the template field to override")
     type: str | None = None
     position: PositionIn | None = None
     # The flat form of create-and-send (and the template PATCH): page, x, y, width, height.
@@ -91,8 +95,40 @@ class ReminderIn(_In):
     message: str | None = None
 
 
+class AnchorTagIn(_In):
+    """Place a field where a text marker sits in the document (document-based creation)."""
+
+    anchor_string: str = Field(description="The text to find, e.g. {{SIGN_HERE}}")
+    type: str
+    recipient_id: str | int | None = Field(
+        default=None, description="A recipient's temp id, or a Signer/Approver order")
+    x_offset: float = 0
+    y_offset: float = 0
+    offset_units: str = Field(default="percent", description="percent or pixels (PDF points)")
+    width: float | None = Field(default=None, description="Percent of the page width")
+    height: float | None = Field(default=None, description="Percent of the page height")
+    case_sensitive: bool = False
+    match_whole_word: bool = True
+    ignore_if_not_present: bool = False
+    occurrence: int = Field(default=0, description="0 = every occurrence, n = the n-th only")
+    remove_anchor_text: bool = True
+    add_white_background: bool = False
+    required: bool = True
+    read_only: bool = False
+    read_only_value: str | None = None
+    variable_name: str | None = None
+    variable_defined_name: str | None = None
+    background_color: str | None = None
+    font_size: float | None = None
+    dropdown_options: list[str] | None = None
+    date_default: str | None = None
+    date_signing_default: bool = False
+    multi_group_id: str | None = None
+    format_rules: dict[str, Any] | None = None
+
+
 class SigningRequestCreate(_In):
-    name: str
+    name: str | None = Field(default=None, description="Required unless template_id is given")
     document: str | None = Field(default=None, description="Base64-encoded PDF, at most 20 MB")
     document_id: str | None = Field(default=None, description="An uploaded document's id")
     template_id: str | None = None
@@ -104,6 +140,8 @@ class SigningRequestCreate(_In):
     recipients: list[RecipientIn] = Field(default_factory=list)
     fields: list[FieldIn] = Field(default_factory=list)
     reminders: list[ReminderIn] = Field(default_factory=list)
+    anchor_tags: list[AnchorTagIn] = Field(
+        default_factory=list, description="Document-based creation only; at most 100")
     completion_title: str | None = None
     completion_message: str | None = None
     completion_redirect_url: str | None = None

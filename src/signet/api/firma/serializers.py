@@ -20,7 +20,7 @@ def settings_out(settings: dict[str, Any]) -> out.SettingsOut:
     for key in ("completion_title", "completion_message", "completion_redirect_url"):
         values[key] = settings.get(key)
     values["completion_redirect_delay"] = settings.get("completion_redirect_delay", 5)
-    return out.SettingsOut(**values)
+    return out.SettingsOut.model_validate(values)
 
 
 def document_link(state: AppState, request: SigningRequest, ttl: int) -> tuple[str | None, str | None]:

@@ -1,0 +1,44 @@
+"""PandaDoc's signing order: equal ``signing_order`` values form one parallel step (API.md §4.3).
+
+The shared draft rules compact Signer/Approver orders to 1..n, breaking ties by position. A
+document made or edited through the PandaDoc face keeps the numbers it was given instead, so
+``service.active_step`` (lowest pending order, all equal orders together) runs them as parallel
+steps. The Firma face shows the raw numbers.
+"""
+
+from __future__ import annotations
+
+from signet.models import SigningRequest
+
+Problems = list[tuple[str, str]]
+
+
+def check_orders(orders: list[int | None], acting: list[bool]) -> tuple[bool, Problems]:
+    """Whether signing order is on (any acting recipient has one), and what is wrong.
+
+    Orders must be given for every Signer/Approver or for none; each is 1 or greater.
+    """
+    problems: Problems = []
+    given = [o for o, a in zip(orders, acting, strict=True) if a and o is not None]
+    missing = [i for i, (o, a) in enumerate(zip(orders, acting, strict=True)) if a and o is None]
+    if given and missing:
+        for i in missing:
+            problems.append(
+                (f"recipients[{i}].signing_order", "set signing_order for every signer or none")
+            )
+    for i, o in enumerate(orders):
+        if o is not None and o < 1:
+            problems.append((f"recipients[{i}].signing_order", "must be 1 or greater"))
+    return bool(given), problems
+
+
+def keep_orders(request: SigningRequest, orders: dict[str, int]) -> None:
+    """Put back the raw orders (recipient id → order) after the shared rules compacted them."""
+    for r in request.recipients:
+        if r.acts and r.id in orders:
+            r.order = orders[r.id]
+
+
+def current_orders(request: SigningRequest) -> dict[str, int]:
+    """The orders to keep across an edit that recompacts them."""
+    return {r.id: r.order for r in request.recipients if r.acts}
