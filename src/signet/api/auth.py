@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 from sqlalchemy import select
 
 from signet.errors import Unauthorized
@@ -77,16 +78,32 @@ class KeyCache:
             self._items.clear()
 
 
-def authenticate(request: Request) -> AuthContext:
+async def authenticate(request: Request) -> AuthContext:
+    """The caller's key context. A cached key costs no thread hop and no query."""
     key = extract_key(request.headers.get("authorization"))
     if not key:
         raise Unauthorized("Missing or invalid API key")
-    state = request.app.state.signet
     cache: KeyCache = request.app.state.key_cache
     digest = hash_token(key)
     ctx = cache.get(digest)
     if ctx is not None:
         return ctx
+    return await run_in_threadpool(_load_key, request, digest)
+
+
+def authenticate_sync(request: Request) -> AuthContext:
+    """For code already running in a worker thread."""
+    key = extract_key(request.headers.get("authorization"))
+    if not key:
+        raise Unauthorized("Missing or invalid API key")
+    digest = hash_token(key)
+    ctx = request.app.state.key_cache.get(digest)
+    return ctx if ctx is not None else _load_key(request, digest)
+
+
+def _load_key(request: Request, digest: str) -> AuthContext:
+    state = request.app.state.signet
+    cache: KeyCache = request.app.state.key_cache
     with state.db.read() as session:
         row = session.execute(
             select(ApiKey, Workspace)

@@ -10,7 +10,7 @@ from signet.api.auth import AuthContext, authenticate
 from signet.api.state import AppState
 
 
-def get_state(request: Request) -> AppState:
+async def get_state(request: Request) -> AppState:
     state: AppState = request.app.state.signet
     return state
 

@@ -60,21 +60,23 @@ class SigningRequest(Base):
     document_only_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     certificate_only_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
+    # Loaded on first access (the detail GET never touches them); list queries ask for them
+    # explicitly with selectinload so a page of requests costs a fixed number of queries.
     recipients: Mapped[list[Recipient]] = relationship(
         back_populates="signing_request",
         order_by="Recipient.position",
         cascade="all, delete-orphan",
-        lazy="selectin",
+        lazy="select",
     )
     fields: Mapped[list[Field]] = relationship(
         back_populates="signing_request",
         order_by="Field.position",
         cascade="all, delete-orphan",
-        lazy="selectin",
+        lazy="select",
     )
     reminders: Mapped[list[Reminder]] = relationship(
         back_populates="signing_request",
         order_by="Reminder.created_at",
         cascade="all, delete-orphan",
-        lazy="selectin",
+        lazy="select",
     )

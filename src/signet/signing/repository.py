@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from signet.errors import NotFound
 from signet.kit.ids import parse_uuid
@@ -134,5 +134,6 @@ def page(
     tie = SigningRequest.id.desc() if descending else SigningRequest.id.asc()
     rows: list[SigningRequest] = list(session.scalars(
         stmt.order_by(order, tie).offset((page_number - 1) * page_size).limit(page_size)
+        .options(selectinload(SigningRequest.recipients), selectinload(SigningRequest.fields))
     ))
     return rows, total

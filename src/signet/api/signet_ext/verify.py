@@ -57,7 +57,7 @@ async def verify(request: Request, state: State) -> JSONBytes:
     only integrity is answered. Send the file as multipart `file`, or JSON `{"sha256": …}`."""
     workspace_id: str | None = None
     if request.headers.get("authorization"):
-        workspace_id = authenticate(request).workspace_id
+        workspace_id = (await authenticate(request)).workspace_id
     ctype = request.headers.get("content-type", "")
     if ctype.startswith("application/json"):
         import orjson
