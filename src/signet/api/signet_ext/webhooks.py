@@ -1,7 +1,70 @@
-"""Webhook endpoints (being built)."""
+"""Signet extension: the delivery log of a webhook, and redelivery (API.md §10)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import math
+from typing import Annotated
 
-router = APIRouter()
+from fastapi import APIRouter, Query
+
+from signet.api.deps import Auth, State
+from signet.api.firma.openapi import errors_of
+from signet.api.responses import JSONBytes, json_response
+from signet.db import transaction
+from signet.webhooks import schemas as s
+from signet.webhooks import service
+
+router = APIRouter(tags=["Signet: webhook deliveries"])
+
+
+@router.get(
+    "/webhooks/{webhook_id}/deliveries",
+    response_model=s.DeliveryList,
+    responses=errors_of(401, 404),
+)
+def list_deliveries(
+    webhook_id: str,
+    auth: Auth,
+    state: State,
+    page: Annotated[int, Query(ge=1)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+    state_filter: Annotated[
+        str | None,
+        Query(alias="state", pattern="^(pending|succeeded|failed|cancelled)$"),
+    ] = None,
+) -> JSONBytes:
+    """The deliveries of one webhook (Firma or PandaDoc format), newest first, each with the
+    exact body sent and every attempt: request headers, status, answer headers and body
+    (first 64 KB), error class and duration."""
+    with state.db.read() as session:
+        hook = service.get_webhook(session, auth, webhook_id, None)
+        rows, total = service.list_deliveries(
+            session, hook, state=state_filter, page=page, page_size=page_size
+        )
+        attempts = service.attempts_of(session, [d.id for d in rows])
+        body = s.DeliveryList(
+            results=[s.delivery_out(d, attempts[d.id]) for d in rows],
+            pagination=s.Pagination(
+                current_page=page,
+                page_size=page_size,
+                total_count=total,
+                total_pages=math.ceil(total / page_size) if total else 0,
+            ),
+        )
+    return json_response(body)
+
+
+@router.post(
+    "/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver",
+    status_code=202,
+    response_model=s.DeliveryOut,
+    responses=errors_of(401, 404, 409),
+)
+def redeliver(webhook_id: str, delivery_id: str, auth: Auth, state: State) -> JSONBytes:
+    """Queue the same body again as a new delivery (new `X-Firma-Delivery` id, same event
+    `id` in the body), with a fresh retry schedule. 409 while the webhook is disabled."""
+    with transaction(state.db.write) as session:
+        hook = service.get_webhook(session, auth, webhook_id, None, lock=True)
+        copy = service.redeliver(session, hook, delivery_id)
+        body = s.delivery_out(copy, [])
+    return json_response(body, 202)
