@@ -82,6 +82,7 @@ def job_handler(
 def load_handlers() -> None:
     """Import every module that registers handlers."""
     import signet.mail.tasks  # noqa: F401
+    import signet.signing.processing  # noqa: F401
     import signet.signing.tasks  # noqa: F401
     import signet.webhooks.tasks  # noqa: F401
 
@@ -129,13 +130,20 @@ class Worker:
             t.join(timeout)
 
     def _sweep_loop(self) -> None:
+        import time
+
+        from signet.jobs import housekeeping
         from signet.signing.tasks import sweep_expired
 
+        next_housekeeping = 0.0
         while not self._stop.is_set():
             try:
                 sweep_expired(self.ctx)
+                if time.monotonic() >= next_housekeeping:
+                    housekeeping.run(self.ctx)
+                    next_housekeeping = time.monotonic() + 3600
             except Exception:  # noqa: BLE001 - the sweep must keep running
-                log.exception("expiry sweep failed")
+                log.exception("expiry sweep or housekeeping failed")
             self._stop.wait(self.sweep_interval)
 
     def _loop(self, worker_id: str) -> None:
