@@ -92,8 +92,27 @@ def pandadoc_body(exc: SignetError) -> dict[str, Any]:
     return {"type": exc.extra.get("pandadoc_type", "request_error"), "detail": exc.message}
 
 
+_V2_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+             429: "too_many_requests", 501: "not_implemented"}
+
+
+def pandadoc_v2_body(exc: SignetError) -> dict[str, Any]:
+    """PandaDoc v2: ``{code, details:[{code, pointer, data}]}``; pointers are JSON pointers."""
+    code = _V2_CODES.get(exc.status_code, "bad_request")
+    if isinstance(exc, ValidationFailed):
+        details = [{"code": "invalid", "pointer": "/" + loc.replace(".", "/") if loc else "/",
+                    "data": {"message": msg}} for loc, msg in exc.problems]
+    else:
+        details = [{"code": code, "pointer": "/", "data": {"message": exc.message}}]
+    return {"code": code, "details": details}
+
+
 def error_response(request: Request, exc: SignetError) -> JSONBytes:
-    body = pandadoc_body(exc) if is_pandadoc(request.url.path) else firma_body(exc)
+    path = request.url.path
+    if path.startswith("/public/v2/"):
+        body = pandadoc_v2_body(exc)
+    else:
+        body = pandadoc_body(exc) if is_pandadoc(path) else firma_body(exc)
     body.pop("pandadoc_body", None)
     body.pop("pandadoc_type", None)
     headers = exc.extra.get("headers") if isinstance(exc.extra.get("headers"), dict) else None

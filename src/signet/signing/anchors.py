@@ -2,8 +2,9 @@
 
 Each tag finds its ``anchor_string`` in the PDF text (case and whole-word rules), picks one or
 every occurrence, and adds a field at the marker's top-left corner plus the offsets (percent of
-the page, or points). The marker can be painted out, and the field's box given a white
-background; then the document changes, so the caller stores the returned PDF.
+the page, or points). The marker can be removed (cut out of the text, else painted over), and
+the field's box given a white background; then the document changes, so the caller stores the
+returned PDF.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from signet.pdf.anchors import Cover, TextBox, cover_boxes, find_text
+from signet.pdf.anchors import Cover, TextBox, cover_boxes, erase_text, find_text
 from signet.signing import rules
 from signet.signing.specs import DraftSpec, FieldSpec
 from signet.signing.validation import normalise_designation, normalise_type
@@ -19,10 +20,21 @@ from signet.signing.validation import normalise_designation, normalise_type
 Problems = list[tuple[str, str]]
 MAX_ANCHOR_TAGS = 100
 # Field properties a tag may carry onto the fields it makes.
-FIELD_KEYS = ("required", "read_only", "read_only_value", "variable_name",
-              "variable_defined_name", "background_color", "dropdown_options", "date_default",
-              "date_signing_default", "multi_group_id", "format_rules", "name",
-              "prefilled_data")
+FIELD_KEYS = (
+    "required",
+    "read_only",
+    "read_only_value",
+    "variable_name",
+    "variable_defined_name",
+    "background_color",
+    "dropdown_options",
+    "date_default",
+    "date_signing_default",
+    "multi_group_id",
+    "format_rules",
+    "name",
+    "prefilled_data",
+)
 
 
 @dataclass
@@ -53,17 +65,22 @@ class AnchorResult:
     origins: dict[int, int]  # spec field index → anchor tag index, to relabel problems
 
 
-def _recipient(spec: DraftSpec, ref: str | int | None, loc: str, problems: Problems
-               ) -> str | None:
+def _recipient(spec: DraftSpec, ref: str | int | None, loc: str, problems: Problems) -> str | None:
     if ref is None:
         return None
     if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
         order = int(ref)
         acting = [r for r in spec.recipients if normalise_designation(r.designation) != "CC"]
         by_order = [r for r in acting if r.order == order]
-        match = by_order[0] if by_order else (
-            acting[order - 1] if all(r.order is None for r in acting) and
-            0 < order <= len(acting) else None)
+        match = (
+            by_order[0]
+            if by_order
+            else (
+                acting[order - 1]
+                if all(r.order is None for r in acting) and 0 < order <= len(acting)
+                else None
+            )
+        )
         if match is None or match.ref is None:
             problems.append((f"{loc}.recipient_id", f"no Signer or Approver has order {order}"))
             return None
@@ -93,8 +110,9 @@ def _check(tag: AnchorSpec, loc: str, problems: Problems) -> str | None:
     return ftype
 
 
-def _field(tag: AnchorSpec, ftype: str, hit: TextBox, ref: str | None,
-           warnings: list[str], loc: str) -> FieldSpec:
+def _field(
+    tag: AnchorSpec, ftype: str, hit: TextBox, ref: str | None, warnings: list[str], loc: str
+) -> FieldSpec:
     dx, dy = tag.x_offset, tag.y_offset
     if tag.offset_units == "pixels":  # PDF points, as upstream means it
         dx, dy = dx / hit.page_width * 100, dy / hit.page_height * 100
@@ -104,15 +122,23 @@ def _field(tag: AnchorSpec, ftype: str, hit: TextBox, ref: str | None,
     x, y = hit.x + dx, hit.y + dy
     fx, fy = min(max(x, 0.0), 100 - w), min(max(y, 0.0), 100 - h)
     if (round(fx, 6), round(fy, 6)) != (round(x, 6), round(y, 6)):
-        warnings.append(f"{loc}: the field at {tag.anchor_string!r} on page "
-                        f"{hit.page_number} was moved to stay on the page")
+        warnings.append(
+            f"{loc}: the field at {tag.anchor_string!r} on page "
+            f"{hit.page_number} was moved to stay on the page"
+        )
     extra = dict(tag.field or {})
     if tag.font_size is not None:
-        extra["format_rules"] = {**(extra.get("format_rules") or {}),
-                                 "fontSize": tag.font_size}
-    return FieldSpec(type=ftype, page_number=hit.page_number, x=round(fx, 4), y=round(fy, 4),
-                     width=w, height=h, recipient_ref=ref,
-                     **{k: v for k, v in extra.items() if k in FIELD_KEYS})
+        extra["format_rules"] = {**(extra.get("format_rules") or {}), "fontSize": tag.font_size}
+    return FieldSpec(
+        type=ftype,
+        page_number=hit.page_number,
+        x=round(fx, 4),
+        y=round(fy, 4),
+        width=w,
+        height=h,
+        recipient_ref=ref,
+        **{k: v for k, v in extra.items() if k in FIELD_KEYS},
+    )
 
 
 def apply_anchor_tags(spec: DraftSpec, pdf: bytes, tags: list[AnchorSpec]) -> AnchorResult:
@@ -121,6 +147,7 @@ def apply_anchor_tags(spec: DraftSpec, pdf: bytes, tags: list[AnchorSpec]) -> An
     warnings: list[str] = []
     origins: dict[int, int] = {}
     covers: list[Cover] = []
+    erase: list[TextBox] = []
     if len(tags) > MAX_ANCHOR_TAGS:
         problems.append(("anchor_tags", f"at most {MAX_ANCHOR_TAGS} anchor tags"))
         return AnchorResult(None, problems, warnings, origins)
@@ -130,30 +157,57 @@ def apply_anchor_tags(spec: DraftSpec, pdf: bytes, tags: list[AnchorSpec]) -> An
         ref = _recipient(spec, tag.recipient_ref, loc, problems)
         if ftype is None or not tag.anchor_string:
             continue
-        hits = find_text(pdf, tag.anchor_string, case_sensitive=tag.case_sensitive,
-                         whole_word=tag.match_whole_word)
+        hits = find_text(
+            pdf,
+            tag.anchor_string,
+            case_sensitive=tag.case_sensitive,
+            whole_word=tag.match_whole_word,
+        )
         if tag.occurrence:
-            hits = hits[tag.occurrence - 1:tag.occurrence]
+            hits = hits[tag.occurrence - 1 : tag.occurrence]
         if not hits:
             nth = f"occurrence {tag.occurrence} of " if tag.occurrence else ""
             if tag.ignore_if_not_present:
-                warnings.append(f"{loc}: {nth}{tag.anchor_string!r} is not in the document; "
-                                "skipped")
+                warnings.append(
+                    f"{loc}: {nth}{tag.anchor_string!r} is not in the document; skipped"
+                )
             else:
-                problems.append((f"{loc}.anchor_string",
-                                 f"{nth}{tag.anchor_string!r} was not found in the document"))
+                problems.append(
+                    (
+                        f"{loc}.anchor_string",
+                        f"{nth}{tag.anchor_string!r} was not found in the document",
+                    )
+                )
             continue
         for hit in hits:
             field = _field(tag, ftype, hit, ref, warnings, loc)
             origins[len(spec.fields)] = i
             spec.fields.append(field)
-            if tag.remove_anchor_text:
-                covers.append(Cover(hit.page_number, hit.x, hit.y, hit.width, hit.height))
+            if tag.remove_anchor_text and hit not in erase:
+                erase.append(hit)
             if tag.add_white_background:
-                covers.append(Cover(field.page_number, field.x, field.y, field.width,
-                                    field.height or 0.0, pad=0.0))
-    painted = cover_boxes(pdf, covers) if covers and not problems else None
-    return AnchorResult(painted, problems, warnings, origins)
+                covers.append(
+                    Cover(
+                        field.page_number,
+                        field.x,
+                        field.y,
+                        field.width or 0.0,
+                        field.height or 0.0,
+                        pad=0.0,
+                    )
+                )
+    if problems or not (covers or erase):
+        return AnchorResult(None, problems, warnings, origins)
+    # Markers leave the text layer too; the ones that cannot be cut out are painted over.
+    painted, gone = erase_text(pdf, erase, [len(h.text.replace(" ", "")) for h in erase])
+    covers += [
+        Cover(h.page_number, h.x, h.y, h.width, h.height)
+        for h, ok in zip(erase, gone, strict=True)
+        if not ok
+    ]
+    return AnchorResult(
+        cover_boxes(painted, covers) if covers else painted, problems, warnings, origins
+    )
 
 
 def relabel(problems: Problems, origins: dict[int, int]) -> Problems:
@@ -161,8 +215,8 @@ def relabel(problems: Problems, origins: dict[int, int]) -> Problems:
     out = []
     for loc, msg in problems:
         if loc.startswith("fields["):
-            index = int(loc[len("fields["):loc.index("]")])
+            index = int(loc[len("fields[") : loc.index("]")])
             if index in origins:
-                loc = f"anchor_tags[{origins[index]}]" + loc[loc.index("]") + 1:]
+                loc = f"anchor_tags[{origins[index]}]" + loc[loc.index("]") + 1 :]
         out.append((loc, msg))
     return out

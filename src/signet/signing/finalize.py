@@ -28,7 +28,12 @@ from signet.models import Recipient, SigningRequest, Workspace
 from signet.models.base import utcnow
 from signet.pdf.certificate import build_certificate
 from signet.pdf.evidence import CertificateData, CertificateEvent, CertificateRecipient, StampValue
-from signet.pdf.incremental import IncrementalUpdateError, stamp_certify_seal
+from signet.pdf.incremental import (
+    IncrementalUpdateError,
+    StampPlan,
+    plan_stamps,
+    stamp_certify_seal,
+)
 from signet.pdf.seal import seal_pdf
 from signet.pdf.seal_keys import SealIdentity, load_or_create_seal
 from signet.pdf.stamp import stamp_values
@@ -172,11 +177,16 @@ def build_final_files(ctx: Any, request: SigningRequest, workspace: Workspace,
                              "completed_at": completed, "signers": signers,
                              "installation": ctx.settings.installation_name}}
 
+    try:  # where the values go and the overlay that draws them, shared by both stamped files
+        layout: StampPlan | list[StampValue] = plan_stamps(original, values)
+    except IncrementalUpdateError:
+        layout = values  # stamp_certify_seal raises it again, and the file is rewritten below
+
     def stamped(certificate: bytes | None, variant: str) -> bytes:
         # One incremental update on the original: stamps, certificate pages and seal appended.
         # A file pyHanko cannot update (damaged xref, encryption) is rewritten by qpdf instead.
         try:
-            return stamp_certify_seal(original, values, certificate, identity, **sealing(variant))
+            return stamp_certify_seal(original, layout, certificate, identity, **sealing(variant))
         except IncrementalUpdateError as exc:
             log.warning("request %s: rewriting the document to seal it (%s)", request.id, exc)
             return seal_pdf(stamp_values(original, values, certificate), identity,

@@ -84,18 +84,27 @@ def _describe(annot: Any, page_no: int, page: pikepdf.Page) -> FormField | None:
     if ftype == "/Sig":
         return FormField(name, "signature", page_no, *box)
     if ftype == "/Ch":
-        opts = [str(o[1] if isinstance(o, pikepdf.Array) else o)
-                for o in (_inherited(annot, "/Opt") or [])]
+        opts = [
+            str(o[1] if isinstance(o, pikepdf.Array) else o)
+            for o in (_inherited(annot, "/Opt") or [])
+        ]
         return FormField(name, "dropdown", page_no, *box, options=opts or None, value=text_value)
     if ftype == "/Btn" and not flags & _PUSHBUTTON:
         on = [str(k)[1:] for k in (annot.get("/AP", {}).get("/N", {}) or {}) if str(k) != "/Off"]
         state = str(value)[1:] if isinstance(value, pikepdf.Name) else None
         if flags & _RADIO:
             label = on[0] if on else name
-            return FormField(label, "radio_buttons", page_no, *box, group=name,
-                             value="true" if state and state == label else None)
-        return FormField(name, "checkbox", page_no, *box,
-                         value="true" if state and state != "Off" else None)
+            return FormField(
+                label,
+                "radio_buttons",
+                page_no,
+                *box,
+                group=name,
+                value="true" if state and state == label else None,
+            )
+        return FormField(
+            name, "checkbox", page_no, *box, value="true" if state and state != "Off" else None
+        )
     return None
 
 

@@ -23,16 +23,18 @@ class PointBox:
     anchor: str = "topleft"
 
 
-def page_size(page_sizes: list[list[float]] | list[tuple[float, float]], page: int
-              ) -> tuple[float, float] | None:
+def page_size(
+    page_sizes: list[list[float]] | list[tuple[float, float]], page: int
+) -> tuple[float, float] | None:
     if 1 <= page <= len(page_sizes):
         w, h = page_sizes[page - 1]
         return float(w), float(h)
     return None
 
 
-def to_percent(box: PointBox, size: tuple[float, float]
-               ) -> tuple[float, float, float | None, float | None]:
+def to_percent(
+    box: PointBox, size: tuple[float, float]
+) -> tuple[float, float, float | None, float | None]:
     """(x, y, width, height) in percent of the page, top-left origin; sizes None stay None."""
     pw, ph = size
     w = box.width or 0.0
@@ -47,9 +49,14 @@ def to_percent(box: PointBox, size: tuple[float, float]
     )
 
 
-def to_points(x: float, y: float, width: float, height: float, size: tuple[float, float]
-              ) -> tuple[float, float, float, float]:
+def to_points(
+    x: float, y: float, width: float, height: float, size: tuple[float, float]
+) -> tuple[float, float, float, float]:
     """(offset_x, offset_y, width, height) in points from the top-left corner."""
     pw, ph = size
-    return (round(x * pw / 100, 2), round(y * ph / 100, 2),
-            round(width * pw / 100, 2), round(height * ph / 100, 2))
+    return (
+        round(x * pw / 100, 2),
+        round(y * ph / 100, 2),
+        round(width * pw / 100, 2),
+        round(height * ph / 100, 2),
+    )

@@ -46,8 +46,9 @@ def add_watermark(data: bytes, mark: Watermark) -> bytes:
             canvas.showPage()
             canvas.save()
             with pikepdf.open(io.BytesIO(buf.getvalue())) as overlay:
-                page.add_overlay(pdf.copy_foreign(overlay.pages[0].obj),
-                                 pikepdf.Rectangle(x0, y0, x1, y1))
+                page.add_overlay(
+                    pdf.copy_foreign(overlay.pages[0].obj), pikepdf.Rectangle(x0, y0, x1, y1)
+                )
         out = io.BytesIO()
         pdf.save(out)
         return out.getvalue()

@@ -39,8 +39,9 @@ def as_text(value: Any) -> str | None:
     return str(value)
 
 
-def apply_field_values(request: SigningRequest, values: dict[str, Any],
-                       assign: dict[str, str] | None = None) -> list[str]:
+def apply_field_values(
+    request: SigningRequest, values: dict[str, Any], assign: dict[str, str] | None = None
+) -> list[str]:
     """Prefill fields named in ``values`` (name → value) and reassign those in ``assign``
     (name → recipient id); returns the names that matched no field."""
     unmatched = []

@@ -64,8 +64,12 @@ class Pending:
 def start(session: Any, request: SigningRequest, pending: Pending) -> None:
     """Mark a just-created request ``uploaded`` and queue its processing."""
     request.state = "uploaded"
-    enqueue(session, PROCESS_JOB, {"signing_request_id": request.id, **asdict(pending)},
-            dedupe_key=f"process:{request.id}")
+    enqueue(
+        session,
+        PROCESS_JOB,
+        {"signing_request_id": request.id, **asdict(pending)},
+        dedupe_key=f"process:{request.id}",
+    )
 
 
 def _no_retry(attempt: int, base: float) -> float | None:
@@ -85,44 +89,65 @@ def placed_specs(placements: list[dict[str, Any]], page_sizes: list[Any]) -> lis
         box = PointBox(**item["box"])
         size = page_size(page_sizes, box.page) or page_size(page_sizes, 1) or (612.0, 792.0)
         x, y, w, h = to_percent(box, size)
-        specs.append(FieldSpec(**{**item["spec"], "page_number": box.page, "x": x, "y": y,
-                                  "width": w, "height": h}))
+        specs.append(
+            FieldSpec(
+                **{**item["spec"], "page_number": box.page, "x": x, "y": y, "width": w, "height": h}
+            )
+        )
     return specs
 
 
-def form_specs(found: list[FormField], pending: Pending) -> list[FieldSpec]:
-    """Form widgets → specs; assigned by the data's ``fields{name:{role}}``, else the first
-    signer; an unassigned widget with a value becomes read-only text, one without is dropped."""
+def form_specs(found: list[FormField], pending: Pending) -> list[tuple[FieldSpec, str | None]]:
+    """Form widgets → (spec, prefill); assigned by the data's ``fields{name:{role}}``, else the
+    first signer; an unassigned widget with a value becomes read-only, one without is dropped."""
     specs = []
     for f in found:
         key = f.group or f.name
         assigned = pending.form_assignments.get(key, {})
         rid = assigned.get("recipient_id") or pending.default_recipient_id
-        value = assigned.get("value", f.value)
+        value = assigned.get("value") if assigned.get("value") is not None else f.value
         if rid is None and value in (None, ""):
             continue
-        specs.append(FieldSpec(
-            type=f.type, page_number=f.page, x=f.x, y=f.y, width=f.width, height=f.height,
-            recipient_ref=rid, read_only=rid is None, read_only_value=value if rid is None
-            else None, name=f.name, variable_name=key, dropdown_options=f.options,
-            multi_group_id=f.group, required=False))
+        specs.append(
+            (
+                FieldSpec(
+                    type=f.type,
+                    page_number=f.page,
+                    x=f.x,
+                    y=f.y,
+                    width=f.width,
+                    height=f.height,
+                    recipient_ref=rid,
+                    read_only=rid is None,
+                    read_only_value=value if rid is None else None,
+                    name=f.name,
+                    variable_name=key,
+                    dropdown_options=f.options,
+                    multi_group_id=f.group,
+                    required=False,
+                ),
+                value if rid is not None else None,
+            )
+        )
     return specs
 
 
 def _fetch(ctx: Any, url: str) -> PdfInfo:
-    data = fetch_pdf(url, allow_private=ctx.settings.webhook_allow_private,
-                     limit=ctx.settings.max_upload_bytes)
+    data = fetch_pdf(
+        url, allow_private=ctx.settings.webhook_allow_private, limit=ctx.settings.max_upload_bytes
+    )
     return inspect_pdf(data)
 
 
 def process(ctx: Any, payload: dict[str, Any]) -> str | None:
-    """Run the pending steps; returns the state reached (None when there was nothing to do)."""
+    """Run the pending steps once; returns the document's state afterwards (also when it had
+    already been processed), or None when the document is gone."""
     rid = payload["signing_request_id"]
     pending = Pending(**{k: v for k, v in payload.items() if k != "signing_request_id"})
     with ctx.db.read() as session:
         request = session.get(SigningRequest, rid)
         if request is None or request.state != "uploaded":
-            return None
+            return request.state if request is not None else None
         sha = request.document_sha256
     info: PdfInfo | None = None
     failure: str | None = None
@@ -142,39 +167,57 @@ def process(ctx: Any, payload: dict[str, Any]) -> str | None:
     return _finish(ctx, rid, pending, info, found, failure)
 
 
-def _finish(ctx: Any, rid: str, pending: Pending, info: PdfInfo | None,
-            found: list[FormField], failure: str | None) -> str | None:
+def _finish(
+    ctx: Any,
+    rid: str,
+    pending: Pending,
+    info: PdfInfo | None,
+    found: list[FormField],
+    failure: str | None,
+) -> str | None:
     with transaction(ctx.db.write) as session:
         request = session.scalars(
-            select(SigningRequest).where(SigningRequest.id == rid).with_for_update()).first()
+            select(SigningRequest).where(SigningRequest.id == rid).with_for_update()
+        ).first()
         if request is None or request.state != "uploaded":
-            return None
+            return request.state if request is not None else None
         if failure is None and info is not None:
-            blob = store_pdf(session, ctx.store, info)
-            request.document_sha256, request.page_count = blob.sha256, blob.page_count
+            stored = store_pdf(session, ctx.store, info)
+            request.document_sha256, request.page_count = stored.sha256, stored.page_count
             request.settings = {**request.settings, "allow_editing_before_sending": True}
         blob = session.get(Blob, request.document_sha256) if request.document_sha256 else None
         new: list[FieldSpec] = []
+        prefills: list[str | None] = []
         if failure is None and blob is not None:
-            new = placed_specs(pending.placements, blob.page_sizes) + form_specs(found, pending)
+            from_form = form_specs(found, pending)
+            new = placed_specs(pending.placements, blob.page_sizes) + [fs for fs, _ in from_form]
+            prefills = [v for _, v in from_form]
+            prefills[:0] = [None] * len(pending.placements)
             spec = spec_from_request(request)
             spec.fields += new
             problems, _ = check_draft(spec, blob.page_count, require_signer=False)
             if problems:
                 failure = "The fields do not fit the document: " + "; ".join(
-                    f"{loc}: {msg}" for loc, msg in problems[:10])
+                    f"{loc}: {msg}" for loc, msg in problems[:10]
+                )
         elif failure is None:
             failure = "The document has no file"
         if failure is not None:
             return _fail(session, ctx, request, failure)
         start_at = len(request.fields)
         for i, fs in enumerate(new):
-            request.fields.append(_field_from_spec(fs, start_at + i, fs.recipient_ref))
+            field = _field_from_spec(fs, start_at + i, fs.recipient_ref)
+            field.value = prefills[i]
+            request.fields.append(field)
         request.state = "draft"
         request.updated_at = utcnow()
-        record_event(session, request, "processed", SYSTEM,
-                     details={"document_sha256": request.document_sha256,
-                              "form_fields": len(found)})
+        record_event(
+            session,
+            request,
+            "processed",
+            SYSTEM,
+            details={"document_sha256": request.document_sha256, "form_fields": len(found)},
+        )
         notify.event(session, ctx, request, "signing_request.draft", previous_state="uploaded")
         return "draft"
 

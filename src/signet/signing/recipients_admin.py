@@ -22,8 +22,18 @@ from signet.signing.specs import Actor
 from signet.signing.validation import is_valid_email
 
 VOIDED_OR_DECLINED = ("declined", "cancelled", "expired")
-EDITABLE = ("email", "first_name", "last_name", "phone_number", "company", "title",
-            "street_address", "city", "state_province", "postal_code")
+EDITABLE = (
+    "email",
+    "first_name",
+    "last_name",
+    "phone_number",
+    "company",
+    "title",
+    "street_address",
+    "city",
+    "state_province",
+    "postal_code",
+)
 
 
 class RecipientChangeRefused(Conflict):
@@ -65,27 +75,47 @@ def _changed(session: Session, env: notify.Env, request: SigningRequest) -> None
     notify.event(session, env, request, "signing_request.updated", changed=["recipients"])
 
 
-def add_cc(session: Session, env: notify.Env, request: SigningRequest, actor: Actor,
-           person: Person) -> Recipient:
+def add_cc(
+    session: Session, env: notify.Env, request: SigningRequest, actor: Actor, person: Person
+) -> Recipient:
     """Add a CC (it receives the completed document)."""
     _open(request, "add a recipient")
     email = _check_email(request, person.email)
     cc_orders = [r.order for r in request.recipients if not r.acts]
     recipient = Recipient(
         position=max((r.position for r in request.recipients), default=-1) + 1,
-        first_name=person.first_name.strip(), last_name=person.last_name.strip(), email=email,
-        phone_number=person.phone_number, company=person.company, title=person.title,
-        designation="CC", order=max(cc_orders, default=0) + 1, custom_fields={})
+        first_name=person.first_name.strip(),
+        last_name=person.last_name.strip(),
+        email=email,
+        phone_number=person.phone_number,
+        company=person.company,
+        title=person.title,
+        designation="CC",
+        order=max(cc_orders, default=0) + 1,
+        custom_fields={},
+    )
     request.recipients.append(recipient)
     session.flush()
-    record_event(session, request, "recipient_added", actor, recipient_id=recipient.id,
-                 details={"email": email, "designation": "CC"})
+    record_event(
+        session,
+        request,
+        "recipient_added",
+        actor,
+        recipient_id=recipient.id,
+        details={"email": email, "designation": "CC"},
+    )
     _changed(session, env, request)
     return recipient
 
 
-def edit_recipient(session: Session, env: notify.Env, request: SigningRequest, actor: Actor,
-                   recipient: Recipient, changes: dict[str, str | None]) -> list[str]:
+def edit_recipient(
+    session: Session,
+    env: notify.Env,
+    request: SigningRequest,
+    actor: Actor,
+    recipient: Recipient,
+    changes: dict[str, str | None],
+) -> list[str]:
     """Change a recipient's identity; refused once they have finished. Returns what changed."""
     require_processed(request)
     if recipient.finished_at is not None:
@@ -98,17 +128,25 @@ def edit_recipient(session: Session, env: notify.Env, request: SigningRequest, a
     changed = [k for k, v in changes.items() if getattr(recipient, k) != v]
     for key in changed:
         value = changes[key]
-        setattr(recipient, key, (value or "").strip() if key in ("first_name", "last_name")
-                else value)
+        setattr(
+            recipient, key, (value or "").strip() if key in ("first_name", "last_name") else value
+        )
     if changed:
-        record_event(session, request, "recipient_edited", actor, recipient_id=recipient.id,
-                     details={"changed": changed})
+        record_event(
+            session,
+            request,
+            "recipient_edited",
+            actor,
+            recipient_id=recipient.id,
+            details={"changed": changed},
+        )
         _changed(session, env, request)
     return changed
 
 
-def remove_recipient(session: Session, env: notify.Env, request: SigningRequest, actor: Actor,
-                     recipient: Recipient) -> None:
+def remove_recipient(
+    session: Session, env: notify.Env, request: SigningRequest, actor: Actor, recipient: Recipient
+) -> None:
     """Remove a recipient; a Signer/Approver only from a draft (their fields stay, unassigned)."""
     state = _open(request, "remove a recipient")
     if recipient.acts and state != "draft":
@@ -118,13 +156,25 @@ def remove_recipient(session: Session, env: notify.Env, request: SigningRequest,
             f.recipient_id = None
     request.recipients.remove(recipient)
     session.flush()
-    record_event(session, request, "recipient_deleted", actor, recipient_id=recipient.id,
-                 details={"email": recipient.email, "designation": recipient.designation})
+    record_event(
+        session,
+        request,
+        "recipient_deleted",
+        actor,
+        recipient_id=recipient.id,
+        details={"email": recipient.email, "designation": recipient.designation},
+    )
     _changed(session, env, request)
 
 
-def reassign(session: Session, env: notify.Env, request: SigningRequest, actor: Actor,
-             recipient: Recipient, person: Person) -> Recipient:
+def reassign(
+    session: Session,
+    env: notify.Env,
+    request: SigningRequest,
+    actor: Actor,
+    recipient: Recipient,
+    person: Person,
+) -> Recipient:
     """Hand a Signer/Approver's part to someone else: the new recipient takes the fields, order
     and role, and is invited at once when their step is active."""
     state = _open(request, "reassign a recipient")
@@ -133,9 +183,17 @@ def reassign(session: Session, env: notify.Env, request: SigningRequest, actor: 
     if recipient.finished_at is not None:
         raise RecipientChangeRefused("The recipient has already completed the document")
     email = _check_email(request, person.email, except_id=recipient.id)
-    new = Recipient(**{f.name: getattr(person, f.name) for f in fields(Person)} | {
-        "email": email, "position": recipient.position, "designation": recipient.designation,
-        "role": recipient.role, "order": recipient.order, "custom_fields": {}})
+    new = Recipient(
+        **{f.name: getattr(person, f.name) for f in fields(Person)}
+        | {
+            "email": email,
+            "position": recipient.position,
+            "designation": recipient.designation,
+            "role": recipient.role,
+            "order": recipient.order,
+            "custom_fields": {},
+        }
+    )
     request.recipients.append(new)
     session.flush()
     for f in request.fields:
@@ -146,8 +204,14 @@ def reassign(session: Session, env: notify.Env, request: SigningRequest, actor: 
             m.recipient_id = new.id
     request.recipients.remove(recipient)
     session.flush()
-    record_event(session, request, "reassigned", actor, recipient_id=new.id,
-                 details={"from": recipient.id, "from_email": recipient.email, "to_email": email})
+    record_event(
+        session,
+        request,
+        "reassigned",
+        actor,
+        recipient_id=new.id,
+        details={"from": recipient.id, "from_email": recipient.email, "to_email": email},
+    )
     if state == "in_progress" and new in active_step(request):
         new.sent_at = utcnow()
         notify.email(session, request, "signing_invite", new)

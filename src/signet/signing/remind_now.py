@@ -25,12 +25,20 @@ class ReminderOrder:
     message: str | None = None
 
 
-def remind(session: Session, env: notify.Env, request: SigningRequest, actor: Actor,
-           orders: list[ReminderOrder]) -> list[str | None]:
+def remind(
+    session: Session,
+    env: notify.Env,
+    request: SigningRequest,
+    actor: Actor,
+    orders: list[ReminderOrder],
+) -> list[str | None]:
     """Send each reminder; returns, per order, None (sent) or why it failed."""
     if effective_state(request) != "in_progress":
-        raise Conflict("Reminders can be sent only for a sent or viewed document",
-                       code="INVALID_STATE", status_code=400)
+        raise Conflict(
+            "Reminders can be sent only for a sent or viewed document",
+            code="INVALID_STATE",
+            status_code=400,
+        )
     step = {r.id: r for r in active_step(request)}
     known = {r.id for r in request.recipients}
     outcomes: list[str | None] = []
@@ -46,10 +54,22 @@ def remind(session: Session, env: notify.Env, request: SigningRequest, actor: Ac
             outcomes.append("No delivery method selected")
         else:
             target = step[rid]
-            record_event(session, request, "reminder_sent", actor, recipient_id=rid,
-                         details={"recipients": [rid], "manual": True})
-            notify.on_resent(session, env, request, [target], order.message,
-                             subject=order.subject,
-                             event_type="signing_request.reminder.sent")
+            record_event(
+                session,
+                request,
+                "reminder_sent",
+                actor,
+                recipient_id=rid,
+                details={"recipients": [rid], "manual": True},
+            )
+            notify.on_resent(
+                session,
+                env,
+                request,
+                [target],
+                order.message,
+                subject=order.subject,
+                event_type="signing_request.reminder.sent",
+            )
             outcomes.append(None)
     return outcomes

@@ -26,7 +26,5 @@ def forget_scheduled(session: Session, keys: list[str]) -> int:
     """Remove the not-running jobs holding these keys; returns how many were removed."""
     if not keys:
         return 0
-    result = session.execute(
-        delete(Job).where(Job.dedupe_key.in_(keys), Job.state != "running")
-    )
+    result = session.execute(delete(Job).where(Job.dedupe_key.in_(keys), Job.state != "running"))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -24,8 +24,9 @@ from signet.signing.specs import Actor
 MARK_TYPES = ("signature", "initial", "approval_signature")
 
 
-def revert_to_draft(session: Session, env: notify.Env, request: SigningRequest,
-                    actor: Actor) -> bool:
+def revert_to_draft(
+    session: Session, env: notify.Env, request: SigningRequest, actor: Actor
+) -> bool:
     """Return the request to draft; False when it already was one (nothing to do)."""
     require_processed(request)
     previous = effective_state(request)

@@ -84,10 +84,18 @@ def search(session: Session, workspace_id: str, q: DocumentQuery) -> list[Signin
         # Tags are a JSON list: match the quoted, JSON-escaped tag in its text form.
         # (SQLite keeps the JSON text ASCII-escaped; PostgreSQL shows the characters.)
         text = cast(SR.tags, String)
-        stmt = stmt.where(or_(*(text.contains(json.dumps(q.tag, ensure_ascii=a), autoescape=True)
-                                for a in (True, False))))
-    for column, low, high in ((SR.updated_at, q.modified_from, q.modified_to),
-                              (SR.finished_at, q.completed_from, q.completed_to)):
+        stmt = stmt.where(
+            or_(
+                *(
+                    text.contains(json.dumps(q.tag, ensure_ascii=a), autoescape=True)
+                    for a in (True, False)
+                )
+            )
+        )
+    for column, low, high in (
+        (SR.updated_at, q.modified_from, q.modified_to),
+        (SR.finished_at, q.completed_from, q.completed_to),
+    ):
         if low is not None:
             stmt = stmt.where(column >= low)
         if high is not None:
@@ -99,4 +107,3 @@ def search(session: Session, workspace_id: str, q: DocumentQuery) -> list[Signin
     tie = SR.id.desc() if descending else SR.id.asc()
     stmt = stmt.order_by(order, tie).offset((q.page - 1) * q.count).limit(q.count)
     return list(session.scalars(stmt).all())
-

@@ -39,9 +39,17 @@ def _team_email(session: Session, request: SigningRequest) -> str | None:
     return (workspace.settings or {}).get("team_email") if workspace else None
 
 
-def change_status(session: Session, env: notify.Env, request: SigningRequest, actor: Actor,
-                  target: str, *, note: str | None = None, notify_recipients: bool = True,
-                  from_label: str | None = None) -> None:
+def change_status(
+    session: Session,
+    env: notify.Env,
+    request: SigningRequest,
+    actor: Actor,
+    target: str,
+    *,
+    note: str | None = None,
+    notify_recipients: bool = True,
+    from_label: str | None = None,
+) -> None:
     """Move the request to ``target`` (completed, expired or declined) by hand."""
     if target not in ALLOWED_FROM:
         raise ValidationFailed([("status", f"cannot change the status to {target}")])
@@ -73,8 +81,9 @@ def change_status(session: Session, env: notify.Env, request: SigningRequest, ac
         if notify_recipients:
             notify.on_expired(session, env, request, _team_email(session, request), now)
         else:
-            notify.event(session, env, request, "signing_request.expired",
-                         expired_at=now.isoformat())
+            notify.event(
+                session, env, request, "signing_request.expired", expired_at=now.isoformat()
+            )
         return
     request.state = "declined"
     request.declined_at = now
@@ -84,13 +93,19 @@ def change_status(session: Session, env: notify.Env, request: SigningRequest, ac
     if notify_recipients:
         for r in request.recipients:
             if r.sent_at is not None or not r.acts:
-                notify.email(session, request, "signing_declined", r,
-                             extra={"decliner_name": actor.name or "", "decline_reason": note})
+                notify.email(
+                    session,
+                    request,
+                    "signing_declined",
+                    r,
+                    extra={"decliner_name": actor.name or "", "decline_reason": note},
+                )
     notify.event(session, env, request, "signing_request.declined", reason=note)
 
 
-def delete_document(session: Session, env: notify.Env, request: SigningRequest,
-                    actor: Actor) -> None:
+def delete_document(
+    session: Session, env: notify.Env, request: SigningRequest, actor: Actor
+) -> None:
     """Delete in any state: a draft as usual; a sent document is cancelled first, then deleted
     (both audited); a finished one is simply deleted."""
     if request.state in ("draft", "error", "uploaded"):
@@ -98,8 +113,9 @@ def delete_document(session: Session, env: notify.Env, request: SigningRequest,
         return
     service.expire_if_due(session, env, request, actor, team_email=_team_email(session, request))
     if request.state == "in_progress":
-        service.cancel(session, env, request, actor, reason="Deleted through the API",
-                       notify_recipients=False)
+        service.cancel(
+            session, env, request, actor, reason="Deleted through the API", notify_recipients=False
+        )
     now = utcnow()
     request.state = "deleted"
     request.deleted_at = now

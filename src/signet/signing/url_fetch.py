@@ -43,22 +43,28 @@ def check_source_url(url: str, *, allow_private: bool) -> None:
     _check(url, allow_private)
 
 
-def fetch_pdf(url: str, *, allow_private: bool, limit: int,
-              timeout: float = TIMEOUT_SECONDS) -> bytes:
+def fetch_pdf(
+    url: str, *, allow_private: bool, limit: int, timeout: float = TIMEOUT_SECONDS
+) -> bytes:
     """The PDF at ``url``. Raises UrlRefused (a refused address, also after a redirect) or
     FetchFailed (network error, HTTP error, too large, too slow, not a PDF)."""
     deadline = time.monotonic() + timeout
     current = url
-    with httpx.Client(follow_redirects=False, trust_env=False,
-                      limits=httpx.Limits(max_keepalive_connections=0)) as client:
+    with httpx.Client(
+        follow_redirects=False, trust_env=False, limits=httpx.Limits(max_keepalive_connections=0)
+    ) as client:
         for _hop in range(MAX_REDIRECTS + 1):
             target = _check(current, allow_private)
             left = deadline - time.monotonic()
             if left <= 0:
                 raise FetchFailed(f"the download took longer than {timeout:.0f} seconds")
             request = netguard.pinned_request(
-                client, target, method="GET", headers={"Accept": "application/pdf, */*"},
-                timeout=httpx.Timeout(left))
+                client,
+                target,
+                method="GET",
+                headers={"Accept": "application/pdf, */*"},
+                timeout=httpx.Timeout(left),
+            )
             try:
                 response = client.send(request, stream=True)
             except httpx.TimeoutException as exc:

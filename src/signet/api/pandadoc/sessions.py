@@ -8,6 +8,7 @@ from starlette.concurrency import run_in_threadpool
 
 from signet.api.body import read_model
 from signet.api.deps import Auth, State
+from signet.api.pandadoc.common import not_ready
 from signet.api.responses import JSONBytes, json_response
 from signet.db import transaction
 from signet.kit.timefmt import pandadoc_time
@@ -52,6 +53,8 @@ async def create_document_session(document_id: str, request: Request, auth: Auth
     def work() -> DocumentCreateLinkResponse:
         with transaction(state.db.write) as session:
             sr = repository.get_request(session, auth.workspace_id, document_id, for_update=True)
+            if sr.state == "uploaded":
+                raise not_ready(sr)
             token, row = create_session(session, sr, body.recipient, body.lifetime, actor)
             return DocumentCreateLinkResponse(id=token, expires_at=pandadoc_time(row.expires_at) or "")
 

@@ -1,7 +1,373 @@
-"""Endpoints of this group (being built)."""
+"""PandaDoc: templates — list, details (roles, fields, tokens), create from an uploaded PDF,
+delete. The same templates the Firma face shows, with 22-char ids and PandaDoc's shapes.
+
+Roles are the template users' role labels; a template made on the Firma face without labels
+shows "Signer 1", "Approver 2"… Tokens are the ``[Token.Name]`` placeholders found in the
+document's text; ``POST /documents`` with ``template_uuid`` fills them.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
 
-router = APIRouter()
+import orjson
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field, ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from signet.api.deps import Auth, State
+from signet.api.errors import pydantic_problems
+from signet.api.pandadoc.common import errors_of
+from signet.api.pandadoc.schemas import (
+    FieldLayoutOut,
+    FieldPositionOut,
+    FieldStyleOut,
+    MemberOut,
+    TokenOut,
+)
+from signet.api.pandadoc.serializers import TYPE_OUT, member_out
+from signet.api.responses import JSONBytes, json_response
+from signet.db import transaction
+from signet.errors import NotImplementedRoute, PayloadTooLarge, ValidationFailed
+from signet.kit.ids import short_id
+from signet.kit.timefmt import pandadoc_time as pt
+from signet.models import Blob, Template, TemplateField, TemplateUser
+from signet.pdf.anchors import token_names
+from signet.signing import rules
+from signet.signing.documents import check_pdf, store_pdf
+from signet.signing.geometry import page_size, to_points
+from signet.signing.specs import DraftSpec
+from signet.templates import repository, service
+
+router = APIRouter(tags=["PandaDoc: templates"])
+
+
+class TemplateDataIn(BaseModel):
+    """The ``data`` part of an upload (``folder_uuid``, ``owner`` and others are ignored)."""
+
+    name: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class TemplateListItemOut(BaseModel):
+    id: str
+    name: str
+    date_created: str
+    date_modified: str
+    version: str
+
+
+class TemplateListOut(BaseModel):
+    results: list[TemplateListItemOut]
+
+
+class PreassignedPersonOut(BaseModel):
+    email: str
+    first_name: str
+    last_name: str
+    type: str = "preassigned contact"
+
+
+class RoleOut(BaseModel):
+    id: str
+    name: str
+    signing_order: str | None
+    preassigned_person: PreassignedPersonOut | None = Field(
+        default=None, description="Omitted when the role has no default person"
+    )
+
+
+class RoleRefOut(BaseModel):
+    id: str
+    name: str
+    type: str = "role"
+
+
+class TemplateFieldOut(BaseModel):
+    uuid: str
+    name: str
+    title: str
+    placeholder: str | None
+    value: Any
+    field_id: str
+    merge_field: str | None
+    type: str
+    assigned_to: RoleRefOut | None
+    layout: FieldLayoutOut
+
+
+class TemplateDetailsOut(BaseModel):
+    id: str
+    name: str
+    date_created: str
+    date_modified: str
+    content_date_modified: str
+    version: str
+    created_by: MemberOut
+    metadata: dict[str, Any]
+    tokens: list[TokenOut]
+    fields: list[TemplateFieldOut]
+    roles: list[RoleOut]
+    tags: list[str]
+    pricing: dict[str, Any]
+    tables: list[Any]
+    images: list[Any]
+    content_placeholders: list[Any]
+
+
+def _item(t: Template) -> TemplateListItemOut:
+    return TemplateListItemOut(
+        id=short_id(t.id),
+        name=t.name,
+        date_created=pt(t.created_at) or "",
+        date_modified=pt(t.updated_at) or "",
+        version=str(t.version),
+    )
+
+
+@router.get("/templates", response_model=TemplateListOut, responses=errors_of(400, 401, 429))
+def list_templates(
+    auth: Auth,
+    state: State,
+    q: str | None = None,
+    tag: str | None = None,
+    id: str | None = None,  # noqa: A002 - PandaDoc's parameter name
+    deleted: bool = False,
+    count: Annotated[int, Query(ge=1, le=100)] = 50,
+    page: Annotated[int, Query(ge=1)] = 1,
+) -> JSONBytes:
+    """List templates, newest first. `q` matches part of the name; `tag` one tag exactly;
+    `deleted=true` lists deleted templates. Stop paging on a short page."""
+    flt = repository.TemplateFilter(name=q, tag=tag, deleted=deleted, template_id=id)
+    with state.db.read() as session:
+        rows, _ = repository.page(
+            session,
+            repository.list_query(session, auth.workspace_id, flt),
+            page_number=page,
+            page_size=count,
+        )
+        body = TemplateListOut(results=[_item(t) for t in rows])
+    return json_response(body)
+
+
+def _role(t: Template, u: TemplateUser) -> RoleOut:
+    person = (
+        PreassignedPersonOut(email=u.email, first_name=u.first_name, last_name=u.last_name)
+        if u.email
+        else None
+    )
+    ordered = u.designation != "CC" and rules.setting(t.settings or {}, "use_signing_order")
+    return RoleOut(
+        id=short_id(u.id),
+        name=u.role_label,
+        signing_order=str(u.order) if ordered else None,
+        preassigned_person=person,
+    )
+
+
+def _field(f: TemplateField, sizes: list[Any], users: dict[str, TemplateUser]) -> TemplateFieldOut:
+    ox, oy, w, h = to_points(
+        f.x, f.y, f.width, f.height, page_size(sizes, f.page_number) or (612.0, 792.0)
+    )
+    user = users.get(f.template_user_id or "")
+    return TemplateFieldOut(
+        uuid=f.id,
+        name=f.name or f.variable_name or TYPE_OUT.get(f.type, f.type),
+        title=f.name or "",
+        placeholder=(f.format_rules or {}).get("placeholder"),
+        value=f.read_only_value or "",
+        field_id=f.variable_name or f.id,
+        merge_field=f.variable_name,
+        type=TYPE_OUT.get(f.type, f.type),
+        assigned_to=RoleRefOut(id=short_id(user.id), name=user.role_label) if user else None,
+        layout=FieldLayoutOut(
+            page=f.page_number,
+            position=FieldPositionOut(offset_x=ox, offset_y=oy),
+            style=FieldStyleOut(width=w, height=h),
+        ),
+    )
+
+
+@router.get(
+    "/templates/{template_id}/details",
+    response_model=TemplateDetailsOut,
+    responses=errors_of(401, 404, 429),
+)
+def template_details(template_id: str, auth: Auth, state: State) -> JSONBytes:
+    """Everything about a template: its roles (match recipients by `role` when creating a
+    document from it), fields in PDF points, tokens (`[Name]` placeholders of its text),
+    tags and metadata."""
+    with state.db.read() as session:
+        t = repository.get_template(session, auth.workspace_id, template_id)
+        blob = session.get(Blob, t.document_sha256) if t.document_sha256 else None
+        users = {u.id: u for u in t.users}
+        body = TemplateDetailsOut(
+            id=short_id(t.id),
+            name=t.name,
+            date_created=pt(t.created_at) or "",
+            date_modified=pt(t.updated_at) or "",
+            content_date_modified=pt(t.updated_at) or "",
+            version=str(t.version),
+            created_by=member_out(session, t.created_by_key_id, None),
+            metadata=t.metadata_ or {},
+            tokens=[TokenOut(name=n, value="") for n in t.tokens],
+            fields=[_field(f, blob.page_sizes if blob else [], users) for f in t.fields],
+            roles=[_role(t, u) for u in t.users if u.designation != "CC"],
+            tags=list(t.tags or []),
+            pricing={},
+            tables=[],
+            images=[],
+            content_placeholders=[],
+        )
+        data = body.model_dump(mode="json")
+    for role in data["roles"]:
+        if role.get("preassigned_person") is None:
+            role.pop("preassigned_person", None)
+    return json_response(data)
+
+
+_UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary", "description": "The PDF"},
+                        "data": {"type": "string", "description": "JSON: {name, tags, metadata}"},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+def _data(raw: Any) -> TemplateDataIn:
+    if raw is None:
+        return TemplateDataIn()
+    try:
+        return TemplateDataIn.model_validate(orjson.loads(raw))
+    except orjson.JSONDecodeError:
+        raise ValidationFailed([("data", "is not valid JSON")]) from None
+    except ValidationError as exc:
+        raise ValidationFailed(pydantic_problems(list(exc.errors()))) from None
+
+
+@router.post(
+    "/templates",
+    status_code=201,
+    response_model=TemplateListItemOut,
+    openapi_extra=_UPLOAD_BODY,
+    responses=errors_of(400, 401, 429),
+)
+async def create_template(request: Request, auth: Auth, state: State) -> JSONBytes:
+    """Create a template from an uploaded PDF (`?upload`, multipart parts `file` and `data`).
+    `[Token.Name]` placeholders in its text become the template's tokens. Add roles and
+    fields on the Firma face (`PUT /templates/{id}`) — the same template."""
+    if not request.headers.get("content-type", "").lower().startswith("multipart/"):
+        raise NotImplementedRoute(
+            "Not implemented in Signet: POST /public/v1/templates from "
+            "JSON; upload the PDF as multipart with ?upload"
+        )
+    form = await request.form(max_files=2, max_fields=20, max_part_size=4 * 1024 * 1024)
+    raw = form.get("data")
+    data = _data(await raw.read() if isinstance(raw, UploadFile) else raw)
+    file = form.get("file")
+    if not isinstance(file, UploadFile):
+        raise ValidationFailed(
+            [("file", "This field is required: send the PDF as the multipart part 'file'")]
+        )
+    pdf = await file.read()
+    if len(pdf) > state.settings.max_upload_bytes:
+        raise PayloadTooLarge(
+            f"The file is larger than {state.settings.max_upload_bytes // (1024 * 1024)} MB"
+        )
+    name = (
+        data.name
+        or (file.filename or "").rsplit("/", 1)[-1].removesuffix(".pdf")
+        or "Untitled template"
+    )
+    actor = auth.actor(request)
+
+    def work() -> TemplateListItemOut:
+        info = check_pdf(pdf, loc="file")
+        with transaction(state.db.write) as session:
+            blob = store_pdf(session, state.store, info)
+            spec = DraftSpec(name=name[:255], metadata=data.metadata)
+            template, _ = service.create_template(
+                session,
+                state,
+                workspace_id=auth.workspace_id,
+                actor=actor,
+                spec=spec,
+                blob=blob,
+                tags=data.tags,
+                tokens=token_names(info.data),
+                test=auth.test,
+            )
+            return _item(template)
+
+    return json_response(await run_in_threadpool(work), 201)
+
+
+@router.delete("/templates/{template_id}", status_code=204, responses=errors_of(401, 404, 429))
+def delete_template(template_id: str, request: Request, auth: Auth, state: State) -> JSONBytes:
+    """Delete a template. Documents created from it are not affected."""
+    with transaction(state.db.write) as session:
+        t = repository.get_template(session, auth.workspace_id, template_id, for_update=True)
+        service.delete_template(session, state, t, auth.actor(request))
+    return JSONBytes(b"", status_code=204)
+
+
+def document_from_template(state: Any, auth: Any, actor: Any, body: Any) -> Any:
+    """``POST /documents`` with ``template_uuid``: a document made from a template.
+
+    Recipients are matched to the template's roles by ``role`` (case-sensitive; no role adds a
+    CC), ``tokens`` fill merge fields and ``[Name]`` placeholders of the document, ``fields``
+    (``{name: {value, role}}``) prefill fields. Like every PandaDoc create it answers
+    ``document.uploaded``; the processing job makes it a draft moments later. 404 when the
+    template is not in this workspace; 400 listing every problem otherwise.
+    """
+    from signet.api.pandadoc.convert import metadata_in, recipients_in
+    from signet.api.pandadoc.creation import INFO_MESSAGE
+    from signet.api.pandadoc.serializers import created_out
+    from signet.signing import processing
+    from signet.signing.prefill import apply_tokens, as_text
+
+    problems: list[tuple[str, str]] = []
+    people = recipients_in(body.recipients, problems)
+    metadata = metadata_in(body.metadata, problems)
+    if isinstance(body.fields, list):
+        problems.append(("fields", "a document from a template takes {name: {value, role}}"))
+    for i, tag in enumerate(body.tags):
+        if not tag.strip() or len(tag) > 255:
+            problems.append((f"tags[{i}]", "tags are 1 to 255 characters"))
+    if problems:
+        raise ValidationFailed(problems)
+    tokens = {t.name: as_text(t.value) or "" for t in body.tokens}
+    with transaction(state.db.write) as session:
+        sr, _ = service.draft_from_template(
+            session,
+            state,
+            state.store,
+            workspace_id=auth.workspace_id,
+            template_id=body.template_uuid,
+            recipients=people.specs,
+            tokens=tokens,
+            field_values=dict(body.fields or {}),
+            metadata=metadata,
+            name=(body.name or "").strip() or None,
+            tags=[t.strip() for t in body.tags],
+            actor=actor,
+            test=auth.test,
+        )
+        if tokens:
+            apply_tokens(sr, [{"name": k, "value": v} for k, v in tokens.items()])
+        processing.start(session, sr, processing.Pending())
+        session.flush()
+        return created_out(sr, INFO_MESSAGE)

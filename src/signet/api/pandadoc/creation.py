@@ -1,0 +1,182 @@
+"""Create a PandaDoc document: the shared part of the upload, URL and template routes.
+
+Everything visible at request time is checked first and reported at once (400, nothing stored);
+the document is then created ``uploaded`` and processed by a job (``signing.processing``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from signet.api.auth import AuthContext
+from signet.api.pandadoc import schemas as sch
+from signet.api.pandadoc.convert import (
+    Recipients,
+    metadata_in,
+    placements_in,
+    recipients_in,
+    renumber,
+    values_in,
+)
+from signet.api.pandadoc.serializers import created_out
+from signet.api.state import AppState
+from signet.db import transaction
+from signet.errors import ValidationFailed
+from signet.pdf.inspect import PdfInfo
+from signet.signing import processing, service
+from signet.signing.documents import store_pdf
+from signet.signing.prefill import apply_field_values, apply_tokens, as_text
+from signet.signing.specs import Actor, DraftSpec
+from signet.signing.step_orders import keep_orders
+from signet.signing.validation import check_draft
+
+INFO_MESSAGE = (
+    "The document is being processed. Poll GET /public/v1/documents/{id} until its "
+    "status is document.draft before changing or sending it."
+)
+
+
+def _resolver(rec: Recipients) -> Any:
+    by_email = {s.email.lower(): s.ref for s in rec.specs if s.email}
+
+    def resolve(assigned_to: str) -> str | None:
+        key = assigned_to.strip()
+        return (
+            rec.by_role.get(key)
+            or by_email.get(key.lower())
+            or (key if any(s.ref == key for s in rec.specs) else None)
+        )
+
+    return resolve
+
+
+def create_document(
+    state: AppState,
+    auth: AuthContext,
+    actor: Actor,
+    body: sch.DocumentCreateIn,
+    *,
+    info: PdfInfo | None,
+    url: str | None,
+    default_name: str,
+    problems: list[tuple[str, str]],
+) -> sch.DocumentCreatedOut:
+    """Check everything, then create the document ``uploaded`` and queue its processing."""
+    rec = recipients_in(body.recipients, problems)
+    metadata = metadata_in(body.metadata, problems)
+    placements: list[dict[str, Any]] = []
+    values: dict[str, Any] = {}
+    assign: dict[str, str] = {}
+    if isinstance(body.fields, list):
+        placements = placements_in(body.fields, _resolver(rec), problems)
+    elif isinstance(body.fields, dict):
+        values, assign = values_in(body.fields, rec.by_role, problems)
+    for i, tag in enumerate(body.tags):
+        if not tag.strip() or len(tag) > 255:
+            problems.append((f"tags[{i}]", "tags are 1 to 255 characters"))
+    settings: dict[str, Any] = {"use_signing_order": rec.use_signing_order}
+    if rec.email_otp:
+        settings["require_otp_verification"] = True
+    spec = DraftSpec(
+        name=(body.name or "").strip() or default_name,
+        settings=settings,
+        metadata=metadata,
+        recipients=rec.specs,
+    )
+    placed = placements
+    if info is not None:
+        # The PDF is known: place the fields now; a URL's PDF is placed once fetched.
+        spec.fields = processing.placed_specs(placements, info.page_sizes)
+        placements = []
+    more, _ = check_draft(
+        spec, info.page_count if info else None, test=auth.test, require_signer=False
+    )
+    problems += renumber(more, placed)
+    if problems:
+        raise ValidationFailed(problems)
+    with transaction(state.db.write) as session:
+        blob = store_pdf(session, state.store, info) if info else None
+        sr, _ = service.create_draft(
+            session,
+            state,
+            workspace_id=auth.workspace_id,
+            actor=actor,
+            spec=spec,
+            blob=blob,
+            test=auth.test,
+            require_signer=False,
+        )
+        ids = {s.ref: r.id for s, r in zip(rec.specs, sr.recipients, strict=True)}
+        keep_orders(
+            sr,
+            {
+                ids[s.ref]: o
+                for s, o in zip(rec.specs, rec.orders, strict=True)
+                if o is not None and s.ref
+            },
+        )
+        sr.tags = [t.strip() for t in body.tags]
+        if body.tokens:
+            apply_tokens(
+                sr, [{"name": t.name, "value": as_text(t.value) or ""} for t in body.tokens]
+            )
+        assigned = {name: ids[ref] for name, ref in assign.items()}
+        if values or assigned:
+            apply_field_values(sr, values, assigned)
+        for p in placements:
+            p["spec"]["recipient_ref"] = ids.get(p["spec"]["recipient_ref"] or "")
+        first_signer = next((r.id for r in sr.recipients if r.designation == "Signer"), None)
+        processing.start(
+            session,
+            sr,
+            processing.Pending(
+                url=url,
+                placements=placements,
+                parse_form_fields=body.parse_form_fields,
+                form_assignments={
+                    name: {"recipient_id": assigned.get(name), "value": as_text(values.get(name))}
+                    for name in set(values) | set(assigned)
+                },
+                default_recipient_id=first_signer,
+            ),
+        )
+        session.flush()
+        return created_out(sr, INFO_MESSAGE)
+
+
+def create_from_template(
+    state: AppState, auth: AuthContext, actor: Actor, body: sch.DocumentCreateIn
+) -> sch.DocumentCreatedOut:
+    """A document from a template: recipients take template roles by ``role`` (case-sensitive;
+    no role adds a CC), ``tokens`` and ``fields{name:{value, role}}`` fill it in."""
+    from signet.templates.service import draft_from_template
+
+    problems: list[tuple[str, str]] = []
+    rec = recipients_in(body.recipients, problems, role_may_supply_email=True)
+    metadata = metadata_in(body.metadata, problems)
+    if isinstance(body.fields, list):
+        problems.append(("fields", "for a template, give an object of field name → {value}"))
+    if problems:
+        raise ValidationFailed(problems)
+    tokens = {t.name: as_text(t.value) or "" for t in body.tokens}
+    with transaction(state.db.write) as session:
+        sr, _ = draft_from_template(
+            session,
+            state,
+            state.store,
+            workspace_id=auth.workspace_id,
+            template_id=body.template_uuid or "",
+            recipients=rec.specs,
+            tokens=tokens,
+            field_values=body.fields if isinstance(body.fields, dict) else None,
+            metadata=metadata,
+            name=(body.name or "").strip() or None,
+            tags=[t.strip() for t in body.tags],
+            actor=actor,
+            test=auth.test,
+        )
+        if tokens:
+            apply_tokens(sr, [{"name": k, "value": v} for k, v in tokens.items()])
+        processing.start(session, sr, processing.Pending())
+        session.flush()
+        return created_out(sr, INFO_MESSAGE)
