@@ -9,6 +9,13 @@ from signet.models.recipient import Recipient
 from signet.models.reminder import Reminder
 from signet.models.signing_request import SigningRequest
 from signet.models.signing_session import SigningSession
+from signet.models.template import (
+    CustomFieldDefinition,
+    Template,
+    TemplateField,
+    TemplateReminder,
+    TemplateUser,
+)
 from signet.models.webhook import (
     Webhook,
     WebhookAttempt,
@@ -24,12 +31,17 @@ __all__ = [
     "Base",
     "Blob",
     "Company",
+    "CustomFieldDefinition",
     "Field",
     "Job",
     "Recipient",
     "Reminder",
     "SigningRequest",
     "SigningSession",
+    "Template",
+    "TemplateField",
+    "TemplateReminder",
+    "TemplateUser",
     "UploadedDocument",
     "Webhook",
     "WebhookAttempt",

@@ -20,8 +20,15 @@ from signet.signing.specs import DraftSpec
 Document = Blob | PdfInfo
 
 
-def resolve_pdf(session: Any, state: AppState, auth: AuthContext, *, document: str | None,
-                document_id: str | None, required: bool = True) -> Document | None:
+def resolve_pdf(
+    session: Any,
+    state: AppState,
+    auth: AuthContext,
+    *,
+    document: str | None,
+    document_id: str | None,
+    required: bool = True,
+) -> Document | None:
     """The stored blob of an uploaded document, or the checked (not yet stored) inline PDF."""
     if document and document_id:
         raise ValidationFailed([("document", "give either document or document_id, not both")])
@@ -39,8 +46,7 @@ def resolve_pdf(session: Any, state: AppState, auth: AuthContext, *, document: s
         return blob
     if not document:
         if required:
-            raise ValidationFailed([("document", "a base64 document or a document_id is "
-                                                 "required")])
+            raise ValidationFailed([("document", "a base64 document or a document_id is required")])
         return None
     return check_pdf(decode_base64_pdf(document, state.settings.max_inline_pdf_bytes))
 
@@ -49,8 +55,9 @@ def pdf_bytes(state: AppState, document: Document) -> bytes:
     return document.data if isinstance(document, PdfInfo) else state.store.get(document.sha256)
 
 
-def with_anchors(state: AppState, document: Document, spec: DraftSpec,
-                 tags: list[AnchorSpec]) -> tuple[Document, AnchorResult]:
+def with_anchors(
+    state: AppState, document: Document, spec: DraftSpec, tags: list[AnchorSpec]
+) -> tuple[Document, AnchorResult]:
     """Add the anchor tags' fields to ``spec``; the painted document replaces the original."""
     result = apply_anchor_tags(spec, pdf_bytes(state, document), tags)
     if result.pdf is not None:

@@ -128,7 +128,7 @@ class AnchorTagIn(_In):
 
 
 class SigningRequestCreate(_In):
-    name: str | None = Field(default=None, description="Required unless template_id is given")
+    name: str = Field(default="", description="Required unless template_id is given")
     document: str | None = Field(default=None, description="Base64-encoded PDF, at most 20 MB")
     document_id: str | None = Field(default=None, description="An uploaded document's id")
     template_id: str | None = None

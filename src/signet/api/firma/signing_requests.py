@@ -9,28 +9,29 @@ from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from signet.api.auth import AuthContext
-from signet.api.body import decode_base64_pdf, read_model
+from signet.api.body import read_model
 from signet.api.deps import Auth, State
+from signet.api.firma import pdf_input
 from signet.api.firma import schemas_in as fin
 from signet.api.firma import schemas_out as out
 from signet.api.firma import serializers as ser
 from signet.api.firma.convert import draft_spec
 from signet.api.firma.openapi import body_of, errors_of
 from signet.api.firma.status import FILTER_STATES
+from signet.api.firma.template_convert import anchor_specs, template_use
 from signet.api.responses import JSONBytes, json_response
 from signet.api.state import AppState
 from signet.db import transaction
-from signet.errors import NotFound, NotImplementedRoute, ValidationFailed
-from signet.kit.ids import parse_uuid
+from signet.errors import ValidationFailed
 from signet.kit.links import SEVEN_DAYS, signing_link
 from signet.kit.timefmt import parse_time
-from signet.models import Blob, SigningRequest, UploadedDocument
-from signet.models.base import utcnow
+from signet.models import Blob, SigningRequest
 from signet.pdf.inspect import PdfInfo
 from signet.signing import repository, service
-from signet.signing.documents import check_pdf, store_pdf
+from signet.signing.anchors import relabel
 from signet.signing.specs import Actor
 from signet.signing.validation import check_draft
+from signet.templates.using import use_template
 
 router = APIRouter(tags=["Signing requests"])
 
@@ -38,59 +39,29 @@ router = APIRouter(tags=["Signing requests"])
 def _resolve_document(session: Any, state: AppState, auth: AuthContext,
                       body: fin.SigningRequestCreate) -> Blob | PdfInfo:
     """The stored blob of an uploaded document, or the checked (not yet stored) inline PDF."""
-    if body.template_id and (body.document or body.document_id):
-        raise ValidationFailed([("template_id", "give either a document or a template_id, not both")])
-    if body.template_id:
-        raise NotImplementedRoute(
-            "Template-based creation is not implemented yet in Signet",
-            details={"method": "POST", "path": "/signing-requests (template_id)"},
-        )
-    if body.document and body.document_id:
-        raise ValidationFailed([("document", "give either document or document_id, not both")])
-    if body.document_id:
-        doc_id = parse_uuid(body.document_id)
-        doc = session.get(UploadedDocument, doc_id) if doc_id else None
-        if doc is None or doc.workspace_id != auth.workspace_id:
-            raise NotFound("Document not found")
-        if doc.status != "uploaded" or doc.blob_sha256 is None:
-            raise ValidationFailed([("document_id", "the document has not been uploaded yet")])
-        if doc.usable_until and doc.usable_until <= utcnow():
-            raise ValidationFailed([("document_id", "the uploaded document has expired")])
-        blob = session.get(Blob, doc.blob_sha256)
-        assert blob is not None
-        return blob
-    if not body.document:
+    if not body.document and not body.document_id:
         raise ValidationFailed(
             [("document", "a base64 document, a document_id or a template_id is required")]
         )
-    data = decode_base64_pdf(body.document, state.settings.max_inline_pdf_bytes)
+    document = pdf_input.resolve_pdf(session, state, auth, document=body.document,
+                                     document_id=body.document_id)
     body.document = None  # let the base64 text go before the PDF is processed
-    return check_pdf(data)
+    assert document is not None
+    return document
 
 
 def _create(state: AppState, auth: AuthContext, actor: Actor, body: fin.SigningRequestCreate,
             *, and_send: bool) -> dict[str, Any]:
     warnings = [f"{w}: unknown key ignored" for w in body.unknown_keys("")]
-    problems: list[tuple[str, str]] = []
-    spec = draft_spec(body, problems)
+    if body.template_id and (body.document or body.document_id):
+        raise ValidationFailed(
+            [("template_id", "give either a document or a template_id, not both")])
     with transaction(state.db.write) as session:
-        document: Blob | PdfInfo | None = None
-        try:
-            document = _resolve_document(session, state, auth, body)
-        except ValidationFailed as exc:
-            problems = exc.problems + problems
-        page_count = document.page_count if document is not None else None
-        more, _ = check_draft(spec, page_count, test=auth.test)
-        problems += more
-        if problems:
-            raise ValidationFailed(problems, extra={"phase": "create_validation"} if and_send else None)
-        assert document is not None
-        blob = document if isinstance(document, Blob) else store_pdf(session, state.store, document)
-        request, more_warnings = service.create_draft(
-            session, state, workspace_id=auth.workspace_id, actor=actor, spec=spec, blob=blob,
-            test=auth.test,
-        )
-        warnings += more_warnings
+        if body.template_id:
+            request, more = _from_template(session, state, auth, actor, body, and_send)
+        else:
+            request, more = _from_document(session, state, auth, actor, body, and_send)
+        warnings += more
         if not and_send:
             return ser.created_out(state, request, warnings, "draft", ttl=SEVEN_DAYS)
         try:
@@ -108,17 +79,78 @@ def _create(state: AppState, auth: AuthContext, actor: Actor, body: fin.SigningR
         return result
 
 
+def _create_phase(exc: ValidationFailed, and_send: bool) -> ValidationFailed:
+    return ValidationFailed(exc.problems, extra={"phase": "create_validation"} if and_send
+                            else None)
+
+
+def _from_document(session: Any, state: AppState, auth: AuthContext, actor: Actor,
+                   body: fin.SigningRequestCreate, and_send: bool
+                   ) -> tuple[SigningRequest, list[str]]:
+    problems: list[tuple[str, str]] = []
+    warnings: list[str] = []
+    spec = draft_spec(body, problems)
+    document: Blob | PdfInfo | None = None
+    try:
+        document = _resolve_document(session, state, auth, body)
+    except ValidationFailed as exc:
+        problems = exc.problems + problems
+    origins: dict[int, int] = {}
+    if document is not None and body.anchor_tags:
+        document, anchored = pdf_input.with_anchors(state, document, spec,
+                                                    anchor_specs(body.anchor_tags))
+        problems += anchored.problems
+        warnings += anchored.warnings
+        origins = anchored.origins
+    page_count = document.page_count if document is not None else None
+    more, _ = check_draft(spec, page_count, test=auth.test)
+    problems += relabel(more, origins)
+    if problems:
+        raise _create_phase(ValidationFailed(problems), and_send)
+    assert document is not None
+    blob = pdf_input.store(session, state, document)
+    request, more_warnings = service.create_draft(
+        session, state, workspace_id=auth.workspace_id, actor=actor, spec=spec, blob=blob,
+        test=auth.test,
+    )
+    return request, warnings + more_warnings
+
+
+def _from_template(session: Any, state: AppState, auth: AuthContext, actor: Actor,
+                   body: fin.SigningRequestCreate, and_send: bool
+                   ) -> tuple[SigningRequest, list[str]]:
+    """Template-based: recipients and fields override the template's (API.md §3.1)."""
+    problems: list[tuple[str, str]] = []
+    use = template_use(body, problems)
+    if problems:
+        raise _create_phase(ValidationFailed(problems), and_send)
+    try:
+        return use_template(session, state, state.store, workspace_id=auth.workspace_id,
+                            template_id=body.template_id or "", use=use, actor=actor,
+                            test=auth.test)
+    except ValidationFailed as exc:
+        raise _create_phase(exc, and_send) from None
+
+
 def _send_validation(request: SigningRequest, exc: ValidationFailed) -> ValidationFailed:
-    """Create-and-send's special shape: what is missing, per recipient."""
-    per: dict[int, list[str]] = {}
-    for loc, _msg in exc.problems:
+    """Create-and-send's special shape: what is missing, per recipient. A required read-only
+    field without a value counts for the recipient it belongs to, named by its variable."""
+    index = {r.id: i for i, r in enumerate(request.recipients)}
+    per: dict[int | None, list[str]] = {}
+    for loc, msg in exc.problems:
         if loc.startswith("recipients["):
             idx = int(loc[len("recipients["):loc.index("]")])
             per.setdefault(idx, []).append(loc.rsplit(".", 1)[-1])
+        elif loc.startswith("fields[") and loc.endswith("]") and "read-only" in msg:
+            f = request.fields[int(loc[len("fields["):-1])]
+            owner = index.get(f.recipient_id or "")
+            per.setdefault(owner, []).append(
+                f.variable_name or f.variable_defined_name or f.name or loc)
     items = [
-        {"recipient_index": i + 1, "recipient_email": request.recipients[i].email,
+        {"recipient_index": i + 1 if i is not None else None,
+         "recipient_email": request.recipients[i].email if i is not None else None,
          "missing_fields": fields}
-        for i, fields in sorted(per.items())
+        for i, fields in sorted(per.items(), key=lambda kv: (kv[0] is None, kv[0] or 0))
     ]
     return ValidationFailed(
         exc.problems, extra={"phase": "send_validation", "validation_errors": items}
@@ -134,7 +166,10 @@ def _send_validation(request: SigningRequest, exc: ValidationFailed) -> Validati
 )
 async def create_signing_request(request: Request, auth: Auth, state: State) -> JSONBytes:
     """Create a draft signing request from a base64 PDF (≤ 20 MB) or an uploaded `document_id`,
-    with its recipients, fields and reminders. The page count is read from the PDF."""
+    with its recipients, fields, `anchor_tags` and reminders (the page count is read from the
+    PDF); or from a `template_id`, with overrides: recipients matched to template users by
+    `template_user_id`, else `order`; fields by `template_field_id`, `variable_name` or
+    `variable_defined_name`. An override that matches nothing is a 400."""
     body = await read_model(request, fin.SigningRequestCreate)
     result = await run_in_threadpool(_create, state, auth, auth.actor(request), body, and_send=False)
     return json_response(out.SigningRequestCreated(**result), 201)
@@ -148,8 +183,11 @@ async def create_signing_request(request: Request, auth: Auth, state: State) -> 
     responses=errors_of(400, 401, 404, 413),
 )
 async def create_and_send(request: Request, auth: Auth, state: State) -> JSONBytes:
-    """Create a signing request and send it in one step. Every send check runs before anything
-    is written; on failure nothing is stored and the error says which phase failed."""
+    """Create a signing request (from a document or a `template_id`, as `POST
+    /signing-requests`) and send it in one step. Every send check runs before anything is
+    written; on failure nothing is stored and the error says which phase failed. With
+    `phase: "send_validation"`, `validation_errors` lists per recipient what is missing,
+    including required read-only values (by `variable_name`) of template merge fields."""
     body = await read_model(request, fin.SigningRequestCreate)
     result = await run_in_threadpool(_create, state, auth, auth.actor(request), body, and_send=True)
     return json_response(out.SigningRequestCreatedAndSent(**result), 201)

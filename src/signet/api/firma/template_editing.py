@@ -33,34 +33,58 @@ from signet.templates import repository, service
 
 router = APIRouter(tags=["Templates"])
 Problems = list[tuple[str, str]]
-_PROPERTY_KEYS = ("name", "description", "expiration_hours", "settings", "language", "metadata",
-                  "completion_title", "completion_message", "completion_redirect_url",
-                  "completion_redirect_delay")
+_PROPERTY_KEYS = (
+    "name",
+    "description",
+    "expiration_hours",
+    "settings",
+    "language",
+    "metadata",
+    "completion_title",
+    "completion_message",
+    "completion_redirect_url",
+    "completion_redirect_delay",
+)
 
 
-def _document(session: Any, state: AppState, auth: AuthContext, template: Template,
-              props: dict[str, Any], actor: Any) -> list[str]:
+def _document(
+    session: Any,
+    state: AppState,
+    auth: AuthContext,
+    template: Template,
+    props: dict[str, Any],
+    actor: Any,
+) -> list[str]:
     """A new document among the properties replaces the PDF (same pages, ±1 pt)."""
     if not props.get("document") and not props.get("document_id"):
         return []
-    document = pdf_input.resolve_pdf(session, state, auth, document=props.get("document"),
-                                     document_id=props.get("document_id"))
+    document = pdf_input.resolve_pdf(
+        session, state, auth, document=props.get("document"), document_id=props.get("document_id")
+    )
     assert document is not None
     blob = pdf_input.store(session, state, document)
-    service.replace_document(session, state, template, actor, blob,
-                             token_names(pdf_input.pdf_bytes(state, document)))
+    service.replace_document(
+        session, state, template, actor, blob, token_names(pdf_input.pdf_bytes(state, document))
+    )
     return ["document"]
 
 
-def _user_update(current: RecipientSpec, uin: t.TemplateUserIn, loc: str,
-                 problems: Problems) -> None:
+def _user_update(
+    current: RecipientSpec, uin: t.TemplateUserIn, loc: str, problems: Problems
+) -> None:
     fresh = recipient_spec(uin)
     fresh.role = uin.role
     was_cc = normalise_designation(current.designation) == "CC"
     if "designation" in uin.model_fields_set and (
-            (normalise_designation(uin.designation) == "CC") != was_cc):
-        problems.append((f"{loc}.designation", "a CC cannot become a Signer or Approver (or "
-                                               "back); delete the user and add a new one"))
+        (normalise_designation(uin.designation) == "CC") != was_cc
+    ):
+        problems.append(
+            (
+                f"{loc}.designation",
+                "a CC cannot become a Signer or Approver (or "
+                "back); delete the user and add a new one",
+            )
+        )
     for attr in uin.model_fields_set - {"id", "template_user_id"}:
         if hasattr(current, attr):
             setattr(current, attr, getattr(fresh, attr))
@@ -72,8 +96,9 @@ def _new_user(uin: t.TemplateUserIn, ref: str) -> RecipientSpec:
     return spec
 
 
-def _field_upsert(spec: DraftSpec, fin_: t.TemplateFieldIn, loc: str,
-                  problems: Problems) -> str | None:
+def _field_upsert(
+    spec: DraftSpec, fin_: t.TemplateFieldIn, loc: str, problems: Problems
+) -> str | None:
     """Apply one field change to ``spec``; returns the field's ref (None for a new one)."""
     if fin_.id and not fin_.id.startswith("temp_"):
         idx = next((i for i, f in enumerate(spec.fields) if f.ref == fin_.id), None)
@@ -101,24 +126,36 @@ def _field_upsert(spec: DraftSpec, fin_: t.TemplateFieldIn, loc: str,
     return None
 
 
-@router.patch("/templates/{template_id}", response_model=t.TemplatePatchResponse,
-              responses=errors_of(400, 401, 404))
-async def patch_template(template_id: str, request: Request, auth: Auth, state: State,
-                         body: Annotated[t.TemplatePatch, Body()]) -> JSONBytes:
+@router.patch(
+    "/templates/{template_id}",
+    response_model=t.TemplatePatchResponse,
+    responses=errors_of(400, 401, 404),
+)
+async def patch_template(
+    template_id: str,
+    request: Request,
+    auth: Auth,
+    state: State,
+    body: Annotated[t.TemplatePatch, Body()],
+) -> JSONBytes:
     """Change a template: exactly one of its properties (a new `document` must have the same
     pages), one `user` (no `id` → added), or one `field` (flat `x, y, width, height, page`,
     `assigned_to_user_id`; no `id` → added; `{id, deleted: true}` removes it)."""
     sent = body.model_fields_set
-    props = {k: getattr(body, k) for k in (*_PROPERTY_KEYS, "document", "document_id", "tags")
-             if k in sent}
+    props = {
+        k: getattr(body, k)
+        for k in (*_PROPERTY_KEYS, "document", "document_id", "tags")
+        if k in sent
+    }
     if sum([bool(props), "user" in sent, "field" in sent]) != 1:
         raise ValidationFailed([("body", "give exactly one of: properties, user, field")])
     actor = auth.actor(request)
 
     def work() -> t.TemplatePatchResponse:
         with transaction(state.db.write) as session:
-            template = repository.get_template(session, auth.workspace_id, template_id,
-                                               for_update=True)
+            template = repository.get_template(
+                session, auth.workspace_id, template_id, for_update=True
+            )
             spec = service.spec_from_template(template)
             problems: Problems = []
             if props:
@@ -129,10 +166,12 @@ async def patch_template(template_id: str, request: Request, auth: Auth, state: 
                     changed.append("tags")
                 if problems:
                     raise ValidationFailed(problems)
-                service.update_template(session, state, template, actor, spec, changed=changed,
-                                        test=auth.test)
-                return t.TemplatePatchResponse(message="Template updated successfully",
-                                               updated_fields=changed)
+                service.update_template(
+                    session, state, template, actor, spec, changed=changed, test=auth.test
+                )
+                return t.TemplatePatchResponse(
+                    message="Template updated successfully", updated_fields=changed
+                )
             if body.user is not None:
                 uin = body.user
                 if uin.id and not uin.id.startswith("temp_"):
@@ -146,11 +185,13 @@ async def patch_template(template_id: str, request: Request, auth: Auth, state: 
                     spec.recipients.append(_new_user(uin, ref))
                 if problems:
                     raise ValidationFailed(problems)
-                created, _ = service.update_template(session, state, template, actor, spec,
-                                                     changed=["user"], test=auth.test)
+                created, _ = service.update_template(
+                    session, state, template, actor, spec, changed=["user"], test=auth.test
+                )
                 user = next(u for u in template.users if u.id == created.get(ref, ref))
-                return t.TemplatePatchResponse(message="User saved", updated_fields=[],
-                                               user=ser.user_out(template, user))
+                return t.TemplatePatchResponse(
+                    message="User saved", updated_fields=[], user=ser.user_out(template, user)
+                )
             assert body.field is not None
             count = len(spec.fields)
             target = _field_upsert(spec, body.field, "field", problems)
@@ -158,14 +199,25 @@ async def patch_template(template_id: str, request: Request, auth: Auth, state: 
                 raise ValidationFailed(problems)
             added = len(spec.fields) > count
             service.update_template(
-                session, state, template, actor, spec, changed=["field"], test=auth.test,
-                event="template.field.added" if added else "template.updated")
+                session,
+                state,
+                template,
+                actor,
+                spec,
+                changed=["field"],
+                test=auth.test,
+                field_added=added,
+            )
             if body.field.deleted:
                 return t.TemplatePatchResponse(message="Field deleted", updated_fields=[])
-            f = (next(x for x in template.fields if x.id == target) if target and not added
-                 else template.fields[-1])
-            return t.TemplatePatchResponse(message="Field saved", updated_fields=[],
-                                           field=ser.field_out(f))
+            f = (
+                next(x for x in template.fields if x.id == target)
+                if target and not added
+                else template.fields[-1]
+            )
+            return t.TemplatePatchResponse(
+                message="Field saved", updated_fields=[], field=ser.field_out(f)
+            )
 
     return json_response(await run_in_threadpool(work))
 
@@ -190,11 +242,17 @@ def _put_users(spec: DraftSpec, body: t.TemplatePut, problems: Problems) -> set[
             continue
         if d.field_action == "reassign":
             to = next((r for r in spec.recipients if r.ref == d.reassign_to_user_id), None)
-            if to is None or to is cur or (normalise_designation(to.designation)
-                                           != normalise_designation(cur.designation)):
-                problems.append((f"{loc}.reassign_to_user_id",
-                                 "must name another user of the template with the same "
-                                 "designation"))
+            if (
+                to is None
+                or to is cur
+                or (normalise_designation(to.designation) != normalise_designation(cur.designation))
+            ):
+                problems.append(
+                    (
+                        f"{loc}.reassign_to_user_id",
+                        "must name another user of the template with the same designation",
+                    )
+                )
                 continue
             for f in spec.fields:
                 if f.recipient_ref == cur.ref:
@@ -217,15 +275,20 @@ def _drop_dangling_conditions(spec: DraftSpec) -> None:
             block = getattr(f, attr)
             if not block:
                 continue
-            groups = [{**g, "conditions": [c for c in g.get("conditions", [])
-                                           if c.get("field_id") in refs]}
-                      for g in block.get("groups", [])]
+            groups = [
+                {
+                    **g,
+                    "conditions": [c for c in g.get("conditions", []) if c.get("field_id") in refs],
+                }
+                for g in block.get("groups", [])
+            ]
             groups = [g for g in groups if g["conditions"]]
             setattr(f, attr, {**block, "groups": groups} if groups else None)
 
 
-def _put_reminders(spec: DraftSpec, template: Template, body: t.TemplatePut,
-                   problems: Problems) -> list[str | None]:
+def _put_reminders(
+    spec: DraftSpec, template: Template, body: t.TemplatePut, problems: Problems
+) -> list[str | None]:
     ids: list[str | None] = [m.id for m in template.reminders]
     for i, min_ in enumerate(body.reminders or []):
         at = ids.index(min_.id) if min_.id in ids else None
@@ -248,10 +311,16 @@ def _put_reminders(spec: DraftSpec, template: Template, body: t.TemplatePut,
     return ids
 
 
-@router.put("/templates/{template_id}", response_model=t.TemplateOut,
-            responses=errors_of(400, 401, 404))
-async def put_template(template_id: str, request: Request, auth: Auth, state: State,
-                       body: Annotated[t.TemplatePut, Body()]) -> JSONBytes:
+@router.put(
+    "/templates/{template_id}", response_model=t.TemplateOut, responses=errors_of(400, 401, 404)
+)
+async def put_template(
+    template_id: str,
+    request: Request,
+    auth: Auth,
+    state: State,
+    body: Annotated[t.TemplatePut, Body()],
+) -> JSONBytes:
     """Change a template's properties, users (`deleted_users` with `field_action` delete or
     reassign), fields and reminders in one all-or-nothing call. New users carry a `temp_*` id
     that new fields may reference."""
@@ -259,8 +328,9 @@ async def put_template(template_id: str, request: Request, auth: Auth, state: St
 
     def work() -> t.TemplateOut:
         with transaction(state.db.write) as session:
-            template = repository.get_template(session, auth.workspace_id, template_id,
-                                               for_update=True)
+            template = repository.get_template(
+                session, auth.workspace_id, template_id, for_update=True
+            )
             spec = service.spec_from_template(template)
             problems: Problems = []
             props = dict(body.template_properties or {})
@@ -274,15 +344,25 @@ async def put_template(template_id: str, request: Request, auth: Auth, state: St
             if body.force_remove_conditions:
                 _drop_dangling_conditions(spec)
             reminder_ids = _put_reminders(spec, template, body, problems)
-            kept = [(rid, m) for rid, m in zip(reminder_ids, spec.reminders, strict=True)
-                    if m.recipient_ref not in gone]
+            kept = [
+                (rid, m)
+                for rid, m in zip(reminder_ids, spec.reminders, strict=True)
+                if m.recipient_ref not in gone
+            ]
             reminder_ids = [rid for rid, _ in kept]
             spec.reminders = [m for _, m in kept]
             if problems:
                 raise ValidationFailed(problems)
-            service.update_template(session, state, template, actor, spec,
-                                    changed=changed or ["put"], reminder_ids=reminder_ids,
-                                    test=auth.test)
+            service.update_template(
+                session,
+                state,
+                template,
+                actor,
+                spec,
+                changed=changed or ["put"],
+                reminder_ids=reminder_ids,
+                test=auth.test,
+            )
             return ser.template_out(state, template, ONE_HOUR)
 
     return json_response(await run_in_threadpool(work))

@@ -13,16 +13,19 @@ from signet.api.firma.schemas_out import Pagination, RequiredReadOnlyField
 
 
 class TemplateUserIn(RecipientIn):
-    role: str | None = Field(default=None, description="Role label (PandaDoc face); default "
-                                                       "'Signer 1', 'Approver 2'…")
+    role: str | None = Field(
+        default=None, description="Role label (PandaDoc face); default 'Signer 1', 'Approver 2'…"
+    )
 
 
 class TemplateFieldIn(FieldIn):
     assigned_to_user_id: str | None = Field(
-        default=None, description="The template user (id or temp_* id); = recipient_id")
+        default=None, description="The template user (id or temp_* id); = recipient_id"
+    )
     options: list[str] | None = Field(default=None, description="Dropdown options")
     default_to_signing_date: bool | None = Field(
-        default=None, description="Date fields: default to the signing date")
+        default=None, description="Date fields: default to the signing date"
+    )
 
 
 class TemplateReminderIn(_In):
@@ -55,8 +58,7 @@ class TemplateCreate(_Completion):
     metadata: dict[str, Any] = Field(default_factory=dict)
     tags: list[str] = Field(default_factory=list)
     users: list[TemplateUserIn] = Field(default_factory=list)
-    recipients: list[TemplateUserIn] = Field(
-        default_factory=list, description="Alias of users")
+    recipients: list[TemplateUserIn] = Field(default_factory=list, description="Alias of users")
     fields: list[TemplateFieldIn] = Field(default_factory=list)
     reminders: list[TemplateReminderIn] = Field(default_factory=list)
     anchor_tags: list[AnchorTagIn] = Field(default_factory=list)

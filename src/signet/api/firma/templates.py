@@ -27,7 +27,7 @@ from signet.kit.timefmt import firma_time as ft
 from signet.kit.timefmt import parse_time
 from signet.pdf.anchors import token_names
 from signet.signing.anchors import relabel
-from signet.templates import repository, service
+from signet.templates import copying, repository, service
 from signet.templates.using import TemplateUse, use_template
 
 router = APIRouter(tags=["Templates"])
@@ -59,56 +59,80 @@ def list_templates(
         raise ValidationFailed(problems)
     with state.db.read() as session:
         rows, total = repository.page(
-            session, repository.list_query(session, auth.workspace_id, flt), sort_by=sort_by,
-            descending=sort_order == "desc", page_number=page, page_size=page_size)
+            session,
+            repository.list_query(session, auth.workspace_id, flt),
+            sort_by=sort_by,
+            descending=sort_order == "desc",
+            page_number=page,
+            page_size=page_size,
+        )
         body = t.TemplateListResponse(
             results=[ser.list_item_out(state, row, ONE_HOUR) for row in rows],
-            pagination=Pagination(current_page=page, page_size=page_size, total_count=total,
-                                  total_pages=math.ceil(total / page_size) if total else 0))
+            pagination=Pagination(
+                current_page=page,
+                page_size=page_size,
+                total_count=total,
+                total_pages=math.ceil(total / page_size) if total else 0,
+            ),
+        )
     return json_response(body)
 
 
-def _create(state: AppState, auth: AuthContext, request: Request, body: t.TemplateCreate
-            ) -> t.TemplateCreated:
+def _create(
+    state: AppState, auth: AuthContext, request: Request, body: t.TemplateCreate
+) -> t.TemplateCreated:
     warnings = [f"{w}: unknown key ignored" for w in body.unknown_keys("")]
     problems: list[tuple[str, str]] = []
-    if not body.name or not body.name.strip():
-        problems.append(("name", "is required"))
     spec = template_spec(body, problems)
     with transaction(state.db.write) as session:
         document = None
         try:
-            document = pdf_input.resolve_pdf(session, state, auth, document=body.document,
-                                             document_id=body.document_id)
+            document = pdf_input.resolve_pdf(
+                session, state, auth, document=body.document, document_id=body.document_id
+            )
         except ValidationFailed as exc:
             problems = exc.problems + problems
         origins: dict[int, int] = {}
         if document is not None and body.anchor_tags:
-            document, anchored = pdf_input.with_anchors(state, document, spec,
-                                                        anchor_specs(body.anchor_tags))
+            document, anchored = pdf_input.with_anchors(
+                state, document, spec, anchor_specs(body.anchor_tags)
+            )
             problems += anchored.problems
             warnings += anchored.warnings
             origins = anchored.origins
         if problems:
-            raise ValidationFailed(problems)
+            # Report everything at once: the document's problems and the template's.
+            rest, _ = service.check_template(spec, document.page_count if document else None)
+            raise ValidationFailed(problems + relabel(rest, origins))
         assert document is not None
         blob = pdf_input.store(session, state, document)
         try:
             template, more = service.create_template(
-                session, state, workspace_id=auth.workspace_id, actor=auth.actor(request),
-                spec=spec, blob=blob, tags=body.tags,
-                tokens=token_names(pdf_input.pdf_bytes(state, document)), test=auth.test)
+                session,
+                state,
+                workspace_id=auth.workspace_id,
+                actor=auth.actor(request),
+                spec=spec,
+                blob=blob,
+                tags=body.tags,
+                tokens=token_names(pdf_input.pdf_bytes(state, document)),
+                test=auth.test,
+            )
         except ValidationFailed as exc:
-            exc.problems = relabel(exc.problems, origins)
-            raise ValidationFailed(exc.problems) from None
+            raise ValidationFailed(relabel(exc.problems, origins)) from None
         out = ser.template_out(state, template, SEVEN_DAYS)
         return t.TemplateCreated(**out.model_dump(), warnings=warnings + more)
 
 
-@router.post("/templates", status_code=201, response_model=t.TemplateCreated,
-             responses=errors_of(400, 401, 404, 413))
-async def create_template(request: Request, auth: Auth, state: State,
-                          body: Annotated[t.TemplateCreate, Body()]) -> JSONBytes:
+@router.post(
+    "/templates",
+    status_code=201,
+    response_model=t.TemplateCreated,
+    responses=errors_of(400, 401, 404, 413),
+)
+async def create_template(
+    request: Request, auth: Auth, state: State, body: Annotated[t.TemplateCreate, Body()]
+) -> JSONBytes:
     """Create a template from a base64 PDF (≤ 20 MB) or an uploaded `document_id`, with its
     users (roles), fields, reminders (hours *after sending*) and settings. The page count is
     read from the PDF; `anchor_tags` place fields at text markers; `[Token.Name]` placeholders
@@ -117,8 +141,7 @@ async def create_template(request: Request, auth: Auth, state: State,
     return json_response(result, 201)
 
 
-@router.get("/templates/{template_id}", response_model=t.TemplateOut,
-            responses=errors_of(401, 404))
+@router.get("/templates/{template_id}", response_model=t.TemplateOut, responses=errors_of(401, 404))
 def get_template(template_id: str, auth: Auth, state: State) -> JSONBytes:
     """One template with its users and fields, and a fresh document URL (valid 1 hour)."""
     with state.db.read() as session:
@@ -127,31 +150,36 @@ def get_template(template_id: str, auth: Auth, state: State) -> JSONBytes:
     return json_response(body)
 
 
-@router.delete("/templates/{template_id}", response_model=t.MessageResponse,
-               responses=errors_of(401, 404))
+@router.delete(
+    "/templates/{template_id}", response_model=t.MessageResponse, responses=errors_of(401, 404)
+)
 def delete_template(template_id: str, request: Request, auth: Auth, state: State) -> JSONBytes:
     """Soft-delete a template. Signing requests made from it are not affected."""
     with transaction(state.db.write) as session:
-        template = repository.get_template(session, auth.workspace_id, template_id,
-                                           for_update=True)
+        template = repository.get_template(session, auth.workspace_id, template_id, for_update=True)
         service.delete_template(session, state, template, auth.actor(request))
     return json_response(t.MessageResponse(message="Template deleted successfully"))
 
 
-@router.get("/templates/{template_id}/users", response_model=t.TemplateUsersResponse,
-            responses=errors_of(401, 404))
+@router.get(
+    "/templates/{template_id}/users",
+    response_model=t.TemplateUsersResponse,
+    responses=errors_of(401, 404),
+)
 def list_template_users(template_id: str, auth: Auth, state: State) -> JSONBytes:
     """The template's users (roles), with what each still lacks before sending: recipient
     data its fields need and read-only values without a default."""
     with state.db.read() as session:
         template = repository.get_template(session, auth.workspace_id, template_id)
-        body = t.TemplateUsersResponse(results=[ser.user_out(template, u)
-                                                for u in template.users])
+        body = t.TemplateUsersResponse(results=[ser.user_out(template, u) for u in template.users])
     return json_response(body)
 
 
-@router.get("/templates/{template_id}/fields", response_model=t.TemplateFieldsResponse,
-            responses=errors_of(401, 404))
+@router.get(
+    "/templates/{template_id}/fields",
+    response_model=t.TemplateFieldsResponse,
+    responses=errors_of(401, 404),
+)
 def list_template_fields(template_id: str, auth: Auth, state: State) -> JSONBytes:
     """The template's fields, in percent of the page (top-left origin)."""
     with state.db.read() as session:
@@ -160,8 +188,11 @@ def list_template_fields(template_id: str, auth: Auth, state: State) -> JSONByte
     return json_response(body)
 
 
-@router.get("/templates/{template_id}/reminders", response_model=list[t.TemplateReminderOut],
-            responses=errors_of(401, 404))
+@router.get(
+    "/templates/{template_id}/reminders",
+    response_model=list[t.TemplateReminderOut],
+    responses=errors_of(401, 404),
+)
 def list_template_reminders(template_id: str, auth: Auth, state: State) -> JSONBytes:
     """The template's reminders (a bare array); `hours` counts from sending. A request made
     from the template reminds `expiration_hours − hours` before it expires."""
@@ -171,24 +202,40 @@ def list_template_reminders(template_id: str, auth: Auth, state: State) -> JSONB
     return json_response(items)
 
 
-@router.post("/templates/{template_id}/replace-document", response_model=t.TemplateOut,
-             responses=errors_of(400, 401, 404, 413))
-async def replace_document(template_id: str, request: Request, auth: Auth, state: State,
-                           body: Annotated[t.ReplaceDocumentIn, Body()]) -> JSONBytes:
+@router.post(
+    "/templates/{template_id}/replace-document",
+    response_model=t.TemplateOut,
+    responses=errors_of(400, 401, 404, 413),
+)
+async def replace_document(
+    template_id: str,
+    request: Request,
+    auth: Auth,
+    state: State,
+    body: Annotated[t.ReplaceDocumentIn, Body()],
+) -> JSONBytes:
     """Replace the template's PDF and keep every field where it is. The new PDF must have the
     same page count and page sizes (within 1 pt); otherwise nothing changes."""
     actor = auth.actor(request)
 
     def work() -> t.TemplateOut:
         with transaction(state.db.write) as session:
-            template = repository.get_template(session, auth.workspace_id, template_id,
-                                               for_update=True)
-            document = pdf_input.resolve_pdf(session, state, auth, document=body.document,
-                                             document_id=body.document_id)
+            template = repository.get_template(
+                session, auth.workspace_id, template_id, for_update=True
+            )
+            document = pdf_input.resolve_pdf(
+                session, state, auth, document=body.document, document_id=body.document_id
+            )
             assert document is not None
             blob = pdf_input.store(session, state, document)
-            service.replace_document(session, state, template, actor, blob,
-                                     token_names(pdf_input.pdf_bytes(state, document)))
+            service.replace_document(
+                session,
+                state,
+                template,
+                actor,
+                blob,
+                token_names(pdf_input.pdf_bytes(state, document)),
+            )
             return ser.template_out(state, template, SEVEN_DAYS)
 
     return json_response(await run_in_threadpool(work))
@@ -201,10 +248,19 @@ def _duplicate_target(session: Any, auth: AuthContext, template_id: str) -> None
         raise Forbidden("Template belongs to a different workspace", code="ACCESS_DENIED")
 
 
-@router.post("/templates/{template_id}/duplicate", status_code=201,
-             response_model=t.TemplateDuplicateResponse, responses=errors_of(401, 403, 404))
-async def duplicate_template(template_id: str, request: Request, auth: Auth, state: State,
-                             body: Annotated[t.DuplicateIn | None, Body()] = None) -> JSONBytes:
+@router.post(
+    "/templates/{template_id}/duplicate",
+    status_code=201,
+    response_model=t.TemplateDuplicateResponse,
+    responses=errors_of(401, 403, 404),
+)
+async def duplicate_template(
+    template_id: str,
+    request: Request,
+    auth: Auth,
+    state: State,
+    body: Annotated[t.DuplicateIn | None, Body()] = None,
+) -> JSONBytes:
     """Use the template: a draft **signing request** with its document, users, fields,
     reminders and settings (named `name`, else the template's name)."""
     actor = auth.actor(request)
@@ -213,25 +269,43 @@ async def duplicate_template(template_id: str, request: Request, auth: Auth, sta
     def work() -> t.TemplateDuplicateResponse:
         with transaction(state.db.write) as session:
             _duplicate_target(session, auth, template_id)
-            sr, _ = use_template(session, state, state.store, workspace_id=auth.workspace_id,
-                                 template_id=template_id, use=TemplateUse(name=name),
-                                 actor=actor, test=auth.test)
+            sr, _ = use_template(
+                session,
+                state,
+                state.store,
+                workspace_id=auth.workspace_id,
+                template_id=template_id,
+                use=TemplateUse(name=name),
+                actor=actor,
+                test=auth.test,
+            )
             return t.TemplateDuplicateResponse(
-                id=sr.id, name=sr.name, description=sr.description, status="draft",
-                workspace_id=sr.workspace_id, created_date=ft(sr.created_at) or "")
+                id=sr.id,
+                name=sr.name,
+                description=sr.description,
+                status="draft",
+                workspace_id=sr.workspace_id,
+                created_date=ft(sr.created_at) or "",
+            )
 
     return json_response(await run_in_threadpool(work), 201)
 
 
-@router.post("/templates/{template_id}/copy", status_code=201,
-             response_model=t.TemplateCopyResponse, responses=errors_of(400, 401, 403, 404))
-async def copy_template(template_id: str, request: Request, auth: Auth, state: State,
-                        body: Annotated[t.CopyIn, Body()]) -> JSONBytes:
+@router.post(
+    "/templates/{template_id}/copy",
+    status_code=201,
+    response_model=t.TemplateCopyResponse,
+    responses=errors_of(400, 401, 403, 404),
+)
+async def copy_template(
+    template_id: str, request: Request, auth: Auth, state: State, body: Annotated[t.CopyIn, Body()]
+) -> JSONBytes:
     """Deep-copy a template (users, fields, reminders, custom field definitions, the PDF) to
     another workspace of the same company. Needs the protected workspace's key."""
     if not auth.workspace_protected:
-        raise Forbidden("This operation requires a protected workspace API key",
-                        code="PROTECTED_KEY_REQUIRED")
+        raise Forbidden(
+            "This operation requires a protected workspace API key", code="PROTECTED_KEY_REQUIRED"
+        )
     actor = auth.actor(request)
 
     def work() -> t.TemplateCopyResponse:
@@ -240,9 +314,14 @@ async def copy_template(template_id: str, request: Request, auth: Auth, state: S
             if source is None:
                 raise NotFound("Template not found")
             target = repository.company_workspace(session, auth.company_id, body.workspace_id)
-            copy = service.copy_template(session, state, source, workspace_id=target.id,
-                                         name=body.name, actor=actor)
-            return t.TemplateCopyResponse(id=copy.id, name=copy.name, workspace_id=target.id,
-                                          created_date=ft(copy.created_at) or "")
+            copy = copying.copy_template(
+                session, state, source, workspace_id=target.id, name=body.name, actor=actor
+            )
+            return t.TemplateCopyResponse(
+                id=copy.id,
+                name=copy.name,
+                workspace_id=target.id,
+                created_date=ft(copy.created_at) or "",
+            )
 
     return json_response(await run_in_threadpool(work), 201)
