@@ -24,6 +24,7 @@ from signet.api.firma import schemas_out as fout
 from signet.api.firma import custom_fields as firma_custom_fields
 from signet.api.firma import templates as firma_templates
 from signet.api.firma import webhooks as firma_webhooks
+from signet.api.firma import workspace_settings as firma_workspace_settings
 from signet.api.pandadoc import audit as pandadoc_audit
 from signet.api.pandadoc import documents as pandadoc_documents
 from signet.api.pandadoc import templates as pandadoc_templates
@@ -48,9 +49,26 @@ Signet is a self-hostable e-signature service. It serves two wire-compatible fac
 data model:
 
 * the **Firma.dev signing-request API** at `/functions/v1/signing-request-api` (alias `/v1`);
-* the **PandaDoc public API** at `/public/v1` (being built; unbuilt routes answer 501).
+* the **PandaDoc public API** at `/public/v1` (and the v2 audit trail at `/public/v2`).
 
+Routes of either API that Signet does not implement yet answer 501 naming the method and path.
 Authenticate with `Authorization: <key>`, `Bearer <key>` or `API-Key <key>`.
+
+## Signing page and embedding
+
+Recipients sign at `/signing/{recipient_id}` or, embedded, at `/s/{session_id}` (create one with
+`POST /public/v1/documents/{id}/session`). Framed pages never navigate; they post messages
+`{type, payload}` to the parent window:
+
+| type | when | payload |
+|---|---|---|
+| `session_view.document.loaded` | document shown | `{document_id, recipient_id, session_id, status}` |
+| `session_view.document.completed` | this recipient finished | `{document_id, recipient_id, session_id, status, recipient_completed, completed_at}` |
+| `session_view.document.exception` | expired/invalid session, not signable, declined | `{document_id, recipient_id, session_id, code, message}` |
+| `signet.signing.loaded` / `.signed` / `.declined` / `.completed` / `.error` | the same moments, with UUIDs | see the README |
+
+Ids in `session_view.*` payloads are PandaDoc 22-character ids. Which sites may frame the page is
+the workspace setting `embed_allowed_origins` (`PUT /v1/workspace/{id}/settings`).
 """
 
 
@@ -148,7 +166,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         for module in (signing_requests, lifecycle, editing, subresources, documents):
             app.include_router(module.router, prefix=prefix, include_in_schema=in_schema)
     for prefix, in_schema in ((FIRMA_PREFIX, True), ("/v1", False)):
-        for extra in (firma_webhooks, firma_templates, firma_custom_fields):
+        for extra in (firma_webhooks, firma_templates, firma_custom_fields,
+                      firma_workspace_settings):
             app.include_router(extra.router, prefix=prefix, include_in_schema=in_schema)
     app.include_router(pandadoc_webhooks.router, prefix="/public/v1")
     app.include_router(pandadoc_sessions.router, prefix="/public/v1")

@@ -1,0 +1,111 @@
+"""Firma: ``GET/PUT /workspace/{workspace_id}/settings`` for the caller's own workspace.
+
+Holds what the signing page and notifications read per workspace: the team email, the time
+zone, the consent text, which sites may frame the signing page, and the webhook switches.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
+
+from signet.api.deps import Auth, State
+from signet.api.firma.openapi import errors_of
+from signet.api.responses import JSONBytes, json_response
+from signet.db import transaction
+from signet.errors import NotFound, ValidationFailed
+from signet.kit.ids import parse_uuid
+from signet.models import Workspace
+from signet.signing.validation import is_valid_email
+
+router = APIRouter(tags=["Workspace settings"])
+
+_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$")
+
+
+class WorkspaceSettingsIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    team_email: str | None = None
+    timezone: str | None = None
+    language: str | None = None
+    consent_text: str | None = Field(default=None, max_length=5000)
+    embed_allowed_origins: list[str] | None = Field(
+        default=None, description="Origins allowed to frame the signing page; empty: any https")
+    webhook_enabled: bool | None = None
+    ignore_company_webhooks: bool | None = None
+
+
+class WorkspaceSettingsOut(BaseModel):
+    workspace_id: str
+    team_email: str | None
+    timezone: str
+    language: str
+    consent_text: str | None
+    embed_allowed_origins: list[str]
+    webhook_enabled: bool
+    ignore_company_webhooks: bool
+
+
+def _own(session: Any, auth: Any, workspace_id: str) -> Workspace:
+    wid = parse_uuid(workspace_id)
+    ws = session.get(Workspace, wid) if wid else None
+    if ws is None or ws.id != auth.workspace_id:
+        raise NotFound("Workspace not found")
+    return ws
+
+
+def _out(ws: Workspace) -> WorkspaceSettingsOut:
+    s = ws.settings or {}
+    return WorkspaceSettingsOut(
+        workspace_id=ws.id, team_email=s.get("team_email"), timezone=ws.timezone or "UTC",
+        language=s.get("language", "en"), consent_text=s.get("consent_text"),
+        embed_allowed_origins=list(s.get("embed_allowed_origins") or []),
+        webhook_enabled=s.get("webhook_enabled", True) is not False,
+        ignore_company_webhooks=bool(s.get("ignore_company_webhooks")),
+    )
+
+
+@router.get("/workspace/{workspace_id}/settings", response_model=WorkspaceSettingsOut,
+            responses=errors_of(401, 404))
+def get_workspace_settings(workspace_id: str, auth: Auth, state: State) -> JSONBytes:
+    """The settings of the key's own workspace."""
+    with state.db.read() as session:
+        return json_response(_out(_own(session, auth, workspace_id)))
+
+
+@router.put("/workspace/{workspace_id}/settings", response_model=WorkspaceSettingsOut,
+            responses=errors_of(400, 401, 404))
+def put_workspace_settings(workspace_id: str, body: WorkspaceSettingsIn, auth: Auth,
+                           state: State) -> JSONBytes:
+    """Change the settings given (others stay as they are). `embed_allowed_origins` decides
+    which sites may frame the signing page (`frame-ancestors`)."""
+    problems: list[tuple[str, str]] = []
+    given = body.model_dump(exclude_unset=True)
+    if given.get("team_email") and not is_valid_email(given["team_email"]):
+        problems.append(("team_email", "Invalid email"))
+    if "timezone" in given:
+        try:
+            ZoneInfo(str(given["timezone"]))
+        except (ZoneInfoNotFoundError, ValueError):
+            problems.append(("timezone", "must be an IANA time zone such as Europe/Paris"))
+    for i, origin in enumerate(given.get("embed_allowed_origins") or []):
+        if not _ORIGIN.match(origin):
+            problems.append((f"embed_allowed_origins[{i}]",
+                             "must be an origin such as https://app.example.com"))
+    if problems:
+        raise ValidationFailed(problems)
+    with transaction(state.db.write) as session:
+        ws = _own(session, auth, workspace_id)
+        settings = dict(ws.settings or {})
+        for key, value in given.items():
+            if key == "timezone":
+                ws.timezone = value
+            else:
+                settings[key] = value
+        ws.settings = settings
+        return json_response(_out(ws))
