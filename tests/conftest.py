@@ -7,9 +7,9 @@ import os
 import socket
 import time
 import uuid
+from collections.abc import Iterator
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -81,19 +81,26 @@ class Mailbox:
 
     def find(self, to: str, email_type: str | None = None) -> list[EmailMessage]:
         with self._lock:
-            return [m for m in self.messages if to.lower() in str(m["To"]).lower()
-                    and (email_type is None or m["X-Signet-Email-Type"] == email_type)]
+            return [
+                m
+                for m in self.messages
+                if to.lower() in str(m["To"]).lower()
+                and (email_type is None or m["X-Signet-Email-Type"] == email_type)
+            ]
 
-    def wait_for(self, to: str, email_type: str | None = None, count: int = 1,
-                 timeout: float = 20.0) -> list[EmailMessage]:
+    def wait_for(
+        self, to: str, email_type: str | None = None, count: int = 1, timeout: float = 20.0
+    ) -> list[EmailMessage]:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             found = self.find(to, email_type)
             if len(found) >= count:
                 return found
             time.sleep(0.05)
-        raise AssertionError(f"no {email_type or 'email'} to {to} within {timeout}s; "
-                             f"have {[(m['To'], m['X-Signet-Email-Type']) for m in self.messages]}")
+        raise AssertionError(
+            f"no {email_type or 'email'} to {to} within {timeout}s; "
+            f"have {[(m['To'], m['X-Signet-Email-Type']) for m in self.messages]}"
+        )
 
 
 @pytest.fixture(scope="session")
@@ -112,13 +119,20 @@ def mailbox() -> Iterator[Mailbox]:
 
 
 @pytest.fixture(scope="session")
-def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory,
-             mailbox: Mailbox) -> Settings:
+def settings(
+    database_url: str, tmp_path_factory: pytest.TempPathFactory, mailbox: Mailbox
+) -> Settings:
     data_dir = tmp_path_factory.mktemp("data")
     return Settings(
-        data_dir=data_dir, database_url=database_url, base_url="http://testserver",
-        secret_key="test-secret", inline_worker=False, retry_base_seconds=0.2,
-        job_poll_interval=0.05, job_lease_seconds=5, expiry_sweep_seconds=0.5,
+        data_dir=data_dir,
+        database_url=database_url,
+        base_url="http://testserver",
+        secret_key="test-secret",
+        inline_worker=False,
+        retry_base_seconds=0.2,
+        job_poll_interval=0.05,
+        job_lease_seconds=5,
+        expiry_sweep_seconds=0.5,
         webhook_allow_private=True,
         smtp_url=f"smtp://127.0.0.1:{mailbox.port}",  # type: ignore[attr-defined]
         mail_from="Signet Tests <signet@example.com>",
@@ -156,8 +170,11 @@ class Api:
         self.headers = {"Authorization": key}
 
     def url(self, path: str) -> str:
-        return path if path.startswith(("/files", "/v1/uploads", "/public", "http")) else (
-            self.prefix + path)
+        return (
+            path
+            if path.startswith(("/files", "/v1/uploads", "/public", "http"))
+            else (self.prefix + path)
+        )
 
     def _call(self, method: str, path: str, **kw):  # type: ignore[no-untyped-def]
         kw["headers"] = {**self.headers, **kw.get("headers", {})}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -17,23 +18,23 @@ from signet import __version__, signing_page
 from signet.api.auth import KeyCache
 from signet.api.errors import error_response, install_error_handlers
 from signet.api.files import router as files_router
+from signet.api.firma import custom_fields as firma_custom_fields
 from signet.api.firma import documents, editing, lifecycle, signing_requests, subresources
 from signet.api.firma import not_implemented as firma_501
 from signet.api.firma import schemas_in as fin
 from signet.api.firma import schemas_out as fout
-from signet.api.firma import custom_fields as firma_custom_fields
 from signet.api.firma import templates as firma_templates
 from signet.api.firma import webhooks as firma_webhooks
 from signet.api.firma import workspace_settings as firma_workspace_settings
 from signet.api.pandadoc import audit as pandadoc_audit
 from signet.api.pandadoc import documents as pandadoc_documents
-from signet.api.pandadoc import templates as pandadoc_templates
 from signet.api.pandadoc import sessions as pandadoc_sessions
+from signet.api.pandadoc import templates as pandadoc_templates
 from signet.api.pandadoc import webhooks as pandadoc_webhooks
 from signet.api.pandadoc_placeholder import router as pandadoc_501
+from signet.api.responses import json_response
 from signet.api.signet_ext import verify as ext_verify
 from signet.api.signet_ext import webhooks as ext_webhooks
-from signet.api.responses import json_response
 from signet.api.state import AppState
 from signet.config import Settings, get_settings
 from signet.db import open_database
@@ -44,32 +45,7 @@ log = logging.getLogger("signet")
 
 FIRMA_PREFIX = "/functions/v1/signing-request-api"
 
-DESCRIPTION = """\
-Signet is a self-hostable e-signature service. It serves two wire-compatible faces over one
-data model:
-
-* the **Firma.dev signing-request API** at `/functions/v1/signing-request-api` (alias `/v1`);
-* the **PandaDoc public API** at `/public/v1` (and the v2 audit trail at `/public/v2`).
-
-Routes of either API that Signet does not implement yet answer 501 naming the method and path.
-Authenticate with `Authorization: <key>`, `Bearer <key>` or `API-Key <key>`.
-
-## Signing page and embedding
-
-Recipients sign at `/signing/{recipient_id}` or, embedded, at `/s/{session_id}` (create one with
-`POST /public/v1/documents/{id}/session`). Framed pages never navigate; they post messages
-`{type, payload}` to the parent window:
-
-| type | when | payload |
-|---|---|---|
-| `session_view.document.loaded` | document shown | `{document_id, recipient_id, session_id, status}` |
-| `session_view.document.completed` | this recipient finished | `{document_id, recipient_id, session_id, status, recipient_completed, completed_at}` |
-| `session_view.document.exception` | expired/invalid session, not signable, declined | `{document_id, recipient_id, session_id, code, message}` |
-| `signet.signing.loaded` / `.signed` / `.declined` / `.completed` / `.error` | the same moments, with UUIDs | see the README |
-
-Ids in `session_view.*` payloads are PandaDoc 22-character ids. Which sites may frame the page is
-the workspace setting `embed_allowed_origins` (`PUT /v1/workspace/{id}/settings`).
-"""
+DESCRIPTION = (Path(__file__).parent / "api" / "description.md").read_text()
 
 
 class BodySizeLimit:
@@ -84,7 +60,8 @@ class BodySizeLimit:
             for name, value in scope["headers"]:
                 if name == b"content-length" and value.isdigit() and int(value) > self.limit:
                     response = error_response(
-                        Request(scope), PayloadTooLarge(f"The request body is over {self.limit} bytes")
+                        Request(scope),
+                        PayloadTooLarge(f"The request body is over {self.limit} bytes"),
                     )
                     await response(scope, receive, send)
                     return
@@ -92,11 +69,22 @@ class BodySizeLimit:
 
 
 def _extra_schemas() -> dict[str, Any]:
-    models = [fin.SigningRequestCreate, fin.SigningRequestPatch, fin.SigningRequestPut,
-              fin.SendIn, fin.CancelIn, fin.ResendIn, fin.LegacyDocumentCreate,
-              fin.UploadTicketCreate, fout.LegacyDocument, fout.UploadTicket,
-              fout.PatchPropertiesResponse, fout.PatchRecipientResponse, fout.PatchFieldResponse,
-              pandadoc_sessions.DocumentCreateLinkRequest]
+    models = [
+        fin.SigningRequestCreate,
+        fin.SigningRequestPatch,
+        fin.SigningRequestPut,
+        fin.SendIn,
+        fin.CancelIn,
+        fin.ResendIn,
+        fin.LegacyDocumentCreate,
+        fin.UploadTicketCreate,
+        fout.LegacyDocument,
+        fout.UploadTicket,
+        fout.PatchPropertiesResponse,
+        fout.PatchRecipientResponse,
+        fout.PatchFieldResponse,
+        pandadoc_sessions.DocumentCreateLinkRequest,
+    ]
     modes: list[Any] = [
         (m, "validation" if m.__module__.endswith("schemas_in") else "serialization")
         for m in models
@@ -112,8 +100,13 @@ def start_worker(state: AppState, concurrency: int) -> Any:
     from signet.jobs.worker import Worker
 
     s = state.settings
-    worker = Worker(state, concurrency=concurrency, poll_interval=s.job_poll_interval,
-                    lease_seconds=s.job_lease_seconds, sweep_interval=s.expiry_sweep_seconds)
+    worker = Worker(
+        state,
+        concurrency=concurrency,
+        poll_interval=s.job_poll_interval,
+        lease_seconds=s.job_lease_seconds,
+        sweep_interval=s.expiry_sweep_seconds,
+    )
     worker.start()
     return worker
 
@@ -132,6 +125,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     state = build_state(settings)
     db = state.db
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         worker = None
@@ -144,13 +138,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if worker is not None:
                 worker.stop()
 
-    app = FastAPI(title="Signet", version=__version__, description=DESCRIPTION,
-                  docs_url="/docs", redoc_url=None, lifespan=lifespan)
+    app = FastAPI(
+        title="Signet",
+        version=__version__,
+        description=DESCRIPTION,
+        docs_url="/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
     app.state.signet = state
     app.state.key_cache = KeyCache()
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimit, limit=max(settings.max_upload_bytes,
-                                                 settings.max_json_body_bytes) + 64 * 1024)
+    app.add_middleware(
+        BodySizeLimit,
+        limit=max(settings.max_upload_bytes, settings.max_json_body_bytes) + 64 * 1024,
+    )
 
     @app.get("/healthz", tags=["Health"])
     def healthz() -> Any:
@@ -166,8 +168,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         for module in (signing_requests, lifecycle, editing, subresources, documents):
             app.include_router(module.router, prefix=prefix, include_in_schema=in_schema)
     for prefix, in_schema in ((FIRMA_PREFIX, True), ("/v1", False)):
-        for extra in (firma_webhooks, firma_templates, firma_custom_fields,
-                      firma_workspace_settings):
+        for extra in (
+            firma_webhooks,
+            firma_templates,
+            firma_custom_fields,
+            firma_workspace_settings,
+        ):
             app.include_router(extra.router, prefix=prefix, include_in_schema=in_schema)
     app.include_router(pandadoc_webhooks.router, prefix="/public/v1")
     app.include_router(pandadoc_sessions.router, prefix="/public/v1")
@@ -186,14 +192,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:
             return app.openapi_schema
-        schema = get_openapi(title=app.title, version=app.version, description=app.description,
-                             routes=app.routes)
+        schema = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes
+        )
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         for name, value in _extra_schemas().items():
             components.setdefault(name, value)
         schema["components"]["securitySchemes"] = {
-            "apiKey": {"type": "apiKey", "in": "header", "name": "Authorization",
-                       "description": "`<key>`, `Bearer <key>` or `API-Key <key>`"}}
+            "apiKey": {
+                "type": "apiKey",
+                "in": "header",
+                "name": "Authorization",
+                "description": "`<key>`, `Bearer <key>` or `API-Key <key>`",
+            }
+        }
         schema["security"] = [{"apiKey": []}]
         app.openapi_schema = schema
         return schema

@@ -108,8 +108,14 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     _migrate(settings)
     _first_run_banner(settings)
     app = create_app(settings)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level,
-                proxy_headers=True, server_header=False)
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        proxy_headers=True,
+        server_header=False,
+    )
     return 0
 
 
@@ -151,8 +157,10 @@ def cmd_jobs(settings: Settings, args: argparse.Namespace) -> int:
             for j in jobs:
                 state = "failed" if j.state == "pending" and j.last_error else j.state
                 err = (j.last_error or "").splitlines()[-1][:60] if j.last_error else ""
-                print(f"{j.id:36}  {j.kind:16}  {state:8}  {j.attempts:>5}  "
-                      f"{j.run_at:%Y-%m-%d %H:%M:%S}  {err}")
+                print(
+                    f"{j.id:36}  {j.kind:16}  {state:8}  {j.attempts:>5}  "
+                    f"{j.run_at:%Y-%m-%d %H:%M:%S}  {err}"
+                )
     finally:
         db.dispose()
     return 0
@@ -208,8 +216,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s",
-                        stream=sys.stderr)
+    logging.basicConfig(
+        level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
     args = build_parser().parse_args(argv)
     if args.command == "verify":
         # Verification needs no database: a file on a laptop can be checked anywhere.

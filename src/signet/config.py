@@ -24,7 +24,7 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 50 * 1024 * 1024
     log_level: str = "info"
 
-    # Jobs: an in-process worker runs inside `signet serve` unless turned off (SIGNET_INLINE_WORKER=0).
+    # Jobs: `signet serve` runs an in-process worker unless SIGNET_INLINE_WORKER=0.
     inline_worker: bool = True
     worker_concurrency: int = 2
     job_poll_interval: float = 0.5
@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     # First retry delay; later ones grow by 3.7x, about three days over ten attempts.
     retry_base_seconds: float = 5.0
 
-    # Email: smtp://user:pass@host:port, smtps://…, or ?starttls=1. Unset: .eml files in the data dir.
+    # Email: smtp://user:pass@host:port, smtps://…, ?starttls=1. Unset: .eml files in data dir.
     smtp_url: str | None = None
     mail_from: str = "Signet <signet@localhost>"
 

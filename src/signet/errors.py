@@ -1,13 +1,13 @@
 """One exception family for the domain. Each API face maps it to its own error format.
 
-    SignetError
-    ├── ValidationFailed      400  every problem found, as (location, message) pairs
-    ├── Unauthorized          401
-    ├── Forbidden             403
-    ├── NotFound              404  also for another workspace's ids
-    ├── Conflict              409  wrong state for the operation (code says which)
-    ├── PayloadTooLarge       413
-    └── NotImplementedRoute   501
+SignetError
+├── ValidationFailed      400  every problem found, as (location, message) pairs
+├── Unauthorized          401
+├── Forbidden             403
+├── NotFound              404  also for another workspace's ids
+├── Conflict              409  wrong state for the operation (code says which)
+├── PayloadTooLarge       413
+└── NotImplementedRoute   501
 """
 
 from __future__ import annotations

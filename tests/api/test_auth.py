@@ -5,26 +5,29 @@ from __future__ import annotations
 import uuid
 
 import pytest
-
 from fixtures.requests import create_body
 
 
-@pytest.mark.parametrize("form", ["{key}", "Bearer {key}", "API-Key {key}", "bearer {key}",
-                                  "api-key {key}"])
+@pytest.mark.parametrize(
+    "form", ["{key}", "Bearer {key}", "API-Key {key}", "bearer {key}", "api-key {key}"]
+)
 def test_authorization_header_forms_are_accepted(api, form):
-    r = api.client.get("/v1/signing-requests",
-                       headers={"Authorization": form.format(key=api.key)})
+    r = api.client.get("/v1/signing-requests", headers={"Authorization": form.format(key=api.key)})
     assert r.status_code == 200, r.text
 
 
-@pytest.mark.parametrize("header", [None, "", "Bearer", "Bearer wrong", "signet_live_nope",
-                                    "Basic dXNlcjpwYXNz"])
+@pytest.mark.parametrize(
+    "header", [None, "", "Bearer", "Bearer wrong", "signet_live_nope", "Basic dXNlcjpwYXNz"]
+)
 def test_missing_or_wrong_key_is_401_in_firma_format(client, header):
     headers = {"Authorization": header} if header is not None else {}
     r = client.get("/functions/v1/signing-request-api/signing-requests", headers=headers)
     assert r.status_code == 401
-    assert r.json() == {"error": "Unauthorized", "code": "UNAUTHORIZED",
-                        "message": "Missing or invalid API key"}
+    assert r.json() == {
+        "error": "Unauthorized",
+        "code": "UNAUTHORIZED",
+        "message": "Missing or invalid API key",
+    }
 
 
 def test_keys_are_stored_only_as_hashes(api, app):
@@ -43,10 +46,19 @@ def test_another_workspaces_request_is_404_like_a_missing_one(api, other_api):
     missing = other_api.get(f"/signing-requests/{uuid.uuid4()}")
     foreign = other_api.get(f"/signing-requests/{sid}")
     assert foreign.status_code == missing.status_code == 404
-    assert foreign.json() == missing.json() == {"error": "Signing request not found",
-                                                "code": "NOT_FOUND"}
-    for method, path in [("post", "/send"), ("post", "/cancel"), ("get", "/users"),
-                         ("get", "/audit"), ("delete", ""), ("patch", "")]:
+    assert (
+        foreign.json()
+        == missing.json()
+        == {"error": "Signing request not found", "code": "NOT_FOUND"}
+    )
+    for method, path in [
+        ("post", "/send"),
+        ("post", "/cancel"),
+        ("get", "/users"),
+        ("get", "/audit"),
+        ("delete", ""),
+        ("patch", ""),
+    ]:
         kwargs = {"json": {"name": "x"}} if method == "patch" else {}
         r = getattr(other_api, method)(f"/signing-requests/{sid}{path}", **kwargs)
         assert r.status_code == 404, (method, path, r.text)

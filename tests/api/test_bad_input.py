@@ -5,17 +5,20 @@ from __future__ import annotations
 import base64
 
 import pytest
-from sqlalchemy import func, select
-
 from fixtures.pdfs import b64, make_encrypted_pdf, make_padded_pdf, make_pdf
 from fixtures.requests import create_body, field, signer
+from sqlalchemy import func, select
+
 from signet.models import Blob, SigningRequest
 
 
 def _count(app, api) -> tuple[int, int]:
     with app.state.signet.db.read() as s:
-        requests = s.scalar(select(func.count()).select_from(SigningRequest)
-                            .where(SigningRequest.workspace_id == api.workspace_id))
+        requests = s.scalar(
+            select(func.count())
+            .select_from(SigningRequest)
+            .where(SigningRequest.workspace_id == api.workspace_id)
+        )
         blobs = s.scalar(select(func.count()).select_from(Blob))
     return int(requests or 0), int(blobs or 0)
 
@@ -63,8 +66,11 @@ def test_pdf_over_20_mb_inline_is_413(api, app):
 
 def test_body_over_the_limit_is_413_before_reading(api):
     huge = b"{" + b" " * (31 * 1024 * 1024) + b"}"
-    r = api.client.post("/v1/signing-requests", content=huge,
-                        headers={**api.headers, "Content-Type": "application/json"})
+    r = api.client.post(
+        "/v1/signing-requests",
+        content=huge,
+        headers={**api.headers, "Content-Type": "application/json"},
+    )
     _assert_firma_error(r, 413, "PAYLOAD_TOO_LARGE")
 
 
@@ -116,15 +122,18 @@ def test_a_document_problem_and_field_problems_are_reported_together(api):
 
 
 def test_no_signer_is_refused(api):
-    body = create_body(recipients=[{"first_name": "C", "email": "c@example.com",
-                                    "designation": "CC"}], fields=[])
+    body = create_body(
+        recipients=[{"first_name": "C", "email": "c@example.com", "designation": "CC"}], fields=[]
+    )
     err = _assert_firma_error(api.post("/signing-requests", body), 400)
     assert any("at least one Signer" in e["message"] for e in err["errors"])
 
 
 def test_order_zero_and_bad_temp_ids_are_refused(api):
-    body = create_body(recipients=[signer("temp_1", order=0),
-                                   signer("abc", "b@example.com")], fields=[field("temp_1")])
+    body = create_body(
+        recipients=[signer("temp_1", order=0), signer("abc", "b@example.com")],
+        fields=[field("temp_1")],
+    )
     messages = [e["message"] for e in api.post("/signing-requests", body).json()["errors"]]
     assert "recipients[0].order: must be 1 or greater" in messages
     assert any(m.startswith("recipients[1].id") for m in messages)
@@ -141,8 +150,11 @@ def test_wrong_json_types_are_reported_with_their_location(api):
 
 @pytest.mark.parametrize("raw", [b"not json", b"[1,2]", b""])
 def test_malformed_bodies_are_400(api, raw):
-    r = api.client.post("/v1/signing-requests", content=raw,
-                        headers={**api.headers, "Content-Type": "application/json"})
+    r = api.client.post(
+        "/v1/signing-requests",
+        content=raw,
+        headers={**api.headers, "Content-Type": "application/json"},
+    )
     _assert_firma_error(r, 400)
 
 
@@ -160,9 +172,11 @@ def test_approval_fields_are_for_approvers_only(api):
 def test_radio_group_needs_two_buttons_and_one_recipient(api):
     body = create_body(
         recipients=[signer("temp_1"), signer("temp_2", "b@example.com")],
-        fields=[field("temp_1", "radio_buttons", multi_group_id="g"),
-                field("temp_2", "radio_buttons", multi_group_id="g"),
-                field("temp_1", "radio_buttons", multi_group_id="solo")],
+        fields=[
+            field("temp_1", "radio_buttons", multi_group_id="g"),
+            field("temp_2", "radio_buttons", multi_group_id="g"),
+            field("temp_1", "radio_buttons", multi_group_id="solo"),
+        ],
     )
     messages = " ".join(e["message"] for e in api.post("/signing-requests", body).json()["errors"])
     assert "group g must belong to one recipient" in messages
@@ -170,12 +184,18 @@ def test_radio_group_needs_two_buttons_and_one_recipient(api):
 
 
 def test_condition_cycles_are_refused(api):
-    cond = lambda fid: {"logic": "and", "groups": [{"conditions": [  # noqa: E731
-        {"field_id": fid, "operator": "is_filled"}]}]}
-    body = create_body(fields=[
-        field("temp_1", "text", id="f1", visibility_conditions=cond("f2")),
-        field("temp_1", "text", id="f2", visibility_conditions=cond("f1")),
-    ])
+    def cond(fid: str) -> dict:
+        return {
+            "logic": "and",
+            "groups": [{"conditions": [{"field_id": fid, "operator": "is_filled"}]}],
+        }
+
+    body = create_body(
+        fields=[
+            field("temp_1", "text", id="f1", visibility_conditions=cond("f2")),
+            field("temp_1", "text", id="f2", visibility_conditions=cond("f1")),
+        ]
+    )
     messages = [e["message"] for e in api.post("/signing-requests", body).json()["errors"]]
     assert "fields: field conditions form a cycle" in messages
 

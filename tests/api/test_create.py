@@ -44,8 +44,10 @@ def test_temp_ids_resolve_to_uuids_for_fields_and_reminders(api):
 
 
 def test_every_field_type_and_alias_is_accepted(api):
-    recipients = [signer("temp_s", "s@example.com"),
-                  signer("temp_a", "a@example.com", designation="approver")]
+    recipients = [
+        signer("temp_s", "s@example.com"),
+        signer("temp_a", "a@example.com", designation="approver"),
+    ]
     png = "data:image/png;base64," + b64(b"\x89PNG\r\n\x1a\n" + b"\x00" * 16)
     fields = [
         field("temp_s", "signature"),
@@ -53,7 +55,9 @@ def test_every_field_type_and_alias_is_accepted(api):
         field("temp_s", "text", format_rules={"fontSize": 12}),
         field("temp_s", "textarea"),
         field("temp_s", "number"),
-        field("temp_s", "date", format_rules={"dateFormat": "dd/MM/yyyy"}, date_signing_default=True),
+        field(
+            "temp_s", "date", format_rules={"dateFormat": "dd/MM/yyyy"}, date_signing_default=True
+        ),
         field("temp_s", "checkbox"),
         field("temp_s", "radio", multi_group_id="g1"),
         field("temp_s", "radio_buttons", multi_group_id="g1"),
@@ -69,9 +73,25 @@ def test_every_field_type_and_alias_is_accepted(api):
     r = api.post("/signing-requests", create_body(recipients=recipients, fields=fields))
     assert r.status_code == 201, r.text
     types = [f["type"] for f in r.json()["fields"]]
-    assert types == ["signature", "initial", "text", "text_area", "number", "date", "checkbox",
-                     "radio_buttons", "radio_buttons", "dropdown", "url", "file", "stamp",
-                     "approval_signature", "approval_checkmark", "approval_date", "text"]
+    assert types == [
+        "signature",
+        "initial",
+        "text",
+        "text_area",
+        "number",
+        "date",
+        "checkbox",
+        "radio_buttons",
+        "radio_buttons",
+        "dropdown",
+        "url",
+        "file",
+        "stamp",
+        "approval_signature",
+        "approval_checkmark",
+        "approval_date",
+        "text",
+    ]
     url_field = r.json()["fields"][10]
     assert url_field["read_only"] is True and url_field["recipient_id"] is None
     assert r.json()["recipients"][1]["designation"] == "Approver"
@@ -99,24 +119,35 @@ def test_unknown_keys_are_ignored_and_listed_in_warnings(api):
 def test_signing_order_is_compacted_and_cc_has_its_own_sequence(api):
     recipients = [
         signer("temp_1", "one@example.com", order=5),
-        {"id": "temp_cc", "first_name": "C", "email": "cc@example.com", "designation": "cc",
-         "order": 9},
+        {
+            "id": "temp_cc",
+            "first_name": "C",
+            "email": "cc@example.com",
+            "designation": "cc",
+            "order": 9,
+        },
         signer("temp_2", "two@example.com", order=2),
     ]
-    r = api.post("/signing-requests", create_body(recipients=recipients,
-                                                  fields=[field("temp_1"), field("temp_2")]))
+    r = api.post(
+        "/signing-requests",
+        create_body(recipients=recipients, fields=[field("temp_1"), field("temp_2")]),
+    )
     assert r.status_code == 201, r.text
     orders = {x["email"]: (x["designation"], x["order"]) for x in r.json()["recipients"]}
-    assert orders == {"one@example.com": ("Signer", 2), "two@example.com": ("Signer", 1),
-                      "cc@example.com": ("CC", 1)}
+    assert orders == {
+        "one@example.com": ("Signer", 2),
+        "two@example.com": ("Signer", 1),
+        "cc@example.com": ("CC", 1),
+    }
 
 
 def test_both_mount_points_serve_the_same_request(api):
     r = api.post("/signing-requests", create_body())
     sid = r.json()["id"]
     a = api.client.get(f"/v1/signing-requests/{sid}", headers=api.headers)
-    b = api.client.get(f"/functions/v1/signing-request-api/signing-requests/{sid}",
-                       headers=api.headers)
+    b = api.client.get(
+        f"/functions/v1/signing-request-api/signing-requests/{sid}", headers=api.headers
+    )
     assert a.status_code == b.status_code == 200
     assert a.json()["id"] == b.json()["id"] == sid
 
@@ -130,8 +161,8 @@ def test_same_pdf_is_stored_once(api, app):
     for _ in range(2):
         assert api.post("/signing-requests", create_body(document=pdf)).status_code == 201
     with app.state.signet.db.read() as s:
-        import hashlib
         import base64
+        import hashlib
 
         digest = hashlib.sha256(base64.b64decode(pdf)).hexdigest()
         assert s.scalar(select(func.count()).select_from(Blob).where(Blob.sha256 == digest)) == 1
@@ -160,10 +191,14 @@ def test_document_url_rejects_a_tampered_or_expired_token(api, app):
 
 
 def test_create_and_send_returns_sent_status_and_first_signer(api):
-    recipients = [signer("temp_1", "one@example.com", order=1),
-                  signer("temp_2", "two@example.com", order=2)]
-    r = api.post("/signing-requests/create-and-send",
-                 create_body(recipients=recipients, fields=[field("temp_1"), field("temp_2")]))
+    recipients = [
+        signer("temp_1", "one@example.com", order=1),
+        signer("temp_2", "two@example.com", order=2),
+    ]
+    r = api.post(
+        "/signing-requests/create-and-send",
+        create_body(recipients=recipients, fields=[field("temp_1"), field("temp_2")]),
+    )
     assert r.status_code == 201, r.text
     body = r.json()
     assert body["status"] == "sent"
@@ -176,9 +211,20 @@ def test_create_and_send_returns_sent_status_and_first_signer(api):
 
 
 def test_create_and_send_accepts_the_flat_field_form(api):
-    body = create_body(fields=[{"type": "signature", "recipient_id": "temp_1", "page": 1,
-                                "x": 5, "y": 5, "width": 20, "height": 5}],
-                       reminders=[{"hours_before_expiration": 48, "all_users": True}])
+    body = create_body(
+        fields=[
+            {
+                "type": "signature",
+                "recipient_id": "temp_1",
+                "page": 1,
+                "x": 5,
+                "y": 5,
+                "width": 20,
+                "height": 5,
+            }
+        ],
+        reminders=[{"hours_before_expiration": 48, "all_users": True}],
+    )
     r = api.post("/signing-requests/create-and-send", body)
     assert r.status_code == 201, r.text
     assert r.json()["fields"][0]["position"] == {"x": 5, "y": 5, "width": 20, "height": 5}

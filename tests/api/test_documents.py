@@ -7,16 +7,28 @@ from fixtures.requests import create_body
 
 
 def test_legacy_create_returns_the_legacy_shape(api):
-    r = api.post("/documents", {"name": "Sales Agreement 2024", "document": b64(make_pdf(2)),
-                                "recipients": [{"name": "John Q Doe", "email": "john@example.com"}]})
+    r = api.post(
+        "/documents",
+        {
+            "name": "Sales Agreement 2024",
+            "document": b64(make_pdf(2)),
+            "recipients": [{"name": "John Q Doe", "email": "john@example.com"}],
+        },
+    )
     assert r.status_code == 201, r.text
     body = r.json()
     assert body["status"] == "not_sent"
     assert body["document_page_count"] == 2
-    assert set(body["settings"]) == {"allow_download", "attach_pdf_on_finish",
-                                     "allow_editing_before_sending", "send_signing_email",
-                                     "send_finish_email", "send_expiration_email",
-                                     "send_cancellation_email", "hand_drawn_only"}
+    assert set(body["settings"]) == {
+        "allow_download",
+        "attach_pdf_on_finish",
+        "allow_editing_before_sending",
+        "send_signing_email",
+        "send_finish_email",
+        "send_expiration_email",
+        "send_cancellation_email",
+        "hand_drawn_only",
+    }
     assert body["allow_download"] == 1 and body["certificate"]["generated"] is False
     users = api.get(f"/signing-requests/{body['id']}/users").json()["results"]
     assert (users[0]["first_name"], users[0]["last_name"]) == ("John Q", "Doe")
@@ -35,13 +47,18 @@ def test_body_with_both_or_neither_kind_is_400(api):
 
 def test_presigned_upload_then_create_by_document_id(api):
     pdf = make_pdf(3)
-    ticket = api.post("/documents", {"file_name": "contract.pdf", "file_size": len(pdf),
-                                     "content_type": "application/pdf"})
+    ticket = api.post(
+        "/documents",
+        {"file_name": "contract.pdf", "file_size": len(pdf), "content_type": "application/pdf"},
+    )
     assert ticket.status_code == 201, ticket.text
     t = ticket.json()
     assert t["expires_in"] == 3600 and t["upload_url"].startswith("http://testserver/v1/uploads/")
-    put = api.client.put(t["upload_url"].replace("http://testserver", ""), content=pdf,
-                         headers={"Content-Type": "application/pdf"})
+    put = api.client.put(
+        t["upload_url"].replace("http://testserver", ""),
+        content=pdf,
+        headers={"Content-Type": "application/pdf"},
+    )
     assert put.status_code == 200, put.text
     assert put.json()["page_count"] == 3 and put.json()["status"] == "uploaded"
     again = api.client.put(t["upload_url"].replace("http://testserver", ""), content=pdf)
@@ -54,9 +71,16 @@ def test_presigned_upload_then_create_by_document_id(api):
 
 
 def test_upload_checks_size_type_and_token(api, other_api):
-    assert api.post("/documents", {"file_name": "big.pdf", "file_size": 60_000_000}).status_code == 413
-    assert api.post("/documents", {"file_name": "a.exe", "file_size": 10,
-                                   "content_type": "application/x-msdownload"}).status_code == 400
+    assert (
+        api.post("/documents", {"file_name": "big.pdf", "file_size": 60_000_000}).status_code == 413
+    )
+    assert (
+        api.post(
+            "/documents",
+            {"file_name": "a.exe", "file_size": 10, "content_type": "application/x-msdownload"},
+        ).status_code
+        == 400
+    )
     pdf = make_pdf()
     t = api.post("/documents", {"file_name": "a.pdf", "file_size": len(pdf) + 1}).json()
     path = t["upload_url"].replace("http://testserver", "")

@@ -13,8 +13,10 @@ def _draft(api, **kw):
 
 def test_patch_properties_returns_updated_fields(api):
     sr = _draft(api)
-    r = api.patch(f"/signing-requests/{sr['id']}",
-                  {"name": "Renamed", "settings": {"hand_drawn_only": True}, "metadata": {"a": "1"}})
+    r = api.patch(
+        f"/signing-requests/{sr['id']}",
+        {"name": "Renamed", "settings": {"hand_drawn_only": True}, "metadata": {"a": "1"}},
+    )
     assert r.status_code == 200, r.text
     body = r.json()
     assert sorted(body["updated_fields"]) == ["metadata", "name", "settings"]
@@ -26,13 +28,16 @@ def test_patch_properties_returns_updated_fields(api):
 
 def test_patch_adds_and_updates_a_recipient(api):
     sr = _draft(api)
-    added = api.patch(f"/signing-requests/{sr['id']}",
-                      {"recipient": {"first_name": "Bob", "email": "bob@example.com"}})
+    added = api.patch(
+        f"/signing-requests/{sr['id']}",
+        {"recipient": {"first_name": "Bob", "email": "bob@example.com"}},
+    )
     assert added.status_code == 200, added.text
     bob = added.json()["recipient"]
     assert bob["order"] == 2 and bob["designation"] == "Signer"
-    changed = api.patch(f"/signing-requests/{sr['id']}",
-                        {"recipient": {"id": bob["id"], "last_name": "Builder"}})
+    changed = api.patch(
+        f"/signing-requests/{sr['id']}", {"recipient": {"id": bob["id"], "last_name": "Builder"}}
+    )
     assert changed.json()["recipient"]["name"] == "Bob Builder"
     assert changed.json()["recipient"]["email"] == "bob@example.com"
     users = api.get(f"/signing-requests/{sr['id']}/users").json()["results"]
@@ -42,17 +47,29 @@ def test_patch_adds_and_updates_a_recipient(api):
 def test_patch_field_add_move_and_delete(api):
     sr = _draft(api)
     rid = sr["recipients"][0]["id"]
-    added = api.patch(f"/signing-requests/{sr['id']}", {"field": {
-        "type": "text", "recipient_id": rid, "page_number": 1,
-        "position": {"x": 1, "y": 1, "width": 10, "height": 3}}})
+    added = api.patch(
+        f"/signing-requests/{sr['id']}",
+        {
+            "field": {
+                "type": "text",
+                "recipient_id": rid,
+                "page_number": 1,
+                "position": {"x": 1, "y": 1, "width": 10, "height": 3},
+            }
+        },
+    )
     assert added.status_code == 200, added.text
     fid = added.json()["field"]["id"]
-    moved = api.patch(f"/signing-requests/{sr['id']}", {"field": {
-        "id": fid, "position": {"x": 50, "y": 50, "width": 10, "height": 3}}})
+    moved = api.patch(
+        f"/signing-requests/{sr['id']}",
+        {"field": {"id": fid, "position": {"x": 50, "y": 50, "width": 10, "height": 3}}},
+    )
     assert moved.json()["field"]["position"]["x"] == 50
     assert moved.json()["field"]["type"] == "text"
-    bad = api.patch(f"/signing-requests/{sr['id']}", {"field": {
-        "id": fid, "position": {"x": 95, "y": 50, "width": 10, "height": 3}}})
+    bad = api.patch(
+        f"/signing-requests/{sr['id']}",
+        {"field": {"id": fid, "position": {"x": 95, "y": 50, "width": 10, "height": 3}}},
+    )
     assert bad.status_code == 400
     gone = api.patch(f"/signing-requests/{sr['id']}", {"field": {"id": fid, "deleted": True}})
     assert gone.status_code == 200 and gone.json()["field"] is None
@@ -62,8 +79,10 @@ def test_patch_field_add_move_and_delete(api):
 
 def test_patch_needs_exactly_one_kind_of_change(api):
     sr = _draft(api)
-    r = api.patch(f"/signing-requests/{sr['id']}",
-                  {"name": "x", "recipient": {"first_name": "Z", "email": "z@example.com"}})
+    r = api.patch(
+        f"/signing-requests/{sr['id']}",
+        {"name": "x", "recipient": {"first_name": "Z", "email": "z@example.com"}},
+    )
     assert r.status_code == 400
     assert api.patch(f"/signing-requests/{sr['id']}", {}).status_code == 400
     seal = api.patch(f"/signing-requests/{sr['id']}", {"seal_participant": {"x": 1}})
@@ -71,17 +90,29 @@ def test_patch_needs_exactly_one_kind_of_change(api):
 
 
 def test_put_changes_everything_at_once(api):
-    sr = _draft(api, recipients=[signer("temp_1"), signer("temp_2", "b@example.com")],
-                fields=[field("temp_1"), field("temp_2")])
+    sr = _draft(
+        api,
+        recipients=[signer("temp_1"), signer("temp_2", "b@example.com")],
+        fields=[field("temp_1"), field("temp_2")],
+    )
     a, b = (r["id"] for r in sr["recipients"])
     body = {
         "signing_request_properties": {"name": "Put name", "expiration_hours": 24},
-        "recipients": [{"id": a, "first_name": "Adele"},
-                       {"_temp_id": "temp_new", "first_name": "Cy", "email": "cy@example.com"}],
-        "deleted_recipients": [{"recipient_id": b, "field_action": "reassign",
-                                "reassign_to_recipient_id": a}],
-        "fields": [{"type": "text", "recipient_id": "temp_new", "page_number": 1,
-                    "position": {"x": 5, "y": 5, "width": 10, "height": 3}}],
+        "recipients": [
+            {"id": a, "first_name": "Adele"},
+            {"_temp_id": "temp_new", "first_name": "Cy", "email": "cy@example.com"},
+        ],
+        "deleted_recipients": [
+            {"recipient_id": b, "field_action": "reassign", "reassign_to_recipient_id": a}
+        ],
+        "fields": [
+            {
+                "type": "text",
+                "recipient_id": "temp_new",
+                "page_number": 1,
+                "position": {"x": 5, "y": 5, "width": 10, "height": 3},
+            }
+        ],
         "reminders": [{"hours": 12, "all_users": True}],
     }
     r = api.put(f"/signing-requests/{sr['id']}", body)
@@ -102,8 +133,14 @@ def test_put_is_all_or_nothing_with_grouped_errors(api):
     sr = _draft(api)
     body = {
         "signing_request_properties": {"name": "Should not stick"},
-        "fields": [{"type": "hologram", "recipient_id": sr["recipients"][0]["id"],
-                    "page_number": 1, "position": {"x": 1, "y": 1, "width": 1, "height": 1}}],
+        "fields": [
+            {
+                "type": "hologram",
+                "recipient_id": sr["recipients"][0]["id"],
+                "page_number": 1,
+                "position": {"x": 1, "y": 1, "width": 1, "height": 1},
+            }
+        ],
         "deleted_recipients": [{"recipient_id": "00000000-0000-4000-8000-000000000000"}],
     }
     r = api.put(f"/signing-requests/{sr['id']}", body)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from fixtures.requests import create_body, field, signer
+
 from signet.models import SigningRequest
 from signet.models.base import utcnow
 
@@ -23,8 +24,13 @@ def test_send_sets_dates_and_in_progress_status_everywhere(api):
     body = r.json()
     assert body["signing_request_id"] == sid and body["recipients_notified"] == 1
     detail = api.get(f"/signing-requests/{sid}").json()
-    assert detail["status"] == {"sent": True, "finished": False, "cancelled": False,
-                                "declined": False, "expired": False}
+    assert detail["status"] == {
+        "sent": True,
+        "finished": False,
+        "cancelled": False,
+        "declined": False,
+        "expired": False,
+    }
     assert detail["timestamps"]["sent_on"] == body["sent_date"]
     assert detail["expires_at"] == body["expires_at"]
     listed = api.get("/signing-requests").json()["results"][0]
@@ -32,12 +38,18 @@ def test_send_sets_dates_and_in_progress_status_everywhere(api):
 
 
 def test_signing_order_notifies_only_the_first_step(api):
-    recipients = [signer("temp_1", "a@example.com", order=1),
-                  signer("temp_2", "b@example.com", order=2)]
+    recipients = [
+        signer("temp_1", "a@example.com", order=1),
+        signer("temp_2", "b@example.com", order=2),
+    ]
     sid = _create(api, recipients=recipients, fields=[field("temp_1"), field("temp_2")])
     assert api.post(f"/signing-requests/{sid}/send").json()["recipients_notified"] == 1
-    sid2 = _create(api, recipients=recipients, fields=[field("temp_1"), field("temp_2")],
-                   settings={"use_signing_order": False})
+    sid2 = _create(
+        api,
+        recipients=recipients,
+        fields=[field("temp_1"), field("temp_2")],
+        settings={"use_signing_order": False},
+    )
     assert api.post(f"/signing-requests/{sid2}/send").json()["recipients_notified"] == 2
 
 
@@ -57,8 +69,9 @@ def test_a_sent_request_cannot_be_changed_deleted_or_sent_again(api):
 def test_cancel_then_send_is_refused(api):
     sid = _create(api)
     api.post(f"/signing-requests/{sid}/send")
-    r = api.post(f"/signing-requests/{sid}/cancel", {"reason": "Wrong terms",
-                                                    "notify_signers": False})
+    r = api.post(
+        f"/signing-requests/{sid}/cancel", {"reason": "Wrong terms", "notify_signers": False}
+    )
     assert r.status_code == 200, r.text
     assert r.json()["notify_signers"] is False
     detail = api.get(f"/signing-requests/{sid}").json()
@@ -93,24 +106,30 @@ def test_expiry_is_computed_from_sent_time_everywhere(api, app):
     assert api.get("/signing-requests").json()["results"][0]["status"] == "expired"
     refused = api.post(f"/signing-requests/{sid}/cancel", {})
     assert refused.status_code == 409
-    resend = api.post(f"/signing-requests/{sid}/resend",
-                      {"recipient_ids": [detail["id"]]})
+    resend = api.post(f"/signing-requests/{sid}/resend", {"recipient_ids": [detail["id"]]})
     assert resend.status_code == 409 and resend.json()["code"] == "INVALID_STATE"
 
 
 def test_resend_reaches_pending_recipients_of_the_current_step_only(api):
-    recipients = [signer("temp_1", "a@example.com", order=1),
-                  signer("temp_2", "b@example.com", order=2)]
-    r = api.post("/signing-requests", create_body(recipients=recipients,
-                                                  fields=[field("temp_1"), field("temp_2")]))
+    recipients = [
+        signer("temp_1", "a@example.com", order=1),
+        signer("temp_2", "b@example.com", order=2),
+    ]
+    r = api.post(
+        "/signing-requests",
+        create_body(recipients=recipients, fields=[field("temp_1"), field("temp_2")]),
+    )
     sid = r.json()["id"]
     first, second = (x["id"] for x in r.json()["recipients"])
     api.post(f"/signing-requests/{sid}/send")
-    ok = api.post(f"/signing-requests/{sid}/resend", {"recipient_ids": [first],
-                                                     "custom_message": "Please sign"})
+    ok = api.post(
+        f"/signing-requests/{sid}/resend",
+        {"recipient_ids": [first], "custom_message": "Please sign"},
+    )
     assert ok.status_code == 200, ok.text
-    assert ok.json()["recipients"] == [{"id": first, "email": "a@example.com",
-                                        "name": "Ada Lovelace"}]
+    assert ok.json()["recipients"] == [
+        {"id": first, "email": "a@example.com", "name": "Ada Lovelace"}
+    ]
     bad = api.post(f"/signing-requests/{sid}/resend", {"recipient_ids": [second]})
     assert bad.status_code == 409
     assert bad.json()["code"] == "RESEND_NOT_ALLOWED"
@@ -131,8 +150,10 @@ def test_delete_draft_is_soft_and_listed_only_when_filtered(api):
 
 
 def test_send_checks_report_every_problem(api):
-    r = api.post("/documents", {"name": "Legacy", "recipients": [{"name": "Solo",
-                                                                 "email": "solo@example.com"}]})
+    r = api.post(
+        "/documents",
+        {"name": "Legacy", "recipients": [{"name": "Solo", "email": "solo@example.com"}]},
+    )
     sid = r.json()["id"]
     sent = api.post(f"/signing-requests/{sid}/send")
     assert sent.status_code == 400
@@ -178,5 +199,7 @@ def test_download_follows_the_status(api, app):
     api.post(f"/signing-requests/{sid2}/cancel", {})
     after = api.get(f"/signing-requests/{sid2}/download").json()
     assert after["status"] == "cancelled" and after["is_partial"] is False
-    assert api.get(f"/signing-requests/{'0' * 8}-0000-4000-8000-{'0' * 12}/download").json()[
-        "error"] == "not_found"
+    assert (
+        api.get(f"/signing-requests/{'0' * 8}-0000-4000-8000-{'0' * 12}/download").json()["error"]
+        == "not_found"
+    )

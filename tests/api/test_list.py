@@ -6,8 +6,9 @@ from fixtures.requests import create_body, field, signer
 
 
 def _make(api, name: str, email: str = "ada@example.com", first: str = "Ada") -> str:
-    body = create_body(name=name, recipients=[signer("temp_1", email, first_name=first)],
-                       fields=[field()])
+    body = create_body(
+        name=name, recipients=[signer("temp_1", email, first_name=first)], fields=[field()]
+    )
     r = api.post("/signing-requests", body)
     assert r.status_code == 201, r.text
     return r.json()["id"]
@@ -18,8 +19,12 @@ def test_pagination_counts_and_pages(api):
     r = api.get("/signing-requests?page=2&page_size=2&sort_by=name&sort_order=asc")
     assert r.status_code == 200
     body = r.json()
-    assert body["pagination"] == {"current_page": 2, "page_size": 2, "total_count": 5,
-                                  "total_pages": 3}
+    assert body["pagination"] == {
+        "current_page": 2,
+        "page_size": 2,
+        "total_count": 5,
+        "total_pages": 3,
+    }
     assert [x["name"] for x in body["results"]] == ["Doc 2", "Doc 3"]
     default = api.get("/signing-requests").json()
     assert [x["id"] for x in default["results"]] == list(reversed(ids))  # newest first
@@ -47,8 +52,13 @@ def test_filters_by_name_status_signer_and_dates(api):
 
 
 def test_bad_list_parameters_are_400(api):
-    for query in ("page=0", "page_size=500", "status=bogus", "sort_by=colour",
-                  "created_after=yesterday"):
+    for query in (
+        "page=0",
+        "page_size=500",
+        "status=bogus",
+        "sort_by=colour",
+        "created_after=yesterday",
+    ):
         r = api.get(f"/signing-requests?{query}")
         assert r.status_code == 400, query
         assert r.json()["code"] == "VALIDATION_ERROR"

@@ -5,14 +5,26 @@ from __future__ import annotations
 
 def test_settings_round_trip_and_validation(api, other_api):
     path = f"/workspace/{api.workspace_id}/settings"
-    r = api.put(path, {"team_email": "team@example.com", "timezone": "Europe/Istanbul",
-                       "embed_allowed_origins": ["https://app.example.com"],
-                       "consent_text": "I agree to sign electronically."})
+    r = api.put(
+        path,
+        {
+            "team_email": "team@example.com",
+            "timezone": "Europe/Istanbul",
+            "embed_allowed_origins": ["https://app.example.com"],
+            "consent_text": "I agree to sign electronically.",
+        },
+    )
     assert r.status_code == 200, r.text
     body = api.get(path).json()
     assert body["timezone"] == "Europe/Istanbul"
     assert body["embed_allowed_origins"] == ["https://app.example.com"]
-    bad = api.put(path, {"team_email": "nope", "timezone": "Mars/Base",
-                         "embed_allowed_origins": ["javascript:alert(1)"]})
+    bad = api.put(
+        path,
+        {
+            "team_email": "nope",
+            "timezone": "Mars/Base",
+            "embed_allowed_origins": ["javascript:alert(1)"],
+        },
+    )
     assert bad.status_code == 400 and len(bad.json()["errors"]) == 3
     assert other_api.get(path).status_code == 404

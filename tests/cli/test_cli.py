@@ -30,27 +30,43 @@ def _free_port() -> int:
 
 
 def test_api_keys_create_prints_the_key_alone_on_an_empty_data_dir(tmp_path):
-    out = subprocess.run([*SIGNET, "api-keys", "create", "--name", "ci", "--workspace", "Acme"],
-                         env=_env(tmp_path / "fresh"), capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [*SIGNET, "api-keys", "create", "--name", "ci", "--workspace", "Acme"],
+        env=_env(tmp_path / "fresh"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 0, out.stderr
     assert re.fullmatch(r"signet_live_[0-9A-Za-z]{43}\n", out.stdout)
-    second = subprocess.run([*SIGNET, "api-keys", "create", "--name", "ci2", "--workspace", "Acme"],
-                            env=_env(tmp_path / "fresh"), capture_output=True, text=True, timeout=60)
+    second = subprocess.run(
+        [*SIGNET, "api-keys", "create", "--name", "ci2", "--workspace", "Acme"],
+        env=_env(tmp_path / "fresh"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert second.stdout != out.stdout
 
 
 def test_migrate_is_idempotent(tmp_path):
     for _ in range(2):
-        out = subprocess.run([*SIGNET, "migrate"], env=_env(tmp_path), capture_output=True,
-                             text=True, timeout=60)
+        out = subprocess.run(
+            [*SIGNET, "migrate"], env=_env(tmp_path), capture_output=True, text=True, timeout=60
+        )
         assert out.returncode == 0, out.stderr
     assert (tmp_path / "signet.db").exists()
 
 
 def test_serve_prints_a_key_and_a_working_curl_then_serves(tmp_path):
     port = _free_port()
-    proc = subprocess.Popen([*SIGNET, "serve", "--port", str(port)], env=_env(tmp_path),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [*SIGNET, "serve", "--port", str(port)],
+        env=_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         lines: list[str] = []
         deadline = time.monotonic() + 60
@@ -67,14 +83,19 @@ def test_serve_prints_a_key_and_a_working_curl_then_serves(tmp_path):
         output, _ = proc.communicate(timeout=30)
         lines = output.splitlines()
         key = next(m.group(0) for line in lines if (m := re.search(r"signet_live_\w{43}", line)))
-        curl_text = output[output.index("curl -s"):]
-        payload = curl_text[curl_text.index("-d '") + 4: curl_text.index("}]}'") + 3]
+        curl_text = output[output.index("curl -s") :]
+        payload = curl_text[curl_text.index("-d '") + 4 : curl_text.index("}]}'") + 3]
     finally:
         if proc.poll() is None:
             proc.kill()
     # Start again on the same data dir: no new key is printed, the first one works.
-    proc = subprocess.Popen([*SIGNET, "serve", "--port", str(port)], env=_env(tmp_path),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [*SIGNET, "serve", "--port", str(port)],
+        env=_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         for _ in range(300):
             try:
@@ -82,8 +103,11 @@ def test_serve_prints_a_key_and_a_working_curl_then_serves(tmp_path):
                     break
             except httpx.TransportError:
                 time.sleep(0.2)
-        r = httpx.post(f"{base}/v1/signing-requests", content=payload,
-                       headers={"Authorization": key, "Content-Type": "application/json"})
+        r = httpx.post(
+            f"{base}/v1/signing-requests",
+            content=payload,
+            headers={"Authorization": key, "Content-Type": "application/json"},
+        )
         assert r.status_code == 201, r.text
         assert r.json()["recipients"][0]["email"] == "ada@example.com"
     finally:

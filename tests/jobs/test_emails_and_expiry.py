@@ -6,6 +6,7 @@ import time
 from datetime import timedelta
 
 from fixtures.requests import create_body, field, signer
+
 from signet.models import Job, SigningRequest
 from signet.models.base import utcnow
 

@@ -6,10 +6,10 @@ import time
 
 import pikepdf
 import pypdfium2 as pdfium
-
-from fixtures.requests import create_body, field, signer
-from signet.pdf.verify import verify_pdf
+from fixtures.requests import field, signer
 from test_recipient_actions import _finish, _sent, png_uri
+
+from signet.pdf.verify import verify_pdf
 
 
 def _text(pdf: bytes) -> str:
@@ -29,22 +29,38 @@ def _wait_final(api, sid: str, timeout: float = 60) -> dict:
 
 def test_completed_request_gets_three_sealed_files(api, app, worker, mailbox):
     words = "Çağrı Ğüneş Ωμέγα Жанна 李小龍 山田太郎 김민준"
-    sr = _sent(api, recipients=[signer("temp_1", "fin-a@example.com")], fields=[
-        field("temp_1"),
-        field("temp_1", "text", position={"x": 5, "y": 5, "width": 80, "height": 5}),
-        field("temp_1", "checkbox", position={"x": 5, "y": 20, "width": 3, "height": 3}),
-        field("temp_1", "date", position={"x": 5, "y": 30, "width": 30, "height": 4},
-              format_rules={"dateFormat": "yyyy-MM-dd"}),
-    ])
+    sr = _sent(
+        api,
+        recipients=[signer("temp_1", "fin-a@example.com")],
+        fields=[
+            field("temp_1"),
+            field("temp_1", "text", position={"x": 5, "y": 5, "width": 80, "height": 5}),
+            field("temp_1", "checkbox", position={"x": 5, "y": 20, "width": 3, "height": 3}),
+            field(
+                "temp_1",
+                "date",
+                position={"x": 5, "y": 30, "width": 30, "height": 4},
+                format_rules={"dateFormat": "yyyy-MM-dd"},
+            ),
+        ],
+    )
     rid = sr["recipients"][0]["id"]
     _, text_f, box_f, date_f = (f["id"] for f in sr["fields"])
-    assert _finish(app, rid, {text_f: words, box_f: "true", date_f: "2026-11-21"},
-                   signature=png_uri(), signature_kind="drawn")
+    assert _finish(
+        app,
+        rid,
+        {text_f: words, box_f: "true", date_f: "2026-11-21"},
+        signature=png_uri(),
+        signature_kind="drawn",
+    )
     detail = _wait_final(api, sr["id"])
     assert detail["certificate"]["has_error"] is False
     files = {}
-    for key in ("final_document_download_url", "document_only_download_url",
-                "certificate_only_download_url"):
+    for key in (
+        "final_document_download_url",
+        "document_only_download_url",
+        "certificate_only_download_url",
+    ):
         r = api.client.get(detail[key].replace("http://testserver", ""))
         assert r.status_code == 200
         files[key] = r.content
@@ -71,18 +87,21 @@ def test_completed_request_gets_three_sealed_files(api, app, worker, mailbox):
 
 
 def test_typed_signature_text_survives_into_the_final_pdf(api, app, worker):
-    from signet.pdf.fonts import render_typed_signature
     import base64
+
+    from signet.pdf.fonts import render_typed_signature
 
     name = "Çağrı Ωμέγα Жанна 李小龍"
     png = render_typed_signature(name, 600, 150)
     uri = "data:image/png;base64," + base64.b64encode(png).decode()
     sr = _sent(api)
-    assert _finish(app, sr["recipients"][0]["id"], signature=uri, signature_kind="typed",
-                   signature_text=name)
+    assert _finish(
+        app, sr["recipients"][0]["id"], signature=uri, signature_kind="typed", signature_text=name
+    )
     detail = _wait_final(api, sr["id"])
-    final = api.client.get(detail["final_document_download_url"].replace(
-        "http://testserver", "")).content
+    final = api.client.get(
+        detail["final_document_download_url"].replace("http://testserver", "")
+    ).content
     text = _text(final)
     for word in name.split():
         assert word in text, word

@@ -8,10 +8,10 @@ import io
 import threading
 
 import pytest
+from fixtures.requests import create_body, field, signer
 from PIL import Image
 from sqlalchemy import func, select
 
-from fixtures.requests import create_body, field, signer
 from signet.db import transaction
 from signet.errors import Conflict, ValidationFailed
 from signet.models import Job, SigningRequest
@@ -36,14 +36,20 @@ def _finish(app, recipient_id: str, values: dict | None = None, **marks) -> bool
     with transaction(state.db.write) as s:
         request, recipient = ra.load_for_recipient(s, recipient_id, for_update=True)
         actor = ra.actor_for(recipient, "127.0.0.1", "pytest")
-        return ra.finish(s, state, request, recipient, actor,
-                         ra.Submission(values=values or {}, **marks))
+        return ra.finish(
+            s, state, request, recipient, actor, ra.Submission(values=values or {}, **marks)
+        )
 
 
 def test_signers_sign_in_order_and_the_last_completes_the_request(api, app):
-    sr = _sent(api, recipients=[signer("temp_1", "a@example.com", order=1),
-                                signer("temp_2", "b@example.com", order=2)],
-               fields=[field("temp_1"), field("temp_2", "text", position={"x": 1, "y": 1})])
+    sr = _sent(
+        api,
+        recipients=[
+            signer("temp_1", "a@example.com", order=1),
+            signer("temp_2", "b@example.com", order=2),
+        ],
+        fields=[field("temp_1"), field("temp_2", "text", position={"x": 1, "y": 1})],
+    )
     first, second = (r["id"] for r in sr["recipients"])
     text_field = sr["fields"][1]["id"]
     with pytest.raises(Conflict, match="not your turn"):
@@ -65,11 +71,14 @@ def test_signers_sign_in_order_and_the_last_completes_the_request(api, app):
 
 
 def test_values_are_checked_by_type(api, app):
-    sr = _sent(api, fields=[
-        field("temp_1", "number", position={"x": 1, "y": 1}),
-        field("temp_1", "dropdown", position={"x": 1, "y": 10}, dropdown_options=["A", "B"]),
-        field("temp_1", "date", position={"x": 1, "y": 20}),
-    ])
+    sr = _sent(
+        api,
+        fields=[
+            field("temp_1", "number", position={"x": 1, "y": 1}),
+            field("temp_1", "dropdown", position={"x": 1, "y": 10}, dropdown_options=["A", "B"]),
+            field("temp_1", "date", position={"x": 1, "y": 20}),
+        ],
+    )
     rid = sr["recipients"][0]["id"]
     n, d, dt = (f["id"] for f in sr["fields"])
     with pytest.raises(ValidationFailed) as exc:
@@ -80,12 +89,17 @@ def test_values_are_checked_by_type(api, app):
 
 
 def test_hidden_fields_are_not_required(api, app):
-    cond = {"logic": "and", "groups": [{"conditions": [{"field_id": "box", "operator": "equals",
-                                                        "value": "true"}]}]}
-    sr = _sent(api, fields=[
-        field("temp_1", "checkbox", id="box", required=False, position={"x": 1, "y": 1}),
-        field("temp_1", "text", position={"x": 1, "y": 10}, visibility_conditions=cond),
-    ])
+    cond = {
+        "logic": "and",
+        "groups": [{"conditions": [{"field_id": "box", "operator": "equals", "value": "true"}]}],
+    }
+    sr = _sent(
+        api,
+        fields=[
+            field("temp_1", "checkbox", id="box", required=False, position={"x": 1, "y": 1}),
+            field("temp_1", "text", position={"x": 1, "y": 10}, visibility_conditions=cond),
+        ],
+    )
     rid = sr["recipients"][0]["id"]
     box, text = (f["id"] for f in sr["fields"])
     stored = api.get(f"/signing-requests/{sr['id']}/fields").json()["results"][1]
@@ -104,19 +118,25 @@ def test_hand_drawn_only_refuses_typed_marks(api, app):
 
 
 def test_cc_cannot_sign_and_decline_closes_the_request(api, app):
-    sr = _sent(api, recipients=[signer("temp_1", "a@example.com"),
-                                signer("temp_2", "b@example.com"),
-                                {"first_name": "C", "email": "c@example.com", "designation": "CC"}],
-               fields=[field("temp_1"), field("temp_2")],
-               settings={"use_signing_order": False})
+    sr = _sent(
+        api,
+        recipients=[
+            signer("temp_1", "a@example.com"),
+            signer("temp_2", "b@example.com"),
+            {"first_name": "C", "email": "c@example.com", "designation": "CC"},
+        ],
+        fields=[field("temp_1"), field("temp_2")],
+        settings={"use_signing_order": False},
+    )
     a, b, cc = (r["id"] for r in sr["recipients"])
     with pytest.raises(Conflict, match="copy"):
         _finish(app, cc)
     state = app.state.signet
     with transaction(state.db.write) as s:
         request, recipient = ra.load_for_recipient(s, a, for_update=True)
-        ra.decline(s, state, request, recipient, ra.actor_for(recipient, None, None),
-                   "Wrong salary")
+        ra.decline(
+            s, state, request, recipient, ra.actor_for(recipient, None, None), "Wrong salary"
+        )
     detail = api.get(f"/signing-requests/{sr['id']}").json()
     assert detail["status"]["declined"] is True
     with pytest.raises(Conflict, match="declined"):
@@ -126,9 +146,12 @@ def test_cc_cannot_sign_and_decline_closes_the_request(api, app):
 
 
 def test_two_recipients_finishing_at_once_complete_the_request_once(api, app):
-    sr = _sent(api, recipients=[signer("temp_1", "a@example.com"),
-                                signer("temp_2", "b@example.com")],
-               fields=[field("temp_1"), field("temp_2")], settings={"use_signing_order": False})
+    sr = _sent(
+        api,
+        recipients=[signer("temp_1", "a@example.com"), signer("temp_2", "b@example.com")],
+        fields=[field("temp_1"), field("temp_2")],
+        settings={"use_signing_order": False},
+    )
     ids = [r["id"] for r in sr["recipients"]]
     results: list[object] = []
     barrier = threading.Barrier(2)
@@ -147,8 +170,11 @@ def test_two_recipients_finishing_at_once_complete_the_request_once(api, app):
         t.join(30)
     assert sorted(map(repr, results)) == ["False", "True"]
     with app.state.signet.db.read() as s:
-        jobs = s.scalar(select(func.count()).select_from(Job).where(
-            Job.kind == "request.finalize", Job.dedupe_key == f"finalize:{sr['id']}"))
+        jobs = s.scalar(
+            select(func.count())
+            .select_from(Job)
+            .where(Job.kind == "request.finalize", Job.dedupe_key == f"finalize:{sr['id']}")
+        )
         assert jobs == 1
         assert s.get(SigningRequest, sr["id"]).state == "completed"
     events = [e["event"] for e in api.get(f"/signing-requests/{sr['id']}/audit").json()["results"]]

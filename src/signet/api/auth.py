@@ -11,8 +11,8 @@ import time
 from dataclasses import dataclass
 
 from fastapi import Request
-from starlette.concurrency import run_in_threadpool
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from signet.errors import Unauthorized
 from signet.kit.tokens import hash_token

@@ -53,7 +53,7 @@ def decode_base64_pdf(text: str, limit: int, loc: str = "document") -> bytes:
     """Decode a base64 (optionally data-URI, optionally line-wrapped) PDF; 413 past ``limit``."""
     m = _DATA_URI.match(text[:200])
     if m:
-        text = text[m.end():]
+        text = text[m.end() :]
     # Reject early, before decoding, when the text alone proves the file too large.
     if len(text) * 3 // 4 > limit + 4096:
         raise PayloadTooLarge(f"The document is larger than {limit // (1024 * 1024)} MB")

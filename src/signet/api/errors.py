@@ -78,11 +78,15 @@ def pandadoc_body(exc: SignetError) -> dict[str, Any]:
             detail.setdefault(loc or "non_field_errors", []).append(msg)
         return {"type": "request_error", "detail": detail}
     if status == 401:
-        return {"type": "authentication_error",
-                "detail": "Authentication credentials were not provided."}
+        return {
+            "type": "authentication_error",
+            "detail": "Authentication credentials were not provided.",
+        }
     if status == 403:
-        return {"type": "permission_error",
-                "detail": "You do not have permission to perform this action."}
+        return {
+            "type": "permission_error",
+            "detail": "You do not have permission to perform this action.",
+        }
     if status == 404:
         return {"type": "request_error", "detail": "Not found"}
     if status == 429:
@@ -92,16 +96,28 @@ def pandadoc_body(exc: SignetError) -> dict[str, Any]:
     return {"type": exc.extra.get("pandadoc_type", "request_error"), "detail": exc.message}
 
 
-_V2_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-             429: "too_many_requests", 501: "not_implemented"}
+_V2_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    429: "too_many_requests",
+    501: "not_implemented",
+}
 
 
 def pandadoc_v2_body(exc: SignetError) -> dict[str, Any]:
     """PandaDoc v2: ``{code, details:[{code, pointer, data}]}``; pointers are JSON pointers."""
     code = _V2_CODES.get(exc.status_code, "bad_request")
     if isinstance(exc, ValidationFailed):
-        details = [{"code": "invalid", "pointer": "/" + loc.replace(".", "/") if loc else "/",
-                    "data": {"message": msg}} for loc, msg in exc.problems]
+        details = [
+            {
+                "code": "invalid",
+                "pointer": "/" + loc.replace(".", "/") if loc else "/",
+                "data": {"message": msg},
+            }
+            for loc, msg in exc.problems
+        ]
     else:
         details = [{"code": code, "pointer": "/", "data": {"message": exc.message}}]
     return {"code": code, "details": details}

@@ -20,5 +20,7 @@ class JSONBytes(Response):
         return orjson.dumps(content)
 
 
-def json_response(content: Any, status_code: int = 200, headers: dict[str, str] | None = None) -> JSONBytes:
+def json_response(
+    content: Any, status_code: int = 200, headers: dict[str, str] | None = None
+) -> JSONBytes:
     return JSONBytes(content, status_code=status_code, headers=headers)

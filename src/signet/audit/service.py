@@ -17,8 +17,15 @@ from signet.signing.specs import Actor
 GENESIS = "0" * 64
 
 
-def _digest(prev: str, seq: int, at: datetime, event: str, actor: Actor, recipient_id: str | None,
-            details: dict[str, Any]) -> str:
+def _digest(
+    prev: str,
+    seq: int,
+    at: datetime,
+    event: str,
+    actor: Actor,
+    recipient_id: str | None,
+    details: dict[str, Any],
+) -> str:
     material = orjson.dumps(
         {
             "prev": prev,
@@ -94,8 +101,9 @@ def verify_chain(events: list[AuditEvent]) -> bool:
     """True when every event's hash matches its content and links to the one before."""
     prev = GENESIS
     for ev in events:
-        actor = Actor(ev.actor_type, ev.actor_id, ev.actor_name, ev.actor_email, ev.ip_address,
-                      ev.user_agent)
+        actor = Actor(
+            ev.actor_type, ev.actor_id, ev.actor_name, ev.actor_email, ev.ip_address, ev.user_agent
+        )
         if ev.prev_hash != prev or ev.hash != _digest(
             prev, ev.seq, ev.at, ev.event, actor, ev.recipient_id, ev.details
         ):
@@ -106,8 +114,5 @@ def verify_chain(events: list[AuditEvent]) -> bool:
 
 def count_events(session: Session, request_id: str) -> int:
     return int(
-        session.scalar(
-            select(func.count()).where(AuditEvent.signing_request_id == request_id)
-        )
-        or 0
+        session.scalar(select(func.count()).where(AuditEvent.signing_request_id == request_id)) or 0
     )

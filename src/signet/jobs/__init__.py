@@ -1,1 +1,1 @@
-"""Durable jobs: enqueue in the caller's transaction, claim safely, retry with backoff, park dead."""
+"""Durable jobs: enqueue in the caller's transaction, claim safely, retry, park dead."""

@@ -11,7 +11,9 @@ SEVEN_DAYS = 7 * 24 * 3600
 ONE_HOUR = 3600
 
 
-def file_link(base_url: str, secret: bytes, sha256: str, filename: str, ttl: int) -> tuple[str, datetime]:
+def file_link(
+    base_url: str, secret: bytes, sha256: str, filename: str, ttl: int
+) -> tuple[str, datetime]:
     """A URL serving the stored blob ``sha256`` until it expires, and the expiry time."""
     now = time.time()
     token = signed_urls.sign(secret, {"p": "file", "s": sha256, "n": filename}, ttl, now=now)
@@ -19,7 +21,9 @@ def file_link(base_url: str, secret: bytes, sha256: str, filename: str, ttl: int
     return f"{base_url}/files/{token}", expires
 
 
-def upload_link(base_url: str, secret: bytes, document_id: str, ttl: int = ONE_HOUR) -> tuple[str, str]:
+def upload_link(
+    base_url: str, secret: bytes, document_id: str, ttl: int = ONE_HOUR
+) -> tuple[str, str]:
     token = signed_urls.sign(secret, {"p": "upload", "d": document_id}, ttl)
     return f"{base_url}/v1/uploads/{token}", token
 

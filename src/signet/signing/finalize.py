@@ -53,8 +53,11 @@ def seal_identity(settings: Any) -> SealIdentity:
     with _seal_lock:
         if key not in _seals:
             _seals[key] = load_or_create_seal(
-                settings.data_dir, settings.seal_p12, settings.seal_p12_password,
-                installation_name=settings.installation_name)
+                settings.data_dir,
+                settings.seal_p12,
+                settings.seal_p12_password,
+                installation_name=settings.installation_name,
+            )
         return _seals[key]
 
 
@@ -88,14 +91,21 @@ def stamp_list(request: SigningRequest) -> list[StampValue]:
             continue
         fmt = f.format_rules or {}
         size = fmt.get("fontSize")
-        out.append(StampValue(
-            page_number=f.page_number, x=f.x, y=f.y, width=f.width, height=f.height,
-            type="text" if f.type in ("number",) else f.type, value=str(value),
-            date_format=fmt.get("dateFormat"),
-            font_size=float(size) if isinstance(size, int | float) else None,
-            url_text=fmt.get("urlDisplayText"),
-            **_text_layer(f.type, recipient),
-        ))
+        out.append(
+            StampValue(
+                page_number=f.page_number,
+                x=f.x,
+                y=f.y,
+                width=f.width,
+                height=f.height,
+                type="text" if f.type in ("number",) else f.type,
+                value=str(value),
+                date_format=fmt.get("dateFormat"),
+                font_size=float(size) if isinstance(size, int | float) else None,
+                url_text=fmt.get("urlDisplayText"),
+                **_text_layer(f.type, recipient),
+            )
+        )
     return out
 
 
@@ -119,43 +129,78 @@ class Finalised:
 
 def _auth_method(recipient: Recipient, events: list[Any]) -> str:
     if any(e.event == "session_created" and e.recipient_id == recipient.id for e in events):
-        names = {e.details.get("key_name") for e in events
-                 if e.event == "session_created" and e.recipient_id == recipient.id}
+        names = {
+            e.details.get("key_name")
+            for e in events
+            if e.event == "session_created" and e.recipient_id == recipient.id
+        }
         return "Embedded session via API key " + ", ".join(sorted(n for n in names if n))
     return "Email link"
 
 
-def certificate_data(settings: Any, base_url: str, request: SigningRequest, workspace: Workspace,
-                     events: list[Any], original_sha: str, signed_sha: str,
-                     completed_at: datetime | None) -> CertificateData:
+def certificate_data(
+    settings: Any,
+    base_url: str,
+    request: SigningRequest,
+    workspace: Workspace,
+    events: list[Any],
+    original_sha: str,
+    signed_sha: str,
+    completed_at: datetime | None,
+) -> CertificateData:
     recipients = []
     for r in request.recipients:
-        recipients.append(CertificateRecipient(
-            name=r.name or r.email, email=r.email, designation=r.designation,
-            order=r.order if r.acts else None, authentication=_auth_method(r, events),
-            ip=r.ip_address or r.consent_ip, user_agent=r.user_agent or r.consent_user_agent,
-            sent_at=r.sent_at, viewed_at=r.viewed_at, consent_at=r.consent_at,
-            signed_at=r.finished_at, declined_at=r.declined_at, decline_reason=r.decline_reason,
-            signature_png=_png(r.signature_image), initials_png=_png(r.initials_image),
-            signature_id=r.id,
-        ))
+        recipients.append(
+            CertificateRecipient(
+                name=r.name or r.email,
+                email=r.email,
+                designation=r.designation,
+                order=r.order if r.acts else None,
+                authentication=_auth_method(r, events),
+                ip=r.ip_address or r.consent_ip,
+                user_agent=r.user_agent or r.consent_user_agent,
+                sent_at=r.sent_at,
+                viewed_at=r.viewed_at,
+                consent_at=r.consent_at,
+                signed_at=r.finished_at,
+                declined_at=r.declined_at,
+                decline_reason=r.decline_reason,
+                signature_png=_png(r.signature_image),
+                initials_png=_png(r.initials_image),
+                signature_id=r.id,
+            )
+        )
     manual = next((e for e in events if e.event == "completed" and e.details.get("manual")), None)
     return CertificateData(
-        document_name=request.name, signing_request_id=request.id, short_id=short_id(request.id),
-        page_count=request.page_count or 0, original_sha256=original_sha,
-        signed_sha256=signed_sha, audit_hash=events[-1].hash if events else "",
-        installation_name=settings.installation_name, base_url=base_url,
-        time_zone=workspace.timezone or "UTC", created_at=request.created_at,
-        sent_at=request.sent_at, completed_at=completed_at, expires_at=request.expires_at,
-        completed_manually_by=manual.actor_name if manual else None, test=request.test,
+        document_name=request.name,
+        signing_request_id=request.id,
+        short_id=short_id(request.id),
+        page_count=request.page_count or 0,
+        original_sha256=original_sha,
+        signed_sha256=signed_sha,
+        audit_hash=events[-1].hash if events else "",
+        installation_name=settings.installation_name,
+        base_url=base_url,
+        time_zone=workspace.timezone or "UTC",
+        created_at=request.created_at,
+        sent_at=request.sent_at,
+        completed_at=completed_at,
+        expires_at=request.expires_at,
+        completed_manually_by=manual.actor_name if manual else None,
+        test=request.test,
         recipients=recipients,
-        events=[CertificateEvent(time=e.at, event=e.event, actor=e.actor_name or e.actor_type,
-                                 ip=e.ip_address) for e in events],
+        events=[
+            CertificateEvent(
+                time=e.at, event=e.event, actor=e.actor_name or e.actor_type, ip=e.ip_address
+            )
+            for e in events
+        ],
     )
 
 
-def build_final_files(ctx: Any, request: SigningRequest, workspace: Workspace,
-                      events: list[Any]) -> Finalised:
+def build_final_files(
+    ctx: Any, request: SigningRequest, workspace: Workspace, events: list[Any]
+) -> Finalised:
     """The three sealed files; the original is never rewritten.
 
     Each of the document-only and final files is the original plus one incremental update
@@ -165,17 +210,30 @@ def build_final_files(ctx: Any, request: SigningRequest, workspace: Workspace,
     original = ctx.store.get(request.document_sha256)
     identity = seal_identity(ctx.settings)
     values = stamp_list(request)
-    signers = [{"name": r.name, "email": r.email,
-                "signed_at": r.finished_at.isoformat() if r.finished_at else None}
-               for r in request.recipients if r.acts]
+    signers = [
+        {
+            "name": r.name,
+            "email": r.email,
+            "signed_at": r.finished_at.isoformat() if r.finished_at else None,
+        }
+        for r in request.recipients
+        if r.acts
+    ]
     completed = (request.finished_at or utcnow()).isoformat()
 
     def sealing(variant: str) -> dict[str, Any]:
-        return {"reason": f"Signet certificate of completion ({variant})", "location": None,
-                "tsa_url": ctx.settings.tsa_url,
-                "metadata": {"signing_request_id": request.id, "variant": variant,
-                             "completed_at": completed, "signers": signers,
-                             "installation": ctx.settings.installation_name}}
+        return {
+            "reason": f"Signet certificate of completion ({variant})",
+            "location": None,
+            "tsa_url": ctx.settings.tsa_url,
+            "metadata": {
+                "signing_request_id": request.id,
+                "variant": variant,
+                "completed_at": completed,
+                "signers": signers,
+                "installation": ctx.settings.installation_name,
+            },
+        }
 
     try:  # where the values go and the overlay that draws them, shared by both stamped files
         layout: StampPlan | list[StampValue] = plan_stamps(original, values)
@@ -189,16 +247,29 @@ def build_final_files(ctx: Any, request: SigningRequest, workspace: Workspace,
             return stamp_certify_seal(original, layout, certificate, identity, **sealing(variant))
         except IncrementalUpdateError as exc:
             log.warning("request %s: rewriting the document to seal it (%s)", request.id, exc)
-            return seal_pdf(stamp_values(original, values, certificate), identity,
-                            **sealing(variant))
+            return seal_pdf(
+                stamp_values(original, values, certificate), identity, **sealing(variant)
+            )
 
     document_only = stamped(None, "document_only")
-    cert = build_certificate(certificate_data(
-        ctx.settings, ctx.base_url, request, workspace, events, request.document_sha256,
-        hashlib.sha256(document_only).hexdigest(), request.finished_at))
+    cert = build_certificate(
+        certificate_data(
+            ctx.settings,
+            ctx.base_url,
+            request,
+            workspace,
+            events,
+            request.document_sha256,
+            hashlib.sha256(document_only).hexdigest(),
+            request.finished_at,
+        )
+    )
     final = stamped(cert, "final")
-    return Finalised(final=final, document_only=document_only,
-                     certificate_only=seal_pdf(cert, identity, **sealing("certificate_only")))
+    return Finalised(
+        final=final,
+        document_only=document_only,
+        certificate_only=seal_pdf(cert, identity, **sealing("certificate_only")),
+    )
 
 
 def finalize_request(ctx: Any, request_id: str) -> bool:
@@ -216,13 +287,17 @@ def finalize_request(ctx: Any, request_id: str) -> bool:
             _mark_error(ctx, request_id)
             raise
     digests = {}
-    for name, data in (("final", files.final), ("document_only", files.document_only),
-                       ("certificate_only", files.certificate_only)):
+    for name, data in (
+        ("final", files.final),
+        ("document_only", files.document_only),
+        ("certificate_only", files.certificate_only),
+    ):
         digests[name] = hashlib.sha256(data).hexdigest()
         ctx.store.put(digests[name], data)
     with transaction(ctx.db.write) as session:
-        request = session.scalars(select(SigningRequest).where(SigningRequest.id == request_id)
-                                  .with_for_update()).one()
+        request = session.scalars(
+            select(SigningRequest).where(SigningRequest.id == request_id).with_for_update()
+        ).one()
         if request.final_sha256:
             return False
         request.final_sha256 = digests["final"]
@@ -230,12 +305,26 @@ def finalize_request(ctx: Any, request_id: str) -> bool:
         request.certificate_only_sha256 = digests["certificate_only"]
         request.certificate_generated_at = utcnow()
         request.certificate_has_error = False
-        record_event(session, request, "certificate_generated", SYSTEM, details={
-            "final_sha256": digests["final"], "document_only_sha256": digests["document_only"],
-            "certificate_only_sha256": digests["certificate_only"]})
+        record_event(
+            session,
+            request,
+            "certificate_generated",
+            SYSTEM,
+            details={
+                "final_sha256": digests["final"],
+                "document_only_sha256": digests["document_only"],
+                "certificate_only_sha256": digests["certificate_only"],
+            },
+        )
         url = file_link(ctx.base_url, ctx.secret, digests["final"], "final.pdf", ONE_HOUR)[0]
-        notify.event(session, ctx, request, "signing_request.certificate.generated",
-                     download_url=url, final_sha256=digests["final"])
+        notify.event(
+            session,
+            ctx,
+            request,
+            "signing_request.certificate.generated",
+            download_url=url,
+            final_sha256=digests["final"],
+        )
         if rules.setting(request.settings, "send_finish_email"):
             for r in request.recipients:
                 notify.email(session, request, "signing_completed", r)

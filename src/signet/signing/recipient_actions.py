@@ -29,8 +29,9 @@ from signet.signing.values import normalise_value, png_data_uri_ok
 SIGNABLE, WAITING, DONE, VIEW_ONLY, CLOSED = "signable", "waiting", "done", "view_only", "closed"
 
 
-def load_for_recipient(session: Session, recipient_id: str, *, for_update: bool = False
-                       ) -> tuple[SigningRequest, Recipient]:
+def load_for_recipient(
+    session: Session, recipient_id: str, *, for_update: bool = False
+) -> tuple[SigningRequest, Recipient]:
     rid = parse_uuid(recipient_id)
     recipient = session.get(Recipient, rid) if rid else None
     if recipient is None:
@@ -58,12 +59,19 @@ def page_state(request: SigningRequest, recipient: Recipient) -> str:
 
 
 def actor_for(recipient: Recipient, ip: str | None, user_agent: str | None) -> Actor:
-    return Actor(type="recipient", id=recipient.id, name=recipient.name, email=recipient.email,
-                 ip_address=ip, user_agent=user_agent)
+    return Actor(
+        type="recipient",
+        id=recipient.id,
+        name=recipient.name,
+        email=recipient.email,
+        ip_address=ip,
+        user_agent=user_agent,
+    )
 
 
-def record_view(session: Session, env: notify.Env, request: SigningRequest,
-                recipient: Recipient, actor: Actor) -> bool:
+def record_view(
+    session: Session, env: notify.Env, request: SigningRequest, recipient: Recipient, actor: Actor
+) -> bool:
     """First view by this recipient: audited, and the request becomes viewed."""
     if recipient.viewed_at is not None or page_state(request, recipient) == CLOSED:
         return False
@@ -72,21 +80,33 @@ def record_view(session: Session, env: notify.Env, request: SigningRequest,
     first_for_request = not request.viewed
     request.viewed = True
     record_event(session, request, "viewed", actor, recipient_id=recipient.id)
-    notify.event(session, env, request, "signing_request.viewed",
-                 recipient={"id": recipient.id, "name": recipient.name, "email": recipient.email},
-                 first_view_of_request=first_for_request)
+    notify.event(
+        session,
+        env,
+        request,
+        "signing_request.viewed",
+        recipient={"id": recipient.id, "name": recipient.name, "email": recipient.email},
+        first_view_of_request=first_for_request,
+    )
     return True
 
 
-def accept_consent(session: Session, request: SigningRequest, recipient: Recipient,
-                   actor: Actor, consent_text: str) -> None:
+def accept_consent(
+    session: Session, request: SigningRequest, recipient: Recipient, actor: Actor, consent_text: str
+) -> None:
     if recipient.consent_at is not None:
         return
     recipient.consent_at = utcnow()
     recipient.consent_ip = actor.ip_address
     recipient.consent_user_agent = actor.user_agent
-    record_event(session, request, "consent_accepted", actor, recipient_id=recipient.id,
-                 details={"text": consent_text})
+    record_event(
+        session,
+        request,
+        "consent_accepted",
+        actor,
+        recipient_id=recipient.id,
+        details={"text": consent_text},
+    )
 
 
 def _require_signable(request: SigningRequest, recipient: Recipient) -> None:
@@ -95,7 +115,7 @@ def _require_signable(request: SigningRequest, recipient: Recipient) -> None:
         return
     messages = {
         CLOSED: f"This document is {effective_state(request).replace('_', ' ')} and can no "
-                "longer be signed",
+        "longer be signed",
         WAITING: "It is not your turn to sign yet",
         DONE: "You have already completed this document",
         VIEW_ONLY: "You receive a copy of this document and do not sign it",
@@ -117,8 +137,16 @@ def my_fields(request: SigningRequest, recipient: Recipient) -> list[Any]:
     return [f for f in request.fields if f.recipient_id == recipient.id and not f.read_only]
 
 
-def finish(session: Session, env: notify.Env, request: SigningRequest, recipient: Recipient,
-           actor: Actor, sub: Submission, *, today: str | None = None) -> bool:
+def finish(
+    session: Session,
+    env: notify.Env,
+    request: SigningRequest,
+    recipient: Recipient,
+    actor: Actor,
+    sub: Submission,
+    *,
+    today: str | None = None,
+) -> bool:
     """Store the recipient's values and mark them finished; True when this completed the
     request (its finalisation job is queued in the same transaction)."""
     _require_signable(request, recipient)
@@ -170,7 +198,8 @@ def finish(session: Session, env: notify.Env, request: SigningRequest, recipient
                 problems.append((f"values.{f.id}", "initials are required"))
             continue
         filled = values.get(f.id) not in (None, "") and not (
-            f.type in ("checkbox", "approval_checkmark") and values.get(f.id) == "false")
+            f.type in ("checkbox", "approval_checkmark") and values.get(f.id) == "false"
+        )
         if required and not filled:
             problems.append((f"values.{f.id}", "is required"))
     if sub.signature is not None:
@@ -193,8 +222,13 @@ def finish(session: Session, env: notify.Env, request: SigningRequest, recipient
         recipient.initials_image = sub.initials
         recipient.initials_text = sub.initials_text
     for f in fields:
-        if f.type in ("signature", "approval_signature") and (needs_mark["signature"]
-                                                                and recipient.signature_image) or f.type == "initial" and needs_mark["initial"] and recipient.initials_image:
+        if (
+            f.type in ("signature", "approval_signature")
+            and (needs_mark["signature"] and recipient.signature_image)
+            or f.type == "initial"
+            and needs_mark["initial"]
+            and recipient.initials_image
+        ):
             f.value = "signed" if conditions.is_visible(f, values) else None
         else:
             f.value = new.get(f.id)
@@ -203,15 +237,35 @@ def finish(session: Session, env: notify.Env, request: SigningRequest, recipient
     recipient.user_agent = actor.user_agent
     request.last_signing_action_at = now
     request.updated_at = now
-    record_event(session, request, "signed", actor, recipient_id=recipient.id,
-                 details={"fields": [f.id for f in fields], "signature_kind": recipient.signature_kind})
-    who = {"id": recipient.id, "name": recipient.name, "email": recipient.email,
-           "designation": recipient.designation, "order": recipient.order}
+    record_event(
+        session,
+        request,
+        "signed",
+        actor,
+        recipient_id=recipient.id,
+        details={"fields": [f.id for f in fields], "signature_kind": recipient.signature_kind},
+    )
+    who = {
+        "id": recipient.id,
+        "name": recipient.name,
+        "email": recipient.email,
+        "designation": recipient.designation,
+        "order": recipient.order,
+    }
     notify.event(session, env, request, "signing_request.field.completed", recipient=who)
-    notify.event(session, env, request, "signing_request.recipient.signed", recipient=who,
-                 action_by={"email": recipient.email, "first_name": recipient.first_name,
-                            "last_name": recipient.last_name},
-                 action_date=now.isoformat())
+    notify.event(
+        session,
+        env,
+        request,
+        "signing_request.recipient.signed",
+        recipient=who,
+        action_by={
+            "email": recipient.email,
+            "first_name": recipient.first_name,
+            "last_name": recipient.last_name,
+        },
+        action_date=now.isoformat(),
+    )
     if not pending_recipients(request):
         complete(session, env, request, actor, now)
         return True
@@ -230,19 +284,36 @@ def _advance(session: Session, request: SigningRequest, now: datetime) -> None:
                 notify.email(session, request, "next_signer", r)
 
 
-def complete(session: Session, env: notify.Env, request: SigningRequest, actor: Actor,
-             now: datetime, *, manual: bool = False) -> None:
+def complete(
+    session: Session,
+    env: notify.Env,
+    request: SigningRequest,
+    actor: Actor,
+    now: datetime,
+    *,
+    manual: bool = False,
+) -> None:
     request.state = "completed"
     request.finished_at = now
     request.updated_at = now
     record_event(session, request, "completed", actor, details={"manual": manual})
-    enqueue(session, "request.finalize", {"signing_request_id": request.id},
-            dedupe_key=f"finalize:{request.id}")
+    enqueue(
+        session,
+        "request.finalize",
+        {"signing_request_id": request.id},
+        dedupe_key=f"finalize:{request.id}",
+    )
     notify.event(session, env, request, "signing_request.completed")
 
 
-def decline(session: Session, env: notify.Env, request: SigningRequest, recipient: Recipient,
-            actor: Actor, reason: str) -> None:
+def decline(
+    session: Session,
+    env: notify.Env,
+    request: SigningRequest,
+    recipient: Recipient,
+    actor: Actor,
+    reason: str,
+) -> None:
     _require_signable(request, recipient)
     reason = (reason or "").strip()
     if not reason:
@@ -257,18 +328,30 @@ def decline(session: Session, env: notify.Env, request: SigningRequest, recipien
     request.decline_reason = reason
     request.updated_at = now
     request.last_signing_action_at = now
-    record_event(session, request, "declined", actor, recipient_id=recipient.id,
-                 details={"reason": reason})
+    record_event(
+        session, request, "declined", actor, recipient_id=recipient.id, details={"reason": reason}
+    )
     for r in request.recipients:
         if r.id != recipient.id and (r.sent_at is not None or not r.acts):
-            notify.email(session, request, "signing_declined", r,
-                         extra={"decliner_name": recipient.name, "decline_reason": reason})
+            notify.email(
+                session,
+                request,
+                "signing_declined",
+                r,
+                extra={"decliner_name": recipient.name, "decline_reason": reason},
+            )
     workspace = session.get(Workspace, request.workspace_id)
     team = (workspace.settings or {}).get("team_email") if workspace else None
     if team:
-        notify.email(session, request, "signing_declined_admin", to=team,
-                     extra={"decliner_name": recipient.name, "decline_reason": reason})
+        notify.email(
+            session,
+            request,
+            "signing_declined_admin",
+            to=team,
+            extra={"decliner_name": recipient.name, "decline_reason": reason},
+        )
     who = {"id": recipient.id, "name": recipient.name, "email": recipient.email}
-    notify.event(session, env, request, "signing_request.recipient.declined", recipient=who,
-                 reason=reason)
+    notify.event(
+        session, env, request, "signing_request.recipient.declined", recipient=who, reason=reason
+    )
     notify.event(session, env, request, "signing_request.declined", recipient=who, reason=reason)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
@@ -132,8 +131,12 @@ def page(
     column = SORT_COLUMNS.get(sort_by, SigningRequest.created_at)
     order = column.desc() if descending else column.asc()
     tie = SigningRequest.id.desc() if descending else SigningRequest.id.asc()
-    rows: list[SigningRequest] = list(session.scalars(
-        stmt.order_by(order, tie).offset((page_number - 1) * page_size).limit(page_size)
-        .options(selectinload(SigningRequest.recipients), selectinload(SigningRequest.fields))
-    ))
+    rows: list[SigningRequest] = list(
+        session.scalars(
+            stmt.order_by(order, tie)
+            .offset((page_number - 1) * page_size)
+            .limit(page_size)
+            .options(selectinload(SigningRequest.recipients), selectinload(SigningRequest.fields))
+        )
+    )
     return rows, total

@@ -182,9 +182,13 @@ def resolve_condition_refs(fields: list[Field], specs: list[FieldSpec]) -> None:
             if not block:
                 continue
             groups = [
-                {**g, "conditions": [
-                    {**c, "field_id": ref_to_id.get(c.get("field_id"), c.get("field_id"))}
-                    for c in g.get("conditions", [])]}
+                {
+                    **g,
+                    "conditions": [
+                        {**c, "field_id": ref_to_id.get(c.get("field_id"), c.get("field_id"))}
+                        for c in g.get("conditions", [])
+                    ],
+                }
                 for g in block.get("groups", [])
             ]
             setattr(f, attr, {**block, "groups": groups})

@@ -24,41 +24,67 @@ class SessionExpired(SignetError):
     code = "SESSION_EXPIRED"
 
 
-def create_session(session: Session, request: SigningRequest, recipient_email: str,
-                   lifetime: float | None, actor: Actor) -> tuple[str, SigningSession]:
+def create_session(
+    session: Session,
+    request: SigningRequest,
+    recipient_email: str,
+    lifetime: float | None,
+    actor: Actor,
+) -> tuple[str, SigningSession]:
     """A new session for the recipient with this email; only once the request is sent."""
     state = effective_state(request)
-    pd_state = {"draft": "document.draft", "uploaded": "document.uploaded",
-                "error": "document.error", "declined": "document.declined",
-                "cancelled": "document.voided", "expired": "document.voided"}.get(state)
+    pd_state = {
+        "draft": "document.draft",
+        "uploaded": "document.uploaded",
+        "error": "document.error",
+        "declined": "document.declined",
+        "cancelled": "document.voided",
+        "expired": "document.voided",
+    }.get(state)
     if pd_state is not None:
         raise ValidationFailed(
             [("", f"Cannot create session ID for a document in {pd_state} status")],
-            extra={"pandadoc_body": {
-                "type": "validation_error",
-                "detail": f"Cannot create session ID for a document in {pd_state} status"}})
+            extra={
+                "pandadoc_body": {
+                    "type": "validation_error",
+                    "detail": f"Cannot create session ID for a document in {pd_state} status",
+                }
+            },
+        )
     seconds = DEFAULT_LIFETIME if lifetime is None else lifetime
     if not MIN_LIFETIME <= seconds <= MAX_LIFETIME:
-        raise ValidationFailed([("lifetime", f"must be between {MIN_LIFETIME} and "
-                                             f"{MAX_LIFETIME} seconds")])
+        raise ValidationFailed(
+            [("lifetime", f"must be between {MIN_LIFETIME} and {MAX_LIFETIME} seconds")]
+        )
     email = (recipient_email or "").strip().lower()
     recipient = next((r for r in request.recipients if r.email.lower() == email), None)
     if recipient is None:
         raise ValidationFailed([("recipient", "is not a recipient of this document")])
     token = random_base62(22)
-    row = SigningSession(token_hash=hash_token(token), signing_request_id=request.id,
-                         recipient_id=recipient.id, created_by_key_id=actor.id,
-                         created_by_key_name=actor.name,
-                         expires_at=utcnow() + timedelta(seconds=seconds))
+    row = SigningSession(
+        token_hash=hash_token(token),
+        signing_request_id=request.id,
+        recipient_id=recipient.id,
+        created_by_key_id=actor.id,
+        created_by_key_name=actor.name,
+        expires_at=utcnow() + timedelta(seconds=seconds),
+    )
     session.add(row)
     session.flush()
-    record_event(session, request, "session_created", actor, recipient_id=recipient.id,
-                 details={"expires_at": row.expires_at.isoformat(), "key_name": actor.name})
+    record_event(
+        session,
+        request,
+        "session_created",
+        actor,
+        recipient_id=recipient.id,
+        details={"expires_at": row.expires_at.isoformat(), "key_name": actor.name},
+    )
     return token, row
 
 
-def resolve_session(session: Session, token: str, *, for_update: bool = False
-                    ) -> tuple[SigningRequest, Recipient, SigningSession]:
+def resolve_session(
+    session: Session, token: str, *, for_update: bool = False
+) -> tuple[SigningRequest, Recipient, SigningSession]:
     row = session.scalars(
         select(SigningSession).where(SigningSession.token_hash == hash_token(token or ""))
     ).first()

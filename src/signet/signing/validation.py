@@ -284,9 +284,8 @@ def check_field(
             problems.append(
                 (f"{loc}.dropdown_options", "1 to 100 unique options of at most 255 characters")
             )
-    if ftype == "url":
-        if not value or not re.match(r"^https?://\S+$", value):
-            problems.append((f"{loc}.read_only_value", "a url field needs an http(s) URL"))
+    if ftype == "url" and (not value or not re.match(r"^https?://\S+$", value)):
+        problems.append((f"{loc}.read_only_value", "a url field needs an http(s) URL"))
     if ftype == "file":
         accepted = rules_.get("acceptedFileTypes", "image_and_pdf")
         if accepted not in ("image_and_pdf", "image", "pdf"):

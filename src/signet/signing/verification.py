@@ -21,29 +21,37 @@ class Verification:
     variant: str | None
 
 
-def find_by_sha256(session: Session, sha256: str, workspace_id: str | None
-                   ) -> tuple[SigningRequest | None, str | None]:
-    stmt = select(SigningRequest).where(or_(
-        SigningRequest.final_sha256 == sha256,
-        SigningRequest.document_only_sha256 == sha256,
-        SigningRequest.certificate_only_sha256 == sha256,
-    ))
+def find_by_sha256(
+    session: Session, sha256: str, workspace_id: str | None
+) -> tuple[SigningRequest | None, str | None]:
+    stmt = select(SigningRequest).where(
+        or_(
+            SigningRequest.final_sha256 == sha256,
+            SigningRequest.document_only_sha256 == sha256,
+            SigningRequest.certificate_only_sha256 == sha256,
+        )
+    )
     if workspace_id is not None:
         stmt = stmt.where(SigningRequest.workspace_id == workspace_id)
     request = session.scalars(stmt.limit(1)).first()
     if request is None:
         return None, None
-    variant = {request.final_sha256: "final", request.document_only_sha256: "document_only",
-               request.certificate_only_sha256: "certificate_only"}[sha256]
+    variant = {
+        request.final_sha256: "final",
+        request.document_only_sha256: "document_only",
+        request.certificate_only_sha256: "certificate_only",
+    }[sha256]
     return request, variant
 
 
-def verify_file(session: Session | None, data: bytes, *, workspace_id: str | None,
-                seal_certificates: Any = ()) -> Verification:
+def verify_file(
+    session: Session | None, data: bytes, *, workspace_id: str | None, seal_certificates: Any = ()
+) -> Verification:
     sha = hashlib.sha256(data).hexdigest()
     result = verify_pdf(data, seal_certificates=seal_certificates)
-    match, variant = (find_by_sha256(session, sha, workspace_id) if session is not None
-                      else (None, None))
+    match, variant = (
+        find_by_sha256(session, sha, workspace_id) if session is not None else (None, None)
+    )
     return Verification(pades=result, sha256=sha, match=match, variant=variant)
 
 
@@ -64,8 +72,10 @@ def describe(result: VerifyResult) -> list[str]:
     if result.timestamped:
         lines.append("Timestamped by a time-stamping authority: yes")
     if meta:
-        lines.append(f"Signing request: {meta.get('signing_request_id')} "
-                     f"({meta.get('variant')}), completed {meta.get('completed_at')}")
+        lines.append(
+            f"Signing request: {meta.get('signing_request_id')} "
+            f"({meta.get('variant')}), completed {meta.get('completed_at')}"
+        )
         for s in meta.get("signers", []):
             lines.append(f"  signed by {s.get('name')} <{s.get('email')}> at {s.get('signed_at')}")
     for p in result.problems:

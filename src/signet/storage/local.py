@@ -44,4 +44,3 @@ class LocalBlobStore:
     def local_path(self, key: str) -> str | None:
         path = self._path(key)
         return str(path) if path.exists() else None
-

@@ -94,8 +94,12 @@ def reminder_spec(m: fin.ReminderIn, loc: str, problems: Problems) -> ReminderSp
 
 def settings_with_completion(body: Any, settings: dict[str, Any]) -> dict[str, Any]:
     merged = dict(settings)
-    for key in ("completion_title", "completion_message", "completion_redirect_url",
-                "completion_redirect_delay"):
+    for key in (
+        "completion_title",
+        "completion_message",
+        "completion_redirect_url",
+        "completion_redirect_delay",
+    ):
         value = getattr(body, key, None)
         if value is not None:
             merged[key] = value
@@ -104,7 +108,9 @@ def settings_with_completion(body: Any, settings: dict[str, Any]) -> dict[str, A
 
 def draft_spec(body: fin.SigningRequestCreate, problems: Problems) -> DraftSpec:
     fields = [field_spec(f, f"fields[{i}]", problems) for i, f in enumerate(body.fields)]
-    reminders = [reminder_spec(m, f"reminders[{i}]", problems) for i, m in enumerate(body.reminders)]
+    reminders = [
+        reminder_spec(m, f"reminders[{i}]", problems) for i, m in enumerate(body.reminders)
+    ]
     return DraftSpec(
         name=body.name,
         description=body.description,

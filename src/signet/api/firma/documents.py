@@ -38,35 +38,72 @@ def legacy_out(state: Any, sr: Any) -> out.LegacyDocument:
     url, url_exp = ser.document_link(state, sr, SEVEN_DAYS)
     s = ser.settings_out(sr.settings)
     return out.LegacyDocument(
-        id=sr.id, name=sr.name, description=sr.description, document_url=url,
-        document_url_expires_at=url_exp, document_page_count=sr.page_count, status="not_sent",
-        expiration_hours=sr.expiration_hours, credit_cost=1,
+        id=sr.id,
+        name=sr.name,
+        description=sr.description,
+        document_url=url,
+        document_url_expires_at=url_exp,
+        document_page_count=sr.page_count,
+        status="not_sent",
+        expiration_hours=sr.expiration_hours,
+        credit_cost=1,
         settings=out.LegacySettings(**{k: getattr(s, k) for k in out.LegacySettings.model_fields}),
-        use_signing_order=int(s.use_signing_order), allow_download=int(s.allow_download),
+        use_signing_order=int(s.use_signing_order),
+        allow_download=int(s.allow_download),
         allow_editing_before_sending=int(s.allow_editing_before_sending),
-        hand_drawn_only=int(s.hand_drawn_only), attach_pdf_on_finish=int(s.attach_pdf_on_finish),
-        template_id=sr.template_id, date_created=ft(sr.created_at) or "",
-        date_sent=ft(sr.sent_at), date_finished=ft(sr.finished_at),
-        date_cancelled=ft(sr.cancelled_at), date_declined=ft(sr.declined_at),
+        hand_drawn_only=int(s.hand_drawn_only),
+        attach_pdf_on_finish=int(s.attach_pdf_on_finish),
+        template_id=sr.template_id,
+        date_created=ft(sr.created_at) or "",
+        date_sent=ft(sr.sent_at),
+        date_finished=ft(sr.finished_at),
+        date_cancelled=ft(sr.cancelled_at),
+        date_declined=ft(sr.declined_at),
         expires_at=ft(sr.expires_at),
         certificate=out.CertificateOut(generated=False, generated_on=None, has_error=False),
-        final_document_download_url=None, final_document_download_error=None,
-        document_only_download_url=None, document_only_download_error=None,
-        certificate_only_download_url=None, certificate_only_download_error=None,
+        final_document_download_url=None,
+        final_document_download_error=None,
+        document_only_download_url=None,
+        document_only_download_error=None,
+        certificate_only_download_url=None,
+        certificate_only_download_error=None,
     )
 
 
 @router.post(
     "/documents",
     status_code=201,
-    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": {
-        "oneOf": [{"$ref": "#/components/schemas/LegacyDocumentCreate"},
-                  {"$ref": "#/components/schemas/UploadTicketCreate"}]}}}}},
-    responses={201: {"description": "A legacy draft, or an upload ticket",
-                     "content": {"application/json": {"schema": {"oneOf": [
-                         {"$ref": "#/components/schemas/LegacyDocument"},
-                         {"$ref": "#/components/schemas/UploadTicket"}]}}}},
-               **errors_of(400, 401, 413)},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "oneOf": [
+                            {"$ref": "#/components/schemas/LegacyDocumentCreate"},
+                            {"$ref": "#/components/schemas/UploadTicketCreate"},
+                        ]
+                    }
+                }
+            },
+        }
+    },
+    responses={
+        201: {
+            "description": "A legacy draft, or an upload ticket",
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "oneOf": [
+                            {"$ref": "#/components/schemas/LegacyDocument"},
+                            {"$ref": "#/components/schemas/UploadTicket"},
+                        ]
+                    }
+                }
+            },
+        },
+        **errors_of(400, 401, 413),
+    },
 )
 async def create_document(request: Request, auth: Auth, state: State) -> JSONBytes:
     """Two upstream versions share this path, told apart by the body: with `file_name` it returns
@@ -90,8 +127,11 @@ async def create_document(request: Request, auth: Auth, state: State) -> JSONByt
         if ticket.file_size < 1:
             problems.append(("file_size", "must be at least 1 byte"))
         elif ticket.file_size > state.settings.max_upload_bytes:
-            raise SignetError(f"file_size is over the {state.settings.max_upload_bytes} byte limit",
-                              code="PAYLOAD_TOO_LARGE", status_code=413)
+            raise SignetError(
+                f"file_size is over the {state.settings.max_upload_bytes} byte limit",
+                code="PAYLOAD_TOO_LARGE",
+                status_code=413,
+            )
         if ticket.content_type.split(";")[0].strip().lower() not in ALLOWED_UPLOAD_TYPES:
             problems.append(("content_type", "must be application/pdf (DOCX needs a converter)"))
         if problems:
@@ -100,14 +140,19 @@ async def create_document(request: Request, auth: Auth, state: State) -> JSONByt
         def make_ticket() -> out.UploadTicket:
             with transaction(state.db.write) as session:
                 doc = UploadedDocument(
-                    workspace_id=auth.workspace_id, file_name=ticket.file_name,
-                    content_type="application/pdf", declared_size=ticket.file_size,
-                    status="pending", upload_expires_at=utcnow() + timedelta(seconds=ONE_HOUR))
+                    workspace_id=auth.workspace_id,
+                    file_name=ticket.file_name,
+                    content_type="application/pdf",
+                    declared_size=ticket.file_size,
+                    status="pending",
+                    upload_expires_at=utcnow() + timedelta(seconds=ONE_HOUR),
+                )
                 session.add(doc)
                 session.flush()
                 url, token = upload_link(state.base_url, state.secret, doc.id)
-                return out.UploadTicket(document_id=doc.id, upload_url=url, upload_token=token,
-                                        expires_in=ONE_HOUR)
+                return out.UploadTicket(
+                    document_id=doc.id, upload_url=url, upload_token=token, expires_in=ONE_HOUR
+                )
 
         return json_response(await run_in_threadpool(make_ticket), 201)
 
@@ -126,14 +171,22 @@ async def create_document(request: Request, auth: Auth, state: State) -> JSONByt
                     info = check_pdf(data)
                 except ValidationFailed as exc:
                     problems += exc.problems
-            more, _ = check_draft(spec, info.page_count if info else None, test=auth.test,
-                                  require_signer=False)
+            more, _ = check_draft(
+                spec, info.page_count if info else None, test=auth.test, require_signer=False
+            )
             if problems + more:
                 raise ValidationFailed(problems + more)
             blob = store_pdf(session, state.store, info) if info else None
-            sr, _ = service.create_draft(session, state, workspace_id=auth.workspace_id, actor=actor,
-                                         spec=spec, blob=blob, test=auth.test,
-                                         require_signer=False)
+            sr, _ = service.create_draft(
+                session,
+                state,
+                workspace_id=auth.workspace_id,
+                actor=actor,
+                spec=spec,
+                blob=blob,
+                test=auth.test,
+                require_signer=False,
+            )
             return legacy_out(state, sr)
 
     return json_response(await run_in_threadpool(legacy), 201)
@@ -142,9 +195,12 @@ async def create_document(request: Request, auth: Auth, state: State) -> JSONByt
 @upload_router.put(
     "/uploads/{token}",
     response_model=out.UploadResult,
-    openapi_extra={"requestBody": {"required": True,
-                                   "content": {"application/pdf": {"schema": {
-                                       "type": "string", "format": "binary"}}}}},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
     responses=errors_of(400, 413),
 )
 async def upload_document(token: str, request: Request, state: State) -> JSONBytes:
@@ -153,8 +209,9 @@ async def upload_document(token: str, request: Request, state: State) -> JSONByt
     try:
         payload = signed_urls.verify(state.secret, token)
     except signed_urls.ExpiredToken:
-        raise SignetError("The upload URL has expired", code="UPLOAD_EXPIRED",
-                          status_code=410) from None
+        raise SignetError(
+            "The upload URL has expired", code="UPLOAD_EXPIRED", status_code=410
+        ) from None
     except signed_urls.InvalidToken:
         raise SignetError("Invalid upload URL", code="ACCESS_DENIED", status_code=403) from None
     if payload.get("p") != "upload":
@@ -167,16 +224,30 @@ async def upload_document(token: str, request: Request, state: State) -> JSONByt
             if doc is None:
                 raise SignetError("Invalid upload URL", code="ACCESS_DENIED", status_code=403)
             if doc.status == "uploaded":
-                raise SignetError("This upload URL has already been used", code="ALREADY_UPLOADED",
-                                  status_code=409)
+                raise SignetError(
+                    "This upload URL has already been used",
+                    code="ALREADY_UPLOADED",
+                    status_code=409,
+                )
             if len(data) != doc.declared_size:
-                raise ValidationFailed([("body", f"expected {doc.declared_size} bytes as declared "
-                                                 f"in file_size, received {len(data)}")])
+                raise ValidationFailed(
+                    [
+                        (
+                            "body",
+                            f"expected {doc.declared_size} bytes as declared "
+                            f"in file_size, received {len(data)}",
+                        )
+                    ]
+                )
             blob = store_pdf(session, state.store, check_pdf(data, loc="body"))
             doc.blob_sha256 = blob.sha256
             doc.status = "uploaded"
             doc.usable_until = utcnow() + timedelta(hours=24)
-            return out.UploadResult(document_id=doc.id, status="uploaded",
-                                    page_count=blob.page_count, sha256=blob.sha256)
+            return out.UploadResult(
+                document_id=doc.id,
+                status="uploaded",
+                page_count=blob.page_count,
+                sha256=blob.sha256,
+            )
 
     return json_response(await run_in_threadpool(work))

@@ -24,13 +24,23 @@ from signet.signing.validation import check_draft
 
 router = APIRouter(tags=["Signing requests"])
 
-_PROPERTY_KEYS = ("name", "description", "expiration_hours", "settings", "language", "metadata",
-                  "completion_title", "completion_message", "completion_redirect_url",
-                  "completion_redirect_delay")
+_PROPERTY_KEYS = (
+    "name",
+    "description",
+    "expiration_hours",
+    "settings",
+    "language",
+    "metadata",
+    "completion_title",
+    "completion_message",
+    "completion_redirect_url",
+    "completion_redirect_delay",
+)
 
 
-def _apply_properties(spec: DraftSpec, props: dict[str, Any], problems: list[tuple[str, str]],
-                      loc: str = "") -> list[str]:
+def _apply_properties(
+    spec: DraftSpec, props: dict[str, Any], problems: list[tuple[str, str]], loc: str = ""
+) -> list[str]:
     changed = []
     for key, value in props.items():
         if value is None and key not in ("description",):
@@ -68,17 +78,27 @@ def _apply_properties(spec: DraftSpec, props: dict[str, Any], problems: list[tup
     "/signing-requests/{signing_request_id}",
     openapi_extra=body_of(fin.SigningRequestPatch),
     responses={
-        200: {"description": "Properties → `{message, updated_fields, signing_request}`; "
-              "recipient → `{message, recipient}`; field → `{message, field}`",
-              "content": {"application/json": {"schema": {"anyOf": [
-                  {"$ref": "#/components/schemas/PatchPropertiesResponse"},
-                  {"$ref": "#/components/schemas/PatchRecipientResponse"},
-                  {"$ref": "#/components/schemas/PatchFieldResponse"}]}}}},
+        200: {
+            "description": "Properties → `{message, updated_fields, signing_request}`; "
+            "recipient → `{message, recipient}`; field → `{message, field}`",
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "anyOf": [
+                            {"$ref": "#/components/schemas/PatchPropertiesResponse"},
+                            {"$ref": "#/components/schemas/PatchRecipientResponse"},
+                            {"$ref": "#/components/schemas/PatchFieldResponse"},
+                        ]
+                    }
+                }
+            },
+        },
         **errors_of(400, 401, 404, 501),
     },
 )
-async def patch_signing_request(signing_request_id: str, request: Request, auth: Auth,
-                                state: State) -> JSONBytes:
+async def patch_signing_request(
+    signing_request_id: str, request: Request, auth: Auth, state: State
+) -> JSONBytes:
     """Change a draft: exactly one of its properties, one `recipient` (no `id` → added), or one
     `field` (`{id, deleted: true}` removes it)."""
     body = await read_model(request, fin.SigningRequestPatch)
@@ -88,14 +108,17 @@ async def patch_signing_request(signing_request_id: str, request: Request, auth:
     if sum(kinds) != 1:
         raise ValidationFailed([("body", "give exactly one of: properties, recipient, field")])
     if body.seal_participant is not None:
-        raise NotImplementedRoute("Signet does not implement seal participants",
-                                  details={"method": "PATCH", "path": "seal_participant"})
+        raise NotImplementedRoute(
+            "Signet does not implement seal participants",
+            details={"method": "PATCH", "path": "seal_participant"},
+        )
     actor = auth.actor(request)
 
     def work() -> Any:
         with transaction(state.db.write) as session:
-            sr = repository.get_request(session, auth.workspace_id, signing_request_id,
-                                        for_update=True)
+            sr = repository.get_request(
+                session, auth.workspace_id, signing_request_id, for_update=True
+            )
             service.require_draft(sr, action="update")
             spec = spec_from_request(sr)
             problems: list[tuple[str, str]] = []
@@ -103,11 +126,20 @@ async def patch_signing_request(signing_request_id: str, request: Request, auth:
                 changed = _apply_properties(spec, props, problems)
                 if problems:
                     raise ValidationFailed(problems)
-                update_draft(session, state, sr, actor, spec, changed=changed,
-                             reminder_ids=[m.id for m in sr.reminders])
+                update_draft(
+                    session,
+                    state,
+                    sr,
+                    actor,
+                    spec,
+                    changed=changed,
+                    reminder_ids=[m.id for m in sr.reminders],
+                )
                 return out.PatchPropertiesResponse(
-                    message="Signing request updated successfully", updated_fields=changed,
-                    signing_request=ser.detail_out(state, sr))
+                    message="Signing request updated successfully",
+                    updated_fields=changed,
+                    signing_request=ser.detail_out(state, sr),
+                )
             if body.recipient is not None:
                 rin = body.recipient
                 if rin.id and not rin.id.startswith("temp_"):
@@ -124,12 +156,20 @@ async def patch_signing_request(signing_request_id: str, request: Request, auth:
                 else:
                     ref = rin.id or "temp_patch_new"
                     spec.recipients.append(recipient_spec(rin, ref=ref))
-                created = update_draft(session, state, sr, actor, spec, changed=["recipient"],
-                                       reminder_ids=[m.id for m in sr.reminders])
+                created = update_draft(
+                    session,
+                    state,
+                    sr,
+                    actor,
+                    spec,
+                    changed=["recipient"],
+                    reminder_ids=[m.id for m in sr.reminders],
+                )
                 rid = created.get(ref, ref)
                 rec = next(r for r in sr.recipients if r.id == rid)
-                return out.PatchRecipientResponse(message="Recipient saved",
-                                                   recipient=ser.recipient_out(rec))
+                return out.PatchRecipientResponse(
+                    message="Recipient saved", recipient=ser.recipient_out(rec)
+                )
             assert body.field is not None
             fin_ = body.field
             if fin_.id and not fin_.id.startswith("temp_"):
@@ -138,8 +178,15 @@ async def patch_signing_request(signing_request_id: str, request: Request, auth:
                     raise NotFound("Field not found")
                 if fin_.deleted:
                     del spec.fields[idx]
-                    update_draft(session, state, sr, actor, spec, changed=["field"],
-                                 reminder_ids=[m.id for m in sr.reminders])
+                    update_draft(
+                        session,
+                        state,
+                        sr,
+                        actor,
+                        spec,
+                        changed=["field"],
+                        reminder_ids=[m.id for m in sr.reminders],
+                    )
                     return out.PatchFieldResponse(message="Field deleted", field=None)
                 current_f = spec.fields[idx]
                 merged = {**_field_as_input(current_f), **fin_.model_dump(exclude_unset=True)}
@@ -161,9 +208,16 @@ async def patch_signing_request(signing_request_id: str, request: Request, auth:
                 fs.ref = None
                 spec.fields.append(fs)
                 target = None
-            update_draft(session, state, sr, actor, spec, changed=["field"],
-                         reminder_ids=[m.id for m in sr.reminders])
-            f = (next(x for x in sr.fields if x.id == target) if target else sr.fields[-1])
+            update_draft(
+                session,
+                state,
+                sr,
+                actor,
+                spec,
+                changed=["field"],
+                reminder_ids=[m.id for m in sr.reminders],
+            )
+            f = next(x for x in sr.fields if x.id == target) if target else sr.fields[-1]
             return out.PatchFieldResponse(message="Field saved", field=ser.field_out(f, sr))
 
     return json_response(await run_in_threadpool(work))
@@ -181,8 +235,9 @@ def _field_as_input(fs: Any) -> dict[str, Any]:
     openapi_extra=body_of(fin.SigningRequestPut),
     responses=errors_of(400, 401, 404),
 )
-async def put_signing_request(signing_request_id: str, request: Request, auth: Auth,
-                              state: State) -> JSONBytes:
+async def put_signing_request(
+    signing_request_id: str, request: Request, auth: Auth, state: State
+) -> JSONBytes:
     """Change a draft's properties, recipients, fields and reminders in one all-or-nothing call.
     New recipients carry a `_temp_id` that new fields may reference."""
     body = await read_model(request, fin.SigningRequestPut)
@@ -190,19 +245,31 @@ async def put_signing_request(signing_request_id: str, request: Request, auth: A
 
     def work() -> out.PutResponse:
         with transaction(state.db.write) as session:
-            sr = repository.get_request(session, auth.workspace_id, signing_request_id,
-                                        for_update=True)
+            sr = repository.get_request(
+                session, auth.workspace_id, signing_request_id, for_update=True
+            )
             service.require_draft(sr, action="update")
             spec = spec_from_request(sr)
-            groups: dict[str, list[str]] = {k: [] for k in (
-                "signing_request_properties", "recipients", "deleted_recipients", "fields",
-                "reminders")}
-            before = {"r": {r.id for r in sr.recipients}, "f": {f.id for f in sr.fields},
-                      "m": {m.id for m in sr.reminders}}
+            groups: dict[str, list[str]] = {
+                k: []
+                for k in (
+                    "signing_request_properties",
+                    "recipients",
+                    "deleted_recipients",
+                    "fields",
+                    "reminders",
+                )
+            }
+            before = {
+                "r": {r.id for r in sr.recipients},
+                "f": {f.id for f in sr.fields},
+                "m": {m.id for m in sr.reminders},
+            }
             problems: list[tuple[str, str]] = []
             if body.signing_request_properties:
-                _apply_properties(spec, body.signing_request_properties, problems,
-                                  "signing_request_properties.")
+                _apply_properties(
+                    spec, body.signing_request_properties, problems, "signing_request_properties."
+                )
             if body.language:
                 spec.language = body.language
             # Recipients: upsert by id; new ones by _temp_id.
@@ -226,15 +293,24 @@ async def put_signing_request(signing_request_id: str, request: Request, auth: A
                     problems.append((f"deleted_recipients[{i}].recipient_id", "unknown recipient"))
                     continue
                 if d.field_action == "reassign":
-                    to = next((r for r in spec.recipients if r.ref == d.reassign_to_recipient_id),
-                              None)
+                    to = next(
+                        (r for r in spec.recipients if r.ref == d.reassign_to_recipient_id), None
+                    )
                     if to is None or to is cur:
-                        problems.append((f"deleted_recipients[{i}].reassign_to_recipient_id",
-                                         "must name another recipient of this request"))
+                        problems.append(
+                            (
+                                f"deleted_recipients[{i}].reassign_to_recipient_id",
+                                "must name another recipient of this request",
+                            )
+                        )
                         continue
                     if (to.designation or "").lower() != (cur.designation or "").lower():
-                        problems.append((f"deleted_recipients[{i}].reassign_to_recipient_id",
-                                         "reassign only between recipients of the same designation"))
+                        problems.append(
+                            (
+                                f"deleted_recipients[{i}].reassign_to_recipient_id",
+                                "reassign only between recipients of the same designation",
+                            )
+                        )
                         continue
                     for f in spec.fields:
                         if f.recipient_ref == cur.ref:
@@ -242,15 +318,19 @@ async def put_signing_request(signing_request_id: str, request: Request, auth: A
                 elif d.field_action == "delete":
                     spec.fields = [f for f in spec.fields if f.recipient_ref != cur.ref]
                 else:
-                    problems.append((f"deleted_recipients[{i}].field_action",
-                                     "must be delete or reassign"))
+                    problems.append(
+                        (f"deleted_recipients[{i}].field_action", "must be delete or reassign")
+                    )
                     continue
                 spec.reminders = [m for m in spec.reminders if m.recipient_ref != cur.ref]
                 spec.recipients.remove(cur)
             if body.fields is not None:
                 for i, fin_ in enumerate(body.fields):
-                    existing = (next((j for j, f in enumerate(spec.fields) if f.ref == fin_.id),
-                                     None) if fin_.id else None)
+                    existing = (
+                        next((j for j, f in enumerate(spec.fields) if f.ref == fin_.id), None)
+                        if fin_.id
+                        else None
+                    )
                     if fin_.deleted:
                         if existing is None:
                             problems.append((f"fields[{i}].id", "unknown field"))
@@ -258,12 +338,15 @@ async def put_signing_request(signing_request_id: str, request: Request, auth: A
                             del spec.fields[existing]
                         continue
                     if existing is not None:
-                        merged = {**_field_as_input(spec.fields[existing]),
-                                  **fin_.model_dump(exclude_unset=True)}
+                        merged = {
+                            **_field_as_input(spec.fields[existing]),
+                            **fin_.model_dump(exclude_unset=True),
+                        }
                         if "position" not in fin_.model_fields_set:
                             merged.pop("position", None)
-                        fs = field_spec(fin.FieldIn.model_validate(merged), f"fields[{i}]",
-                                        problems)
+                        fs = field_spec(
+                            fin.FieldIn.model_validate(merged), f"fields[{i}]", problems
+                        )
                         if fs is not None:
                             fs.ref = fin_.id
                             spec.fields[existing] = fs
@@ -287,7 +370,9 @@ async def put_signing_request(signing_request_id: str, request: Request, auth: A
                 if problems:
                     more, _ = check_draft(spec, sr.page_count, test=sr.test)
                     raise ValidationFailed(problems + more)
-                update_draft(session, state, sr, actor, spec, changed=["put"], reminder_ids=reminder_ids)
+                update_draft(
+                    session, state, sr, actor, spec, changed=["put"], reminder_ids=reminder_ids
+                )
             except ValidationFailed as exc:
                 for loc, msg in exc.problems:
                     group = next((g for g in groups if loc.startswith(g)), None)
@@ -295,8 +380,11 @@ async def put_signing_request(signing_request_id: str, request: Request, auth: A
                     groups[group].append(f"{loc}: {msg}" if loc else msg)
                 exc.details = groups
                 raise
-            after = {"r": {r.id for r in sr.recipients}, "f": {f.id for f in sr.fields},
-                     "m": {m.id for m in sr.reminders}}
+            after = {
+                "r": {r.id for r in sr.recipients},
+                "f": {f.id for f in sr.fields},
+                "m": {m.id for m in sr.reminders},
+            }
             summary = {}
             for key, name in (("r", "recipients"), ("f", "fields"), ("m", "reminders")):
                 summary[f"{name}_created"] = len(after[key] - before[key])

@@ -29,8 +29,9 @@ async def _optional_body(request: Request, model: type[fin._In]) -> fin._In:
     openapi_extra=body_of(fin.SendIn),
     responses=errors_of(400, 401, 404, 409),
 )
-async def send_signing_request(signing_request_id: str, request: Request, auth: Auth,
-                               state: State) -> JSONBytes:
+async def send_signing_request(
+    signing_request_id: str, request: Request, auth: Auth, state: State
+) -> JSONBytes:
     """Send a draft: sets `sent_date` and `expires_at = sent + expiration_hours`, and notifies
     the first step (everyone when signing order is off)."""
     body = await _optional_body(request, fin.SendIn)
@@ -39,8 +40,9 @@ async def send_signing_request(signing_request_id: str, request: Request, auth: 
 
     def work() -> out.SendResponse:
         with transaction(state.db.write) as session:
-            sr = repository.get_request(session, auth.workspace_id, signing_request_id,
-                                        for_update=True)
+            sr = repository.get_request(
+                session, auth.workspace_id, signing_request_id, for_update=True
+            )
             notified = service.send(session, state, sr, actor, message=body.custom_message)
             assert sr.sent_at and sr.expires_at
             return out.SendResponse(
@@ -60,8 +62,9 @@ async def send_signing_request(signing_request_id: str, request: Request, auth: 
     openapi_extra=body_of(fin.CancelIn),
     responses=errors_of(400, 401, 404, 409),
 )
-async def cancel_signing_request(signing_request_id: str, request: Request, auth: Auth,
-                                 state: State) -> JSONBytes:
+async def cancel_signing_request(
+    signing_request_id: str, request: Request, auth: Auth, state: State
+) -> JSONBytes:
     """Cancel an in-progress signing request; its links stop working."""
     body = await _optional_body(request, fin.CancelIn)
     assert isinstance(body, fin.CancelIn)
@@ -69,10 +72,12 @@ async def cancel_signing_request(signing_request_id: str, request: Request, auth
 
     def work() -> out.CancelResponse:
         with transaction(state.db.write) as session:
-            sr = repository.get_request(session, auth.workspace_id, signing_request_id,
-                                        for_update=True)
-            emails = service.cancel(session, state, sr, actor, reason=body.reason,
-                                    notify_recipients=body.notify_signers)
+            sr = repository.get_request(
+                session, auth.workspace_id, signing_request_id, for_update=True
+            )
+            emails = service.cancel(
+                session, state, sr, actor, reason=body.reason, notify_recipients=body.notify_signers
+            )
             assert sr.cancelled_at
             return out.CancelResponse(
                 message="Signing request cancelled successfully",
@@ -91,8 +96,9 @@ async def cancel_signing_request(signing_request_id: str, request: Request, auth
     openapi_extra=body_of(fin.ResendIn),
     responses=errors_of(400, 401, 404, 409),
 )
-async def resend_signing_request(signing_request_id: str, request: Request, auth: Auth,
-                                 state: State) -> JSONBytes:
+async def resend_signing_request(
+    signing_request_id: str, request: Request, auth: Auth, state: State
+) -> JSONBytes:
     """Notify pending recipients of the current step again, now."""
     body = await _optional_body(request, fin.ResendIn)
     assert isinstance(body, fin.ResendIn)
@@ -100,16 +106,20 @@ async def resend_signing_request(signing_request_id: str, request: Request, auth
 
     def work() -> out.ResendResponse:
         with transaction(state.db.write) as session:
-            sr = repository.get_request(session, auth.workspace_id, signing_request_id,
-                                        for_update=True)
-            targets = service.resend(session, state, sr, actor, body.recipient_ids, body.custom_message)
+            sr = repository.get_request(
+                session, auth.workspace_id, signing_request_id, for_update=True
+            )
+            targets = service.resend(
+                session, state, sr, actor, body.recipient_ids, body.custom_message
+            )
             return out.ResendResponse(
                 message="Signing request resent successfully",
                 signing_request_id=sr.id,
                 recipients_notified=len(targets),
                 recipients_failed=0,
-                recipients=[out.ResendRecipient(id=r.id, email=r.email, name=r.name)
-                            for r in targets],
+                recipients=[
+                    out.ResendRecipient(id=r.id, email=r.email, name=r.name) for r in targets
+                ],
             )
 
     return json_response(await run_in_threadpool(work))
@@ -120,14 +130,18 @@ async def resend_signing_request(signing_request_id: str, request: Request, auth
     response_model=out.DeleteResponse,
     responses=errors_of(401, 404, 409),
 )
-def delete_signing_request(signing_request_id: str, request: Request, auth: Auth,
-                           state: State) -> JSONBytes:
+def delete_signing_request(
+    signing_request_id: str, request: Request, auth: Auth, state: State
+) -> JSONBytes:
     """Delete a draft (soft: it is listed only with `status=deleted`). A sent request → 409
     `ALREADY_SENT`."""
     with transaction(state.db.write) as session:
         sr = repository.get_request(session, auth.workspace_id, signing_request_id, for_update=True)
         at = service.delete_draft(session, state, sr, auth.actor(request))
         return json_response(
-            out.DeleteResponse(message="Signing request deleted successfully",
-                               signing_request_id=sr.id, deleted_on=ft(at) or "")
+            out.DeleteResponse(
+                message="Signing request deleted successfully",
+                signing_request_id=sr.id,
+                deleted_on=ft(at) or "",
+            )
         )

@@ -32,9 +32,12 @@ class PositionIn(_In):
 
 
 class RecipientIn(_In):
-    id: str | None = Field(default=None, description="A temp_* id that fields and reminders may use")
+    id: str | None = Field(
+        default=None, description="A temp_* id that fields and reminders may use"
+    )
     template_user_id: str | None = Field(
-        default=None, description="Template-based creation: the template user this recipient is")
+        default=None, description="Template-based creation: the template user this recipient is"
+    )
     first_name: str = ""
     last_name: str = ""
     email: str = ""
@@ -54,7 +57,8 @@ class RecipientIn(_In):
 class FieldIn(_In):
     id: str | None = None
     template_field_id: str | None = Field(
-        default=None, description="Template-based creation: the template field to override")
+        default=None, description="Template-based creation: the template field to override"
+    )
     type: str | None = None
     position: PositionIn | None = None
     # The flat form of create-and-send (and the template PATCH): page, x, y, width, height.
@@ -101,7 +105,8 @@ class AnchorTagIn(_In):
     anchor_string: str = Field(description="The text to find, e.g. {{SIGN_HERE}}")
     type: str
     recipient_id: str | int | None = Field(
-        default=None, description="A recipient's temp id, or a Signer/Approver order")
+        default=None, description="A recipient's temp id, or a Signer/Approver order"
+    )
     x_offset: float = 0
     y_offset: float = 0
     offset_units: str = Field(default="percent", description="percent or pixels (PDF points)")
@@ -141,7 +146,8 @@ class SigningRequestCreate(_In):
     fields: list[FieldIn] = Field(default_factory=list)
     reminders: list[ReminderIn] = Field(default_factory=list)
     anchor_tags: list[AnchorTagIn] = Field(
-        default_factory=list, description="Document-based creation only; at most 100")
+        default_factory=list, description="Document-based creation only; at most 100"
+    )
     completion_title: str | None = None
     completion_message: str | None = None
     completion_redirect_url: str | None = None

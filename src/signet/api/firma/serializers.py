@@ -23,7 +23,9 @@ def settings_out(settings: dict[str, Any]) -> out.SettingsOut:
     return out.SettingsOut.model_validate(values)
 
 
-def document_link(state: AppState, request: SigningRequest, ttl: int) -> tuple[str | None, str | None]:
+def document_link(
+    state: AppState, request: SigningRequest, ttl: int
+) -> tuple[str | None, str | None]:
     if request.document_sha256 is None:
         return None, None
     url, expires = file_link(
@@ -202,8 +204,9 @@ def _final_links(state: AppState, request: SigningRequest) -> dict[str, str | No
         if sha and request.state == "completed":
             exists = state.store.exists(sha)
             links[key] = (
-                file_link(state.base_url, state.secret, sha, _pdf_name(request.name + suffix),
-                          ONE_HOUR)[0]
+                file_link(
+                    state.base_url, state.secret, sha, _pdf_name(request.name + suffix), ONE_HOUR
+                )[0]
                 if exists
                 else None
             )
@@ -309,8 +312,9 @@ def audit_out(ev: AuditEvent) -> out.AuditEntry:
         source=ev.source,
         event=ev.event,
         description=_DESCRIPTIONS.get(ev.event, ev.event.replace("_", " ").capitalize()),
-        actor=out.AuditActor(type=ev.actor_type, id=ev.actor_id, name=ev.actor_name,
-                             email=ev.actor_email),
+        actor=out.AuditActor(
+            type=ev.actor_type, id=ev.actor_id, name=ev.actor_name, email=ev.actor_email
+        ),
         ip_address=ev.ip_address,
         user_agent=ev.user_agent,
         details=ev.details or {},

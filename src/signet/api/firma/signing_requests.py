@@ -36,26 +36,35 @@ from signet.templates.using import use_template
 router = APIRouter(tags=["Signing requests"])
 
 
-def _resolve_document(session: Any, state: AppState, auth: AuthContext,
-                      body: fin.SigningRequestCreate) -> Blob | PdfInfo:
+def _resolve_document(
+    session: Any, state: AppState, auth: AuthContext, body: fin.SigningRequestCreate
+) -> Blob | PdfInfo:
     """The stored blob of an uploaded document, or the checked (not yet stored) inline PDF."""
     if not body.document and not body.document_id:
         raise ValidationFailed(
             [("document", "a base64 document, a document_id or a template_id is required")]
         )
-    document = pdf_input.resolve_pdf(session, state, auth, document=body.document,
-                                     document_id=body.document_id)
+    document = pdf_input.resolve_pdf(
+        session, state, auth, document=body.document, document_id=body.document_id
+    )
     body.document = None  # let the base64 text go before the PDF is processed
     assert document is not None
     return document
 
 
-def _create(state: AppState, auth: AuthContext, actor: Actor, body: fin.SigningRequestCreate,
-            *, and_send: bool) -> dict[str, Any]:
+def _create(
+    state: AppState,
+    auth: AuthContext,
+    actor: Actor,
+    body: fin.SigningRequestCreate,
+    *,
+    and_send: bool,
+) -> dict[str, Any]:
     warnings = [f"{w}: unknown key ignored" for w in body.unknown_keys("")]
     if body.template_id and (body.document or body.document_id):
         raise ValidationFailed(
-            [("template_id", "give either a document or a template_id, not both")])
+            [("template_id", "give either a document or a template_id, not both")]
+        )
     with transaction(state.db.write) as session:
         if body.template_id:
             request, more = _from_template(session, state, auth, actor, body, and_send)
@@ -71,22 +80,33 @@ def _create(state: AppState, auth: AuthContext, actor: Actor, body: fin.SigningR
         result = ser.created_out(state, request, warnings, "sent", ttl=SEVEN_DAYS)
         first = notified[0] if notified else None
         result["first_signer"] = (
-            {"id": first.id, "name": first.name, "email": first.email,
-             "signing_link": signing_link(state.base_url, first.id)}
-            if first else None
+            {
+                "id": first.id,
+                "name": first.name,
+                "email": first.email,
+                "signing_link": signing_link(state.base_url, first.id),
+            }
+            if first
+            else None
         )
         result["credits_remaining"] = None
         return result
 
 
 def _create_phase(exc: ValidationFailed, and_send: bool) -> ValidationFailed:
-    return ValidationFailed(exc.problems, extra={"phase": "create_validation"} if and_send
-                            else None)
+    return ValidationFailed(
+        exc.problems, extra={"phase": "create_validation"} if and_send else None
+    )
 
 
-def _from_document(session: Any, state: AppState, auth: AuthContext, actor: Actor,
-                   body: fin.SigningRequestCreate, and_send: bool
-                   ) -> tuple[SigningRequest, list[str]]:
+def _from_document(
+    session: Any,
+    state: AppState,
+    auth: AuthContext,
+    actor: Actor,
+    body: fin.SigningRequestCreate,
+    and_send: bool,
+) -> tuple[SigningRequest, list[str]]:
     problems: list[tuple[str, str]] = []
     warnings: list[str] = []
     spec = draft_spec(body, problems)
@@ -97,8 +117,9 @@ def _from_document(session: Any, state: AppState, auth: AuthContext, actor: Acto
         problems = exc.problems + problems
     origins: dict[int, int] = {}
     if document is not None and body.anchor_tags:
-        document, anchored = pdf_input.with_anchors(state, document, spec,
-                                                    anchor_specs(body.anchor_tags))
+        document, anchored = pdf_input.with_anchors(
+            state, document, spec, anchor_specs(body.anchor_tags)
+        )
         problems += anchored.problems
         warnings += anchored.warnings
         origins = anchored.origins
@@ -110,24 +131,41 @@ def _from_document(session: Any, state: AppState, auth: AuthContext, actor: Acto
     assert document is not None
     blob = pdf_input.store(session, state, document)
     request, more_warnings = service.create_draft(
-        session, state, workspace_id=auth.workspace_id, actor=actor, spec=spec, blob=blob,
+        session,
+        state,
+        workspace_id=auth.workspace_id,
+        actor=actor,
+        spec=spec,
+        blob=blob,
         test=auth.test,
     )
     return request, warnings + more_warnings
 
 
-def _from_template(session: Any, state: AppState, auth: AuthContext, actor: Actor,
-                   body: fin.SigningRequestCreate, and_send: bool
-                   ) -> tuple[SigningRequest, list[str]]:
+def _from_template(
+    session: Any,
+    state: AppState,
+    auth: AuthContext,
+    actor: Actor,
+    body: fin.SigningRequestCreate,
+    and_send: bool,
+) -> tuple[SigningRequest, list[str]]:
     """Template-based: recipients and fields override the template's (API.md §3.1)."""
     problems: list[tuple[str, str]] = []
     use = template_use(body, problems)
     if problems:
         raise _create_phase(ValidationFailed(problems), and_send)
     try:
-        return use_template(session, state, state.store, workspace_id=auth.workspace_id,
-                            template_id=body.template_id or "", use=use, actor=actor,
-                            test=auth.test)
+        return use_template(
+            session,
+            state,
+            state.store,
+            workspace_id=auth.workspace_id,
+            template_id=body.template_id or "",
+            use=use,
+            actor=actor,
+            test=auth.test,
+        )
     except ValidationFailed as exc:
         raise _create_phase(exc, and_send) from None
 
@@ -139,17 +177,20 @@ def _send_validation(request: SigningRequest, exc: ValidationFailed) -> Validati
     per: dict[int | None, list[str]] = {}
     for loc, msg in exc.problems:
         if loc.startswith("recipients["):
-            idx = int(loc[len("recipients["):loc.index("]")])
+            idx = int(loc[len("recipients[") : loc.index("]")])
             per.setdefault(idx, []).append(loc.rsplit(".", 1)[-1])
         elif loc.startswith("fields[") and loc.endswith("]") and "read-only" in msg:
-            f = request.fields[int(loc[len("fields["):-1])]
+            f = request.fields[int(loc[len("fields[") : -1])]
             owner = index.get(f.recipient_id or "")
             per.setdefault(owner, []).append(
-                f.variable_name or f.variable_defined_name or f.name or loc)
+                f.variable_name or f.variable_defined_name or f.name or loc
+            )
     items = [
-        {"recipient_index": i + 1 if i is not None else None,
-         "recipient_email": request.recipients[i].email if i is not None else None,
-         "missing_fields": fields}
+        {
+            "recipient_index": i + 1 if i is not None else None,
+            "recipient_email": request.recipients[i].email if i is not None else None,
+            "missing_fields": fields,
+        }
         for i, fields in sorted(per.items(), key=lambda kv: (kv[0] is None, kv[0] or 0))
     ]
     return ValidationFailed(
@@ -171,7 +212,9 @@ async def create_signing_request(request: Request, auth: Auth, state: State) -> 
     `template_user_id`, else `order`; fields by `template_field_id`, `variable_name` or
     `variable_defined_name`. An override that matches nothing is a 400."""
     body = await read_model(request, fin.SigningRequestCreate)
-    result = await run_in_threadpool(_create, state, auth, auth.actor(request), body, and_send=False)
+    result = await run_in_threadpool(
+        _create, state, auth, auth.actor(request), body, and_send=False
+    )
     return json_response(out.SigningRequestCreated(**result), 201)
 
 
@@ -193,9 +236,15 @@ async def create_and_send(request: Request, auth: Auth, state: State) -> JSONByt
     return json_response(out.SigningRequestCreatedAndSent(**result), 201)
 
 
-def _parse_list_filter(request: Request, status: str | None, name: str | None,
-                       created_after: str | None, created_before: str | None,
-                       signer_email: str | None, signer_name: str | None) -> repository.ListFilter:
+def _parse_list_filter(
+    request: Request,
+    status: str | None,
+    name: str | None,
+    created_after: str | None,
+    created_before: str | None,
+    signer_email: str | None,
+    signer_name: str | None,
+) -> repository.ListFilter:
     problems: list[tuple[str, str]] = []
     flt = repository.ListFilter(name=name, signer_email=signer_email, signer_name=signer_name)
     if status:
@@ -214,7 +263,9 @@ def _parse_list_filter(request: Request, status: str | None, name: str | None,
             except ValueError:
                 problems.append((key, "must be an ISO 8601 date or time"))
     flt.metadata = {
-        k[len("metadata_"):]: v for k, v in request.query_params.items() if k.startswith("metadata_")
+        k[len("metadata_") :]: v
+        for k, v in request.query_params.items()
+        if k.startswith("metadata_")
     }
     if problems:
         raise ValidationFailed(problems)
@@ -238,22 +289,34 @@ def list_signing_requests(
     created_before: str | None = None,
     signer_email: str | None = None,
     signer_name: str | None = None,
-    sort_by: Annotated[str, Query(pattern="^(name|created_on|created_date|expiration_hours|sent_on|sent_date|finished_on|finished_date)$")] = "created_on",
+    sort_by: Annotated[
+        str,
+        Query(
+            pattern="^(name|created_on|created_date|expiration_hours|sent_on|sent_date|finished_on|finished_date)$"
+        ),
+    ] = "created_on",
     sort_order: Annotated[str, Query(pattern="^(asc|desc)$")] = "desc",
 ) -> JSONBytes:
     """List signing requests, newest first, with filters. Deleted requests appear only when
     filtered for with `status=deleted`."""
-    flt = _parse_list_filter(request, status, name, created_after, created_before, signer_email,
-                             signer_name)
+    flt = _parse_list_filter(
+        request, status, name, created_after, created_before, signer_email, signer_name
+    )
     with state.db.read() as session:
         rows, total = repository.page(
-            session, repository.list_query(auth.workspace_id, flt), sort_by=sort_by,
-            descending=sort_order == "desc", page_number=page, page_size=page_size,
+            session,
+            repository.list_query(auth.workspace_id, flt),
+            sort_by=sort_by,
+            descending=sort_order == "desc",
+            page_number=page,
+            page_size=page_size,
         )
         body = out.ListResponse(
             results=[ser.list_item_out(state, r) for r in rows],
             pagination=out.Pagination(
-                current_page=page, page_size=page_size, total_count=total,
+                current_page=page,
+                page_size=page_size,
+                total_count=total,
                 total_pages=math.ceil(total / page_size) if total else 0,
             ),
         )

@@ -19,8 +19,11 @@ from signet.signing.service import effective_state
 router = APIRouter(tags=["Signing requests"])
 
 
-@router.get("/signing-requests/{signing_request_id}/users", response_model=out.UsersResponse,
-            responses=errors_of(401, 404))
+@router.get(
+    "/signing-requests/{signing_request_id}/users",
+    response_model=out.UsersResponse,
+    responses=errors_of(401, 404),
+)
 def list_users(signing_request_id: str, auth: Auth, state: State) -> JSONBytes:
     """The recipients, with what each still lacks before sending and their signing link."""
     with state.db.read() as session:
@@ -29,8 +32,11 @@ def list_users(signing_request_id: str, auth: Auth, state: State) -> JSONBytes:
     return json_response(body)
 
 
-@router.get("/signing-requests/{signing_request_id}/fields", response_model=out.FieldsResponse,
-            responses=errors_of(401, 404))
+@router.get(
+    "/signing-requests/{signing_request_id}/fields",
+    response_model=out.FieldsResponse,
+    responses=errors_of(401, 404),
+)
 def list_fields(signing_request_id: str, auth: Auth, state: State) -> JSONBytes:
     """The fields, with their values (signatures and initials as PNG data URIs)."""
     with state.db.read() as session:
@@ -39,8 +45,11 @@ def list_fields(signing_request_id: str, auth: Auth, state: State) -> JSONBytes:
     return json_response(body)
 
 
-@router.get("/signing-requests/{signing_request_id}/reminders",
-            response_model=list[out.ReminderOut], responses=errors_of(401, 404))
+@router.get(
+    "/signing-requests/{signing_request_id}/reminders",
+    response_model=list[out.ReminderOut],
+    responses=errors_of(401, 404),
+)
 def list_reminders(signing_request_id: str, auth: Auth, state: State) -> JSONBytes:
     """The reminders (a bare array, as upstream); `hours` counts back from `expires_at`."""
     with state.db.read() as session:
@@ -49,8 +58,11 @@ def list_reminders(signing_request_id: str, auth: Auth, state: State) -> JSONByt
     return json_response(items)
 
 
-@router.get("/signing-requests/{signing_request_id}/audit", response_model=out.AuditResponse,
-            responses=errors_of(401, 404))
+@router.get(
+    "/signing-requests/{signing_request_id}/audit",
+    response_model=out.AuditResponse,
+    responses=errors_of(401, 404),
+)
 def list_audit(signing_request_id: str, auth: Auth, state: State) -> JSONBytes:
     """The audit trail, oldest first: every state change with its actor, IP and user agent."""
     with state.db.read() as session:
@@ -63,8 +75,11 @@ class DownloadError(SignetError):
     """`…/download` errors use lower-case tokens in `error`, as upstream."""
 
 
-@router.get("/signing-requests/{signing_request_id}/download",
-            response_model=out.DownloadResponse, responses=errors_of(401, 404, 409, 503))
+@router.get(
+    "/signing-requests/{signing_request_id}/download",
+    response_model=out.DownloadResponse,
+    responses=errors_of(401, 404, 409, 503),
+)
 def download(signing_request_id: str, auth: Auth, state: State) -> JSONBytes:
     """A 1-hour link to the current PDF: the sealed final document when finished; a partial
     copy while in progress (needs `allow_partial_download`); the last state otherwise."""
@@ -75,26 +90,37 @@ def download(signing_request_id: str, auth: Auth, state: State) -> JSONBytes:
             raise DownloadError("not_found", code="NOT_FOUND", status_code=404) from None
         status = effective_state(sr)
         if status in ("draft", "uploaded", "error") or sr.document_sha256 is None:
-            raise DownloadError("no_document_available", code="NO_DOCUMENT_AVAILABLE",
-                                status_code=409)
+            raise DownloadError(
+                "no_document_available", code="NO_DOCUMENT_AVAILABLE", status_code=409
+            )
         if status == "completed":
             if not sr.final_sha256:
-                raise DownloadError("generation_timeout", code="GENERATION_TIMEOUT",
-                                    status_code=503, extra={"headers": {"Retry-After": "5"}})
+                raise DownloadError(
+                    "generation_timeout",
+                    code="GENERATION_TIMEOUT",
+                    status_code=503,
+                    extra={"headers": {"Retry-After": "5"}},
+                )
             sha, partial, generated = sr.final_sha256, False, sr.certificate_generated_at
         elif status == "in_progress":
             if not rules.setting(sr.settings, "allow_partial_download"):
-                raise DownloadError("no_document_available", code="NO_DOCUMENT_AVAILABLE",
-                                    status_code=409,
-                                    details={"reason": "allow_partial_download is off"})
+                raise DownloadError(
+                    "no_document_available",
+                    code="NO_DOCUMENT_AVAILABLE",
+                    status_code=409,
+                    details={"reason": "allow_partial_download is off"},
+                )
             sha, partial, generated = sr.document_sha256, True, sr.sent_at
         else:
             sha, partial, generated = sr.document_sha256, False, sr.updated_at
-        url, expires = file_link(state.base_url, state.secret, sha, ser._pdf_name(sr.name),
-                                 ONE_HOUR)
+        url, expires = file_link(
+            state.base_url, state.secret, sha, ser._pdf_name(sr.name), ONE_HOUR
+        )
         body = out.DownloadResponse(
             status={"completed": "finished"}.get(status, status),
-            is_partial=partial, download_url=url, generated_at=ft(generated),
+            is_partial=partial,
+            download_url=url,
+            generated_at=ft(generated),
             expires_at=ft(expires) or "",
         )
     return json_response(body)

@@ -35,7 +35,8 @@ class WorkspaceSettingsIn(BaseModel):
     language: str | None = None
     consent_text: str | None = Field(default=None, max_length=5000)
     embed_allowed_origins: list[str] | None = Field(
-        default=None, description="Origins allowed to frame the signing page; empty: any https")
+        default=None, description="Origins allowed to frame the signing page; empty: any https"
+    )
     webhook_enabled: bool | None = None
     ignore_company_webhooks: bool | None = None
 
@@ -62,26 +63,36 @@ def _own(session: Any, auth: Any, workspace_id: str) -> Workspace:
 def _out(ws: Workspace) -> WorkspaceSettingsOut:
     s = ws.settings or {}
     return WorkspaceSettingsOut(
-        workspace_id=ws.id, team_email=s.get("team_email"), timezone=ws.timezone or "UTC",
-        language=s.get("language", "en"), consent_text=s.get("consent_text"),
+        workspace_id=ws.id,
+        team_email=s.get("team_email"),
+        timezone=ws.timezone or "UTC",
+        language=s.get("language", "en"),
+        consent_text=s.get("consent_text"),
         embed_allowed_origins=list(s.get("embed_allowed_origins") or []),
         webhook_enabled=s.get("webhook_enabled", True) is not False,
         ignore_company_webhooks=bool(s.get("ignore_company_webhooks")),
     )
 
 
-@router.get("/workspace/{workspace_id}/settings", response_model=WorkspaceSettingsOut,
-            responses=errors_of(401, 404))
+@router.get(
+    "/workspace/{workspace_id}/settings",
+    response_model=WorkspaceSettingsOut,
+    responses=errors_of(401, 404),
+)
 def get_workspace_settings(workspace_id: str, auth: Auth, state: State) -> JSONBytes:
     """The settings of the key's own workspace."""
     with state.db.read() as session:
         return json_response(_out(_own(session, auth, workspace_id)))
 
 
-@router.put("/workspace/{workspace_id}/settings", response_model=WorkspaceSettingsOut,
-            responses=errors_of(400, 401, 404))
-def put_workspace_settings(workspace_id: str, body: WorkspaceSettingsIn, auth: Auth,
-                           state: State) -> JSONBytes:
+@router.put(
+    "/workspace/{workspace_id}/settings",
+    response_model=WorkspaceSettingsOut,
+    responses=errors_of(400, 401, 404),
+)
+def put_workspace_settings(
+    workspace_id: str, body: WorkspaceSettingsIn, auth: Auth, state: State
+) -> JSONBytes:
     """Change the settings given (others stay as they are). `embed_allowed_origins` decides
     which sites may frame the signing page (`frame-ancestors`)."""
     problems: list[tuple[str, str]] = []
@@ -95,8 +106,9 @@ def put_workspace_settings(workspace_id: str, body: WorkspaceSettingsIn, auth: A
             problems.append(("timezone", "must be an IANA time zone such as Europe/Paris"))
     for i, origin in enumerate(given.get("embed_allowed_origins") or []):
         if not _ORIGIN.match(origin):
-            problems.append((f"embed_allowed_origins[{i}]",
-                             "must be an origin such as https://app.example.com"))
+            problems.append(
+                (f"embed_allowed_origins[{i}]", "must be an origin such as https://app.example.com")
+            )
     if problems:
         raise ValidationFailed(problems)
     with transaction(state.db.write) as session:

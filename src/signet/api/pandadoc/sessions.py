@@ -20,7 +20,9 @@ router = APIRouter(tags=["PandaDoc: documents"])
 
 class DocumentCreateLinkRequest(BaseModel):
     recipient: str = Field(description="Email address of the recipient who will sign")
-    lifetime: float = Field(default=3600, description="Seconds the link stays valid (60 – 31,536,000)")
+    lifetime: float = Field(
+        default=3600, description="Seconds the link stays valid (60 – 31,536,000)"
+    )
 
 
 class DocumentCreateLinkResponse(BaseModel):
@@ -37,13 +39,25 @@ class PandaDocError(BaseModel):
     "/documents/{document_id}/session",
     status_code=201,
     response_model=DocumentCreateLinkResponse,
-    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
-        "schema": {"$ref": "#/components/schemas/DocumentCreateLinkRequest"}}}}},
-    responses={400: {"model": PandaDocError}, 401: {"model": PandaDocError},
-               404: {"model": PandaDocError}},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {"$ref": "#/components/schemas/DocumentCreateLinkRequest"}
+                }
+            },
+        }
+    },
+    responses={
+        400: {"model": PandaDocError},
+        401: {"model": PandaDocError},
+        404: {"model": PandaDocError},
+    },
 )
-async def create_document_session(document_id: str, request: Request, auth: Auth,
-                                  state: State) -> JSONBytes:
+async def create_document_session(
+    document_id: str, request: Request, auth: Auth, state: State
+) -> JSONBytes:
     """Create a session for a recipient to view and sign a sent document inside your app:
     frame `{base}/s/{id}`. The page posts `session_view.document.loaded`, `…completed` and
     `…exception` messages to its parent window. A draft answers 400."""
@@ -56,6 +70,8 @@ async def create_document_session(document_id: str, request: Request, auth: Auth
             if sr.state == "uploaded":
                 raise not_ready(sr)
             token, row = create_session(session, sr, body.recipient, body.lifetime, actor)
-            return DocumentCreateLinkResponse(id=token, expires_at=pandadoc_time(row.expires_at) or "")
+            return DocumentCreateLinkResponse(
+                id=token, expires_at=pandadoc_time(row.expires_at) or ""
+            )
 
     return json_response(await run_in_threadpool(work), 201)

@@ -43,11 +43,21 @@ class VerifyOut(BaseModel):
 @router.post(
     "/verify",
     response_model=VerifyOut,
-    openapi_extra={"requestBody": {"content": {
-        "multipart/form-data": {"schema": {"type": "object", "properties": {
-            "file": {"type": "string", "format": "binary"}}}},
-        "application/json": {"schema": {"type": "object", "properties": {
-            "sha256": {"type": "string"}}}}}}},
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"file": {"type": "string", "format": "binary"}},
+                    }
+                },
+                "application/json": {
+                    "schema": {"type": "object", "properties": {"sha256": {"type": "string"}}}
+                },
+            }
+        }
+    },
     responses=errors_of(400, 413),
 )
 async def verify(request: Request, state: State) -> JSONBytes:
@@ -66,7 +76,7 @@ async def verify(request: Request, state: State) -> JSONBytes:
         try:
             sha = str(orjson.loads(raw).get("sha256", "")).lower()
         except (orjson.JSONDecodeError, AttributeError):
-            raise ValidationFailed([("body", "expected {\"sha256\": \"…\"}")]) from None
+            raise ValidationFailed([("body", 'expected {"sha256": "…"}')]) from None
         if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
             raise ValidationFailed([("sha256", "must be 64 hex characters")])
         if workspace_id is None:
@@ -102,18 +112,32 @@ async def verify(request: Request, state: State) -> JSONBytes:
 def _out(match: Any, variant: str | None, sha: str, pades: Any, *, named: bool) -> VerifyOut:
     signers = None
     if match is not None and named:
-        signers = [{"name": r.name, "email": r.email, "designation": r.designation,
-                    "signed_at": firma_time(r.finished_at)} for r in match.recipients if r.acts]
+        signers = [
+            {
+                "name": r.name,
+                "email": r.email,
+                "designation": r.designation,
+                "signed_at": firma_time(r.finished_at),
+            }
+            for r in match.recipients
+            if r.acts
+        ]
     return VerifyOut(
         match=match is not None and named,
         variant=variant if named else None,
         signing_request_id=match.id if match is not None and named else None,
         completed_at=firma_time(match.finished_at) if match is not None and named else None,
         sha256=sha,
-        pades=PadesOut(valid=pades.valid, intact=pades.intact,
-                       signed_at=pades.signed_at.isoformat() if pades.signed_at else None,
-                       signer_subject=pades.signer_subject, timestamped=pades.timestamped,
-                       signet_sealed=pades.signet_sealed, problems=list(pades.problems))
-        if pades is not None else None,
+        pades=PadesOut(
+            valid=pades.valid,
+            intact=pades.intact,
+            signed_at=pades.signed_at.isoformat() if pades.signed_at else None,
+            signer_subject=pades.signer_subject,
+            timestamped=pades.timestamped,
+            signet_sealed=pades.signet_sealed,
+            problems=list(pades.problems),
+        )
+        if pades is not None
+        else None,
         signers=signers,
     )
