@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import hashlib
 import io
 import json
 from collections.abc import Callable
@@ -31,6 +32,7 @@ __all__ = [
     "SealMetadata",
     "SealSigner",
     "seal_pdf",
+    "seal_update",
 ]
 
 SEAL_FIELD_NAME = "SignetSeal"
@@ -84,17 +86,52 @@ def seal_pdf(
     signature (a certification signature must be the first one); then it is an approval signature.
     Synchronous: call it from a worker, it makes its own event loop for pyHanko.
     """
+    return seal_update(
+        lambda: _open(data),
+        identity,
+        reason=reason,
+        location=location,
+        tsa_url=tsa_url,
+        metadata=metadata,
+    )
+
+
+def seal_update(
+    prepare: Callable[[], IncrementalPdfFileWriter],
+    identity: SealIdentity,
+    *,
+    reason: str,
+    location: str | None,
+    tsa_url: str | None,
+    metadata: SealMetadata | dict[str, Any],
+) -> bytes:
+    """Seal as :func:`seal_pdf` does, in the incremental update that ``prepare`` started.
+
+    ``prepare`` returns an incremental writer over the input, with any changes already made to
+    it (stamps, pages); they are written in the same update as the signature, so it covers them.
+    It may be called a second time, when the signature outgrows the space reserved for it, and
+    must then start again from the unchanged input. Its exceptions propagate as they are. When the
+    writer reads from a ``BytesIO``, the signed file is appended to that buffer; the writer's
+    stream is closed once the signed bytes are out.
+    """
+    # The fingerprints bind the certificates bundled in the CMS container, which the signature
+    # itself does not cover, so a verifier can tell that not one byte of them changed.
+    embedded = dict.fromkeys(
+        hashlib.sha256(c.dump()).hexdigest() for c in (identity.certificate, *identity.chain)
+    )
     payload = json.dumps(
-        {"format": METADATA_FORMAT, **metadata}, ensure_ascii=False, separators=(",", ":")
+        {"format": METADATA_FORMAT, **metadata, "certificates_sha256": list(embedded)},
+        ensure_ascii=False,
+        separators=(",", ":"),
     )
     timestamper = HTTPTimeStamper(tsa_url, timeout=TSA_TIMEOUT_SECONDS) if tsa_url else None
     try:
         return run_outside_event_loop(
-            lambda: _sign(data, identity, reason, location, timestamper, payload, BYTES_RESERVED)
+            lambda: _sign(prepare, identity, reason, location, timestamper, payload, BYTES_RESERVED)
         )
     except _ReservedTooSmall:
         return run_outside_event_loop(
-            lambda: _sign(data, identity, reason, location, timestamper, payload, None)
+            lambda: _sign(prepare, identity, reason, location, timestamper, payload, None)
         )
 
 
@@ -102,8 +139,15 @@ class _ReservedTooSmall(Exception):
     pass
 
 
+def _open(data: bytes) -> IncrementalPdfFileWriter:
+    try:
+        return IncrementalPdfFileWriter(io.BytesIO(data))
+    except (PdfError, ValueError, KeyError, TypeError) as exc:
+        raise SealError(f"The PDF cannot be opened for sealing: {exc}") from exc
+
+
 def _sign(
-    data: bytes,
+    prepare: Callable[[], IncrementalPdfFileWriter],
     identity: SealIdentity,
     reason: str,
     location: str | None,
@@ -111,8 +155,8 @@ def _sign(
     payload: str,
     bytes_reserved: int | None,
 ) -> bytes:
+    writer = prepare()
     try:
-        writer = IncrementalPdfFileWriter(io.BytesIO(data))
         existing = {sig.field_name for sig in writer.prev.embedded_signatures}
         _set_info_entry(writer, payload)
     except (PdfError, ValueError, KeyError, TypeError) as exc:
@@ -132,7 +176,11 @@ def _sign(
         location=location,
         app_build_props=BuildProps(name="Signet"),
     )
-    out = io.BytesIO()
+    # Append to the writer's own input buffer (one copy of the input, made by BytesIO on first
+    # write) rather than have pyHanko copy the input into a new one, 4 KiB at a time.
+    stream = writer.prev.stream
+    in_place = isinstance(stream, io.BytesIO)
+    out = stream if in_place else io.BytesIO()
     try:
         signers.sign_pdf(
             writer,
@@ -142,7 +190,8 @@ def _sign(
             # No box: an invisible field, on the first page.
             new_field_spec=fields.SigFieldSpec(sig_field_name=field_name),
             bytes_reserved=bytes_reserved,
-            output=out,
+            in_place=in_place,
+            output=None if in_place else out,
         )
     except SigningError as exc:
         if bytes_reserved is not None and "allocated" in str(exc):
@@ -150,7 +199,13 @@ def _sign(
         raise SealError(f"The PDF could not be sealed: {exc}") from exc
     except (PdfError, ValueError, OSError) as exc:
         raise SealError(f"The PDF could not be sealed: {exc}") from exc
-    return out.getvalue()
+    else:
+        return out.getvalue()
+    finally:
+        # pyHanko's reader and writer sit in reference cycles that only the cyclic collector
+        # frees, and they keep the buffers: closing them frees the file-sized memory now.
+        out.close()
+        stream.close()
 
 
 def _set_info_entry(writer: IncrementalPdfFileWriter, payload: str) -> None:

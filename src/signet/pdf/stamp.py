@@ -5,6 +5,9 @@ placed on its page as a Form XObject. Pages without values are not read or writt
 what saving copies anyway, so a 500-page contract signed on 10 pages costs 10 pages of work.
 The caller opens the PDF once, stamps, appends the certificate and saves once; sealing then
 adds its signature as an incremental update.
+
+The overlay drawing, the operators that place an overlay page and the link rectangles are shared
+with ``incremental.py``, which stamps by incremental update instead of rewriting the document.
 """
 
 from __future__ import annotations
@@ -26,14 +29,22 @@ from signet.pdf import fonts
 from signet.pdf.evidence import IMAGE_FIELD_TYPES, StampValue
 
 __all__ = [
+    "STAMP_NAME",
     "PageGeometry",
     "StampError",
     "append_pdf",
+    "draw_overlay",
     "format_date",
+    "link_target",
     "page_geometry",
+    "placement_operators",
     "stamp_pdf",
     "stamp_values",
+    "values_by_page",
 ]
+
+STAMP_NAME = "SignetStamp"  # the overlay's XObject name on a page (plus a suffix if taken)
+Rect = tuple[float, float, float, float]  # left, bottom, right, top
 
 _INK = (0.05, 0.06, 0.12)
 _LINK = (0.0, 0.27, 0.8)
@@ -290,6 +301,59 @@ def _num(value: float) -> str:
     return "0" if text in ("", "-0") else text
 
 
+def values_by_page(values: Iterable[StampValue], page_count: int) -> dict[int, list[StampValue]]:
+    """``values`` grouped by 1-based page number, in page order; StampError past the last page."""
+    by_page: dict[int, list[StampValue]] = defaultdict(list)
+    for value in values:
+        by_page[value.page_number].append(value)
+    if by_page and max(by_page) > page_count:
+        raise StampError(f"a value is on page {max(by_page)}, but the PDF has {page_count} pages")
+    return {number: by_page[number] for number in sorted(by_page)}
+
+
+def draw_overlay(pages: Sequence[tuple[PageGeometry, Sequence[StampValue]]]) -> bytes:
+    """One reportlab PDF with a page per entry, each the size of its page as displayed.
+
+    An image used on several pages (the same data URI) is embedded once. Raises StampError for
+    unreadable image data.
+    """
+    out = io.BytesIO()
+    with fonts.binary_streams():
+        canvas = Canvas(out, pageCompression=1)
+        images: dict[str, ImageReader] = {}
+        for geo, values in pages:
+            canvas.setPageSize((geo.width, geo.height))
+            for value in values:
+                _draw_value(canvas, value, geo, images)
+            canvas.showPage()
+        canvas.save()
+    return out.getvalue()
+
+
+def placement_operators(geo: PageGeometry, name: str) -> tuple[bytes, bytes]:
+    """Content to put before and after a page's own content to draw XObject ``name`` on top.
+
+    The original content is wrapped in q/Q so a graphics state it leaves behind (a transform, a
+    clip) cannot move or hide the stamp; its streams are not rewritten.
+    """
+    matrix = " ".join(_num(v) for v in geo.matrix)
+    return b"q\n", f"\nQ\nq {matrix} cm /{name.lstrip('/')} Do Q\n".encode()
+
+
+def link_target(geo: PageGeometry, value: StampValue) -> tuple[str, Rect] | None:
+    """For a url value with an http(s) address: the address and its rectangle in user space."""
+    url = value.value.strip()
+    if value.type != "url" or not url.lower().startswith(("http://", "https://")):
+        return None
+    left = value.x / 100 * geo.width
+    right = (value.x + value.width) / 100 * geo.width
+    top = geo.height - value.y / 100 * geo.height
+    bottom = geo.height - (value.y + value.height) / 100 * geo.height
+    corners = [geo.to_user(x, y) for x in (left, right) for y in (bottom, top)]
+    xs, ys = [c[0] for c in corners], [c[1] for c in corners]
+    return url, (min(xs), min(ys), max(xs), max(ys))
+
+
 def _own_xobjects(page: pikepdf.Page) -> pikepdf.Dictionary:
     """Give the page its own /Resources and /XObject dicts before adding to them.
 
@@ -311,19 +375,14 @@ def _copy(value: pikepdf.Object | None) -> pikepdf.Dictionary:
 
 
 def _add_link(pdf: pikepdf.Pdf, page: pikepdf.Page, geo: PageGeometry, value: StampValue) -> None:
-    url = value.value.strip()
-    if not url.lower().startswith(("http://", "https://")):
+    target = link_target(geo, value)
+    if target is None:
         return
-    left = value.x / 100 * geo.width
-    right = (value.x + value.width) / 100 * geo.width
-    top = geo.height - value.y / 100 * geo.height
-    bottom = geo.height - (value.y + value.height) / 100 * geo.height
-    corners = [geo.to_user(x, y) for x in (left, right) for y in (bottom, top)]
-    xs, ys = [c[0] for c in corners], [c[1] for c in corners]
+    url, rect = target
     annot = Dictionary(
         Type=Name.Annot,
         Subtype=Name.Link,
-        Rect=Array([min(xs), min(ys), max(xs), max(ys)]),
+        Rect=Array(list(rect)),
         Border=Array([0, 0, 0]),
         F=4,  # print
         A=Dictionary(S=Name.URI, URI=pikepdf.String(url)),
@@ -339,48 +398,30 @@ def stamp_pdf(pdf: pikepdf.Pdf, values: Iterable[StampValue]) -> int:
 
     Raises StampError when a value points past the last page or carries unreadable image data.
     """
-    by_page: dict[int, list[StampValue]] = defaultdict(list)
-    for value in values:
-        by_page[value.page_number].append(value)
+    by_page = values_by_page(values, len(pdf.pages))
     if not by_page:
         return 0
-    page_count = len(pdf.pages)
-    if max(by_page) > page_count:
-        raise StampError(f"a value is on page {max(by_page)}, but the PDF has {page_count} pages")
-    numbers = sorted(by_page)
-    targets = [pdf.pages[n - 1] for n in numbers]
+    targets = [pdf.pages[n - 1] for n in by_page]
     geometries = [page_geometry(page) for page in targets]
-
-    out = io.BytesIO()
-    with fonts.binary_streams():
-        canvas = Canvas(out, pageCompression=1)
-        images: dict[str, ImageReader] = {}
-        for number, geo in zip(numbers, geometries, strict=True):
-            canvas.setPageSize((geo.width, geo.height))
-            for value in by_page[number]:
-                _draw_value(canvas, value, geo, images)
-            canvas.showPage()
-        canvas.save()
-
-    overlay = pikepdf.open(io.BytesIO(out.getvalue()))
-    for number, page, geo, stamp in zip(numbers, targets, geometries, overlay.pages, strict=True):
+    drawn = draw_overlay(list(zip(geometries, by_page.values(), strict=True)))
+    overlay = pikepdf.open(io.BytesIO(drawn))
+    for values_on_page, page, geo, stamp in zip(
+        by_page.values(), targets, geometries, overlay.pages, strict=True
+    ):
         form = pdf.copy_foreign(stamp.as_form_xobject())
         xobjects = _own_xobjects(page)
-        name = Name("/SignetStamp")
+        name = Name("/" + STAMP_NAME)
         suffix = 1
         while name in xobjects:
-            name = Name(f"/SignetStamp{suffix}")
+            name = Name(f"/{STAMP_NAME}{suffix}")
             suffix += 1
         xobjects[name] = form
-        matrix = " ".join(_num(v) for v in geo.matrix)
-        # The original content is wrapped in q/Q so a graphics state it leaves behind (a
-        # transform, a clip) cannot move or hide the stamp; its streams are not rewritten.
-        page.contents_add(b"q\n", prepend=True)
-        page.contents_add(f"\nQ\nq {matrix} cm {name} Do Q\n".encode())
-        for value in by_page[number]:
-            if value.type == "url":
-                _add_link(pdf, page, geo, value)
-    return len(numbers)
+        before, after = placement_operators(geo, str(name))
+        page.contents_add(before, prepend=True)
+        page.contents_add(after)
+        for value in values_on_page:
+            _add_link(pdf, page, geo, value)
+    return len(by_page)
 
 
 def append_pdf(pdf: pikepdf.Pdf, other: bytes | pikepdf.Pdf) -> int:
