@@ -7,6 +7,7 @@ the process goes through :data:`PDFIUM_LOCK`; image encoding, the costly part, r
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import threading
@@ -35,9 +36,11 @@ ImageFormat = Literal["webp", "jpeg", "png"]
 # Phones, desktop / retina phones, retina desktop. Other widths snap up to the next one (so an
 # image is never upscaled by the browser) and are capped at the largest.
 WIDTHS = (800, 1200, 1600)
-# JPEG: libjpeg-turbo encodes a page in a few milliseconds, 10-40x faster than WebP or PNG (see
-# bench/render.py), and at q=85 with 4:4:4 chroma small coloured text stays crisp. WebP is ~30%
-# smaller but its encoder alone costs more than the whole first-image budget.
+# JPEG, because encoding is most of a page image's cost and only libjpeg-turbo fits the 60 ms
+# first-image budget at every width: 5 / 18 / 38 ms at 800 / 1200 / 1600 px for a text page,
+# against 30 / 70 / 165 ms for lossy WebP and 28 / 84 / 184 ms for PNG (bench/render.py). Lossless
+# WebP makes text pages 3-4x smaller than JPEG but costs 20-200 ms, and 10x more on scanned pages.
+# q=85 with 4:4:4 chroma keeps small and coloured text free of smudges.
 DEFAULT_FORMAT: ImageFormat = "jpeg"
 MEDIA_TYPES: dict[str, str] = {"webp": "image/webp", "jpeg": "image/jpeg", "png": "image/png"}
 JPEG_QUALITY = 85
@@ -125,13 +128,13 @@ def _get_document(key: Hashable, source: bytes | str | Path) -> pdfium.PdfDocume
     try:
         # Bytes are wrapped as-is (PDFium reads them in place); a path is opened by PDFium itself,
         # which reads only the cross-reference table and then each object when a page needs it.
-        doc = pdfium.PdfDocument(source if isinstance(source, bytes | str | Path) else bytes(source))
+        doc = pdfium.PdfDocument(
+            source if isinstance(source, bytes | str | Path) else bytes(source)
+        )
     except (pdfium.PdfiumError, OSError) as exc:
         raise RenderError(f"The PDF cannot be opened for rendering: {exc}") from exc
-    try:
+    with contextlib.suppress(pdfium.PdfiumError):
         doc.init_forms()  # so filled-in form fields show, as in a PDF reader
-    except pdfium.PdfiumError:
-        pass
     _open_docs[key] = doc
     while len(_open_docs) > CACHE_SIZE:
         _, old = _open_docs.popitem(last=False)

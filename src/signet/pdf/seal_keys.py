@@ -21,6 +21,7 @@ from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 from pyhanko.sign.signers import SimpleSigner
@@ -123,8 +124,14 @@ def _load_pem_pair(seal_dir: Path) -> SealIdentity:
     return _identity(key, cert, [], source="generated")
 
 
-def _identity(key: object, cert: x509.Certificate, extra: list[x509.Certificate], *, source):
-    key_der = key.private_bytes(  # type: ignore[attr-defined]
+def _identity(
+    key: PrivateKeyTypes,
+    cert: x509.Certificate,
+    extra: list[x509.Certificate],
+    *,
+    source: Literal["generated", "pkcs12"],
+) -> SealIdentity:
+    key_der = key.private_bytes(
         serialization.Encoding.DER,
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),

@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from asn1crypto import parser as asn1_parser
+from asn1crypto import cms
 from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
@@ -52,12 +54,13 @@ class VerifyResult:
     signed: bool = False
     # Sealed by Signet: our metadata sits in the revision the seal signature covers.
     signet_sealed: bool = False
-    # The signed bytes hash to the signed digest, the signature verifies against its certificate,
-    # and nothing was changed after it (beyond PAdES validation data).
+    # Not one byte changed since sealing: the signed ranges hash to the signed digest, the
+    # signature verifies, nothing follows it but PAdES validation data, and the signature
+    # container itself is in the exact form it was written.
     intact: bool = False
-    # intact, and the signature is well-formed PAdES (valid in pyHanko's terms); trust is separate.
+    # intact, and the certificate was fit for signing (key usage, validity) when it sealed.
     valid: bool = False
-    # The signer is one of the installation's seal certificates (or chains to one).
+    # The signer is one of the installation's seal certificates.
     trusted: bool = False
     certified: bool = False
     signed_at: datetime | None = None
@@ -73,7 +76,7 @@ class VerifyResult:
 def verify_pdf(
     data: bytes, *, seal_certificates: Iterable[asn1_x509.Certificate] = ()
 ) -> VerifyResult:
-    """Inspect and validate the signatures of ``data``; never raises.
+    """Inspect and validate the seal of ``data``; never raises.
 
     ``seal_certificates`` are the installation's sealing certificates
     (``SealIdentity.certificate``), used only to decide ``trusted``; integrity does not use them.
@@ -83,6 +86,7 @@ def verify_pdf(
         result.sha256 = hashlib.sha256(data).hexdigest()
         run_outside_event_loop(lambda: _verify(data, list(seal_certificates), result))
     except Exception as exc:  # noqa: BLE001 - the contract is "never raise" on hostile input
+        logger.debug("verification failed", exc_info=exc)
         result.intact = result.valid = result.trusted = False
         result.problems.append(f"The PDF could not be checked: {_describe(exc)}")
     return result
@@ -97,8 +101,11 @@ def _verify(data: bytes, trusted: list[asn1_x509.Certificate], result: VerifyRes
         return
     try:
         reader = PdfFileReader(io.BytesIO(data))
-        # Touch the root so a broken object graph shows up here, not later.
-        reader.root  # noqa: B018
+        if reader.xrefs.hybrid_xrefs_present:
+            # Some producers (Microsoft Word among them) write hybrid-reference files; pyHanko
+            # validates signatures in those only when reading in non-strict mode.
+            reader = PdfFileReader(io.BytesIO(data), strict=False)
+        reader.root  # noqa: B018 - a broken object graph should show up here, not later
     except Exception as exc:  # noqa: BLE001
         result.problems.append(
             f"The PDF is damaged or truncated and cannot be read: {_describe(exc)}"
@@ -142,12 +149,21 @@ def _verify(data: bytes, trusted: list[asn1_x509.Certificate], result: VerifyRes
         result.problems.append("The seal's signature is damaged and cannot be checked")
         return
     _read_status(status, result)
-    unchanged = _unchanged_after_signing(status, reader, sig)
-    canonical = _contents_untouched(data, sig)
-    if status.intact and status.valid and not (unchanged and canonical):
+    if not (status.intact and status.valid):
+        return
+    # A timestamp token sits in the CMS container, outside the byte range: if it is there, it
+    # must check out, or a byte in it was changed.
+    timestamp_ok = status.timestamp_validity is None or result.timestamped
+    untouched = (
+        timestamp_ok
+        and _nothing_after_signing(status, reader, sig)
+        and _contents_as_written(data, sig)
+        and (not result.signet_sealed or _cms_canonical(sig, result.signet_metadata or {}))
+    )
+    if not untouched:
         result.problems.append("The document was changed after it was sealed")
-    result.intact = bool(status.intact and status.valid and unchanged and canonical)
-    result.valid = result.intact and bool(status.trusted)
+    result.intact = untouched
+    result.valid = untouched and bool(status.trusted)
     known = {hashlib.sha256(c.dump()).hexdigest() for c in trusted}
     result.trusted = result.signer_fingerprint_sha256 in known
 
@@ -168,18 +184,18 @@ def _read_status(status: PdfSignatureStatus, result: VerifyResult) -> None:
     elif not status.trusted:
         why = status.trust_problem_indic
         problems.append(
-            "The seal's certificate was not usable for signing at the time of sealing"
-            + (f" ({why.name.lower()})" if why is not None else "")
+            "The seal's certificate was not fit for signing when the document was sealed"
+            + (f" ({str(why.standard_name).lower()})" if why is not None else "")
         )
     if ts is not None and not result.timestamped:
         problems.append("The seal's timestamp is damaged")
 
 
-def _unchanged_after_signing(
+def _nothing_after_signing(
     status: PdfSignatureStatus, reader: PdfFileReader, sig: EmbeddedPdfSignature
 ) -> bool:
     # A reader tolerates bytes after the final %%EOF, and pyHanko's coverage check then reports
-    # ENTIRE_REVISION with nothing changed. We want any appended byte to count as a change.
+    # ENTIRE_REVISION with nothing changed. Any appended byte must count as a change.
     tail = reader.stream.getvalue()[-7:]  # type: ignore[attr-defined]
     if not tail.endswith((b"%%EOF", b"%%EOF\n", b"%%EOF\r\n", b"%%EOF\r")):
         return False
@@ -192,35 +208,188 @@ def _unchanged_after_signing(
     return later_revisions and level in _ALLOWED_AFTER_SEAL
 
 
-def _contents_untouched(data: bytes, sig: EmbeddedPdfSignature) -> bool:
-    # /Contents is the one region the signature cannot cover. Its CMS blob is checked by
-    # validation, but the zero padding after it, and the case of its hex digits, are not: insist
-    # on the exact form signers write, so that no byte of the file can change unnoticed.
+def _contents_as_written(data: bytes, sig: EmbeddedPdfSignature) -> bool:
+    # /Contents is the one region the byte range cannot cover. Validation checks the CMS blob in
+    # it, but not the zero padding after the blob nor the case of the hex digits: insist on the
+    # form signers write, so that no byte of the file can change unnoticed.
     try:
         _, start_gap, end_gap, _ = (int(v) for v in sig.byte_range)
         raw = data[start_gap:end_gap]
-        hex_digits = raw[1:-1]
         blob = bytes(sig.pkcs7_content)
-        _, _, _, header, contents, _ = asn1_parser.parse(blob)
+        der_length = len(_der_prefix(blob))
     except (ValueError, TypeError):
         return False
+    hex_digits = raw[1:-1]
     return (
         raw[:1] == b"<"
         and raw[-1:] == b">"
         and hex_digits in (hex_digits.upper(), hex_digits.lower())
         and hex_digits.upper() == binascii.hexlify(blob).upper()
-        and not any(blob[len(header) + len(contents) :])
+        and not any(blob[der_length:])
     )
+
+
+def _cms_canonical(sig: EmbeddedPdfSignature, metadata: dict[str, Any]) -> bool:
+    """For our own seals: no part of the CMS container that the signature leaves open was changed.
+
+    CMS signs only the signed attributes; its framing (lengths, version numbers, the list of
+    digest algorithms, the bundled certificates) is unsigned. Third-party signers encode these
+    freely (BER, extra certificates), so this strict check is for Signet seals only, whose exact
+    form we know and whose certificate fingerprints the signed metadata lists.
+    """
+    try:
+        der = _der_prefix(bytes(sig.pkcs7_content))
+        # Strict DER throughout: no stretched lengths or other BER forms, which a parser reads as
+        # the same value although bytes changed.
+        if not _is_strict_der(der):
+            return False
+        info = cms.ContentInfo.load(der, strict=True)
+        signed_data = info["content"]
+        tokens = _timestamp_tokens(signed_data)
+        listed = metadata.get("certificates_sha256")
+        if not isinstance(listed, list) or sorted(listed) != sorted(
+            hashlib.sha256(c.chosen.dump()).hexdigest() for c in signed_data["certificates"]
+        ):
+            return False
+        # Our seals carry no unsigned attribute but the timestamp token; an unknown one is what a
+        # changed byte in the token's attribute type looks like (the token is then ignored).
+        for signer_info in signed_data["signer_infos"]:
+            for attr in signer_info["unsigned_attrs"] or ():
+                if attr["type"].native != "signature_time_stamp_token":
+                    return False
+        containers = [signed_data, *tokens]
+        return all(_framing_consistent(sd) for sd in containers) and all(
+            _certificates_bound(sd) for sd in containers[1:]
+        )
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        logger.debug("CMS canonical check failed", exc_info=exc)
+        return False
+
+
+def _framing_consistent(signed_data: cms.SignedData) -> bool:
+    # RFC 5652 5.1 and 5.3: each version follows from the structure, and the digest algorithm set
+    # is what the signers used.
+    signer_infos = list(signed_data["signer_infos"])
+    for signer_info in signer_infos:
+        by_serial = signer_info["sid"].name == "issuer_and_serial_number"
+        if signer_info["version"].native != ("v1" if by_serial else "v3"):
+            return False
+        if by_serial and not _sid_matches_exactly(signer_info["sid"].chosen, signed_data):
+            return False
+    used = {si["digest_algorithm"].dump() for si in signer_infos}
+    listed = [alg.dump() for alg in signed_data["digest_algorithms"]]
+    if len(listed) != len(used) or set(listed) != used:
+        return False
+    plain = signed_data["encap_content_info"]["content_type"].native == "data" and all(
+        si["version"].native == "v1" for si in signer_infos
+    )
+    return signed_data["version"].native == ("v1" if plain else "v3")
+
+
+def _sid_matches_exactly(sid: cms.IssuerAndSerialNumber, signed_data: cms.SignedData) -> bool:
+    # Certificate lookup compares names the X.500 way, ignoring case and spacing, so a letter of
+    # the issuer name here could change case unnoticed: require the certificate's exact bytes.
+    certs = [c.chosen for c in signed_data["certificates"] or () if c.name == "certificate"]
+    serial = sid["serial_number"].native
+    matching = [c for c in certs if c.serial_number == serial]
+    if not matching:
+        return True  # no certificate bundled (a TSA may omit its own); validation decides
+    issuer = sid["issuer"].dump()
+    return any(c["tbs_certificate"]["issuer"].dump() == issuer for c in matching)
+
+
+def _certificates_bound(signed_data: cms.SignedData) -> bool:
+    # A timestamp token's certificates come from the TSA after we signed, so they cannot be listed
+    # in our metadata; instead each must carry a valid signature from another certificate in the
+    # token (or itself, for a root). The top certificate of a chain whose root the TSA did not
+    # include has no issuer to check against and is accepted as it stands.
+    certs = [c.chosen for c in signed_data["certificates"] or () if c.name == "certificate"]
+    for cert in certs:
+        # Issuers are found the X.500 way (ignoring case and spacing) and then verified exactly,
+        # so an issuer name with one letter's case changed finds its issuer and fails the check.
+        issuers = [c for c in certs if c.subject == cert.issuer]
+        if issuers and not any(_issued_by(cert, issuer) for issuer in issuers):
+            return False
+    return True
+
+
+def _issued_by(cert: asn1_x509.Certificate, issuer: asn1_x509.Certificate) -> bool:
+    try:
+        child = x509.load_der_x509_certificate(cert.dump())
+        child.verify_directly_issued_by(x509.load_der_x509_certificate(issuer.dump()))
+    except (InvalidSignature, ValueError, TypeError):
+        return False
+    return True
+
+
+def _timestamp_tokens(signed_data: cms.SignedData) -> list[cms.SignedData]:
+    tokens: list[cms.SignedData] = []
+    for signer_info in signed_data["signer_infos"]:
+        for attr in signer_info["unsigned_attrs"] or ():
+            if attr["type"].native == "signature_time_stamp_token":
+                tokens.extend(token["content"] for token in attr["values"])
+    return tokens
+
+
+def _is_strict_der(data: bytes, depth: int = 0) -> bool:
+    """Every TLV in ``data`` in its one DER form, and the TLVs fill ``data`` exactly."""
+    pos = 0
+    while pos < len(data):
+        tag = data[pos]
+        if depth > 32 or tag & 0x1F == 0x1F or pos + 1 >= len(data):
+            return False  # too deep, a high tag number (none in CMS), or cut short
+        first, pos = data[pos + 1], pos + 2
+        length = first
+        if first & 0x80:
+            n = first & 0x7F
+            raw = data[pos : pos + n]
+            # n == 0 is BER's indefinite length; a leading zero or a short value in long form
+            # is a longer spelling of a length that has a shorter one.
+            if not 1 <= n <= 4 or len(raw) < n or raw[0] == 0:
+                return False
+            length, pos = int.from_bytes(raw, "big"), pos + n
+            if length < 0x80:
+                return False
+        value, pos = data[pos : pos + length], pos + length
+        if len(value) < length:
+            return False
+        if tag & 0x20:
+            if not _is_strict_der(value, depth + 1):
+                return False
+        elif tag == 0x01 and value not in (b"\x00", b"\xff"):
+            return False  # BOOLEAN: any non-zero byte reads as TRUE in BER
+        elif tag == 0x02 and (
+            not value
+            or (len(value) > 1 and value[0] == 0x00 and value[1] < 0x80)
+            or (len(value) > 1 and value[0] == 0xFF and value[1] >= 0x80)
+        ):
+            return False  # INTEGER with a redundant leading byte
+        elif tag == 0x05 and value:
+            return False  # NULL has no content
+    return True
+
+
+def _der_prefix(blob: bytes) -> bytes:
+    """The DER object at the start of ``blob`` (the rest is the zero padding of /Contents)."""
+    if len(blob) < 2 or blob[0] != 0x30:
+        raise ValueError("not a DER sequence")
+    first = blob[1]
+    if first < 0x80:
+        header, length = 2, first
+    else:
+        n = first & 0x7F
+        if not 1 <= n <= 4 or len(blob) < 2 + n:
+            raise ValueError("bad DER length")
+        header, length = 2 + n, int.from_bytes(blob[2 : 2 + n], "big")
+    if header + length > len(blob):
+        raise ValueError("DER object longer than /Contents")
+    return blob[: header + length]
 
 
 def _embedded_certs(sig: EmbeddedPdfSignature) -> list[asn1_x509.Certificate]:
     certs = [sig.signer_cert, *sig.other_embedded_certs]
-    for attr in sig.signer_info["unsigned_attrs"] or ():
-        if attr["type"].native == "signature_time_stamp_token":
-            for token in attr["values"]:
-                for choice in token["content"]["certificates"] or ():
-                    if choice.name == "certificate":
-                        certs.append(choice.chosen)
+    for token in _timestamp_tokens(sig.signed_data):
+        certs.extend(c.chosen for c in token["certificates"] or () if c.name == "certificate")
     return certs
 
 
@@ -235,9 +404,7 @@ def _signed_metadata(reader: PdfFileReader, sig: EmbeddedPdfSignature) -> dict[s
     try:
         info = reader.get_historical_resolver(sig.signed_revision).trailer_view["/Info"]
         raw = info.get_object()[INFO_KEY]
-    except (KeyError, TypeError, AttributeError):
-        return None
-    except Exception:  # noqa: BLE001 - a damaged info dictionary just means "no metadata"
+    except Exception:  # noqa: BLE001 - a missing or damaged info dictionary means "no metadata"
         return None
     if not isinstance(raw, generic.TextStringObject | generic.ByteStringObject):
         return None
