@@ -38,6 +38,11 @@ def test_send_emails_the_first_step_and_the_link_opens(api, worker, mailbox):
     assert "Hi <b>Ada</b>" in text
     html = msg.get_body(("html",)).get_content()
     assert "&lt;b&gt;Ada&lt;/b&gt;" in html
+    # Follow the link from the received mail: it opens this recipient's signing page.
+    link = next(w for w in text.split() if w.startswith("http://testserver/signing/"))
+    page = api.client.get(link.replace("http://testserver", ""))
+    assert page.status_code == 200
+    assert "Finish" in page.text and 'data-field-type="signature"' in page.text
     assert msg["Message-ID"]
     time.sleep(0.5)
     assert mailbox.find(b) == []  # the second signer's turn has not come
