@@ -204,13 +204,19 @@ def _hex_offset(data: bytes, der: bytes) -> int:
     return data.index(der.hex().upper().encode())
 
 
-@pytest.mark.parametrize("where", ["attribute type", "tst info", "tsa certificate"])
+@pytest.mark.parametrize(
+    "where", ["unsigned attributes tag", "attribute type", "tst info", "tsa certificate"]
+)
 def test_changing_the_timestamp_token_is_detected(timestamped_pdf: bytes, where: str) -> None:
     reader = PdfFileReader(io.BytesIO(timestamped_pdf))
     [sig] = reader.embedded_signatures
     [attr] = sig.signer_info["unsigned_attrs"]
     token = attr["values"][0]["content"]
-    if where == "attribute type":
+    if where == "unsigned attributes tag":
+        # [1] (A1 82 len len) just before the attribute: made [0], the token would be skipped.
+        offset = _hex_offset(timestamped_pdf, attr.dump()) - 7
+        assert timestamped_pdf[offset - 1 : offset + 1] == b"A1"
+    elif where == "attribute type":
         offset = _hex_offset(timestamped_pdf, attr["type"].dump()) + 20
     elif where == "tst info":
         tst_info = token["encap_content_info"]["content"].parsed.dump()

@@ -232,10 +232,12 @@ def _contents_as_written(data: bytes, sig: EmbeddedPdfSignature) -> bool:
 def _cms_canonical(sig: EmbeddedPdfSignature, metadata: dict[str, Any]) -> bool:
     """For our own seals: no part of the CMS container that the signature leaves open was changed.
 
-    CMS signs only the signed attributes; its framing (lengths, version numbers, the list of
-    digest algorithms, the bundled certificates) is unsigned. Third-party signers encode these
-    freely (BER, extra certificates), so this strict check is for Signet seals only, whose exact
-    form we know and whose certificate fingerprints the signed metadata lists.
+    CMS signs only the signed attributes; its framing (lengths, tags, version numbers, the list
+    of digest algorithms, the bundled certificates, the timestamp token around its signed part)
+    is unsigned. Third-party signers encode these freely (BER, extra certificates), so this strict
+    check is for Signet seals only, whose exact form we know and whose certificate fingerprints
+    the signed metadata lists. One gap remains, in B-T seals: a certificate the TSA bundles
+    without the certificate that issued it (the top of its chain) is bound by nothing in the file.
     """
     try:
         der = _der_prefix(bytes(sig.pkcs7_content))
@@ -270,6 +272,8 @@ def _framing_consistent(signed_data: cms.SignedData) -> bool:
     # RFC 5652 5.1 and 5.3: each version follows from the structure, and the digest algorithm set
     # is what the signers used.
     signer_infos = list(signed_data["signer_infos"])
+    if not all(_no_stray_fields(seq) for seq in (signed_data, *signer_infos)):
+        return False
     for signer_info in signer_infos:
         by_serial = signer_info["sid"].name == "issuer_and_serial_number"
         if signer_info["version"].native != ("v1" if by_serial else "v3"):
@@ -284,6 +288,12 @@ def _framing_consistent(signed_data: cms.SignedData) -> bool:
         si["version"].native == "v1" for si in signer_infos
     )
     return signed_data["version"].native == ("v1" if plain else "v3")
+
+
+def _no_stray_fields(seq: Any) -> bool:
+    # A parser keeps an element whose tag fits no field aside and reads on; one changed tag bit
+    # can so turn the unsigned attributes (the timestamp) into an ignored stray.
+    return sum(len(seq[name].dump()) for name in seq) == len(seq.contents)
 
 
 def _sid_matches_exactly(sid: cms.IssuerAndSerialNumber, signed_data: cms.SignedData) -> bool:
@@ -336,8 +346,8 @@ def _is_strict_der(data: bytes, depth: int = 0) -> bool:
     pos = 0
     while pos < len(data):
         tag = data[pos]
-        if depth > 32 or tag & 0x1F == 0x1F or pos + 1 >= len(data):
-            return False  # too deep, a high tag number (none in CMS), or cut short
+        if depth > 32 or tag == 0 or tag & 0x1F == 0x1F or pos + 1 >= len(data):
+            return False  # too deep, BER's end-of-contents (or zero padding), a high tag number
         first, pos = data[pos + 1], pos + 2
         length = first
         if first & 0x80:
