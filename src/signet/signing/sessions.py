@@ -95,7 +95,8 @@ def resolve_session(
         stmt = stmt.with_for_update()
     request = session.scalars(stmt).one()
     recipient = session.get(Recipient, row.recipient_id)
-    if recipient is None:
+    # A request reverted to draft or deleted since the session was made has no page to show.
+    if recipient is None or request.state in ("deleted", "draft", "uploaded", "error"):
         raise NotFound("Signing session not found")
     if row.expires_at <= utcnow():
         raise SessionExpired("This signing link has expired; ask the sender for a new one")
