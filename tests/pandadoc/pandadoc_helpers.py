@@ -134,6 +134,7 @@ def sign(app: Any, recipient_id: str, values: dict[str, str] | None = None) -> b
             session, parse_uuid(recipient_id) or "", for_update=True
         )
         actor = ra.actor_for(recipient, "127.0.0.1", "pytest")
+        ra.accept_consent(session, request, recipient, actor, "I agree to sign electronically.")
         return ra.finish(
             session,
             state,

@@ -36,6 +36,7 @@ def _finish(app, recipient_id: str, values: dict | None = None, **marks) -> bool
     with transaction(state.db.write) as s:
         request, recipient = ra.load_for_recipient(s, recipient_id, for_update=True)
         actor = ra.actor_for(recipient, "127.0.0.1", "pytest")
+        ra.accept_consent(s, request, recipient, actor, "I agree to sign electronically.")
         return ra.finish(
             s, state, request, recipient, actor, ra.Submission(values=values or {}, **marks)
         )
@@ -65,7 +66,7 @@ def test_signers_sign_in_order_and_the_last_completes_the_request(api, app):
     fields = api.get(f"/signing-requests/{sr['id']}/fields").json()["results"]
     assert fields[0]["value"] == "signed" and fields[1]["value"] == "hello"
     events = [e["event"] for e in api.get(f"/signing-requests/{sr['id']}/audit").json()["results"]]
-    assert events[-3:] == ["signed", "signed", "completed"]
+    assert events[-5:] == ["consent_accepted", "signed", "consent_accepted", "signed", "completed"]
     with pytest.raises(Conflict):
         _finish(app, first, signature=png_uri(), signature_kind="drawn")
 
@@ -179,3 +180,21 @@ def test_two_recipients_finishing_at_once_complete_the_request_once(api, app):
         assert s.get(SigningRequest, sr["id"]).state == "completed"
     events = [e["event"] for e in api.get(f"/signing-requests/{sr['id']}/audit").json()["results"]]
     assert events.count("completed") == 1
+
+
+def test_signing_needs_the_consent_first(api, app):
+    sr = _sent(api)
+    state = app.state.signet
+    with pytest.raises(ValidationFailed, match="consent"), transaction(state.db.write) as s:
+        request, recipient = ra.load_for_recipient(s, sr["recipients"][0]["id"], for_update=True)
+        actor = ra.actor_for(recipient, "127.0.0.1", "pytest")
+        ra.finish(
+            s,
+            state,
+            request,
+            recipient,
+            actor,
+            ra.Submission(values={}, signature=png_uri(), signature_kind="drawn"),
+        )
+    events = [e["event"] for e in api.get(f"/signing-requests/{sr['id']}/audit").json()["results"]]
+    assert "signed" not in events

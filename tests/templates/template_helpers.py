@@ -177,6 +177,7 @@ def finish(app: Any, recipient_id: str, values: dict[str, Any] | None = None, **
     with transaction(state.db.write) as s:
         request, recipient = ra.load_for_recipient(s, recipient_id, for_update=True)
         actor = ra.actor_for(recipient, "127.0.0.1", "pytest")
+        ra.accept_consent(s, request, recipient, actor, "I agree to sign electronically.")
         return ra.finish(
             s, state, request, recipient, actor, ra.Submission(values=values or {}, **marks)
         )

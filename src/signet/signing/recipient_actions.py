@@ -150,7 +150,9 @@ def finish(
     """Store the recipient's values and mark them finished; True when this completed the
     request (its finalisation job is queued in the same transaction)."""
     _require_signable(request, recipient)
-    if rules.setting(request.settings, "require_terms_acceptance") and recipient.consent_at is None:
+    # Consent to do business electronically comes before any signature, on every page and
+    # every face (require_terms_acceptance adds the workspace's own terms on top of it).
+    if recipient.consent_at is None:
         raise ValidationFailed([("consent", "accept the consent to sign electronically first")])
     problems: list[tuple[str, str]] = []
     fields = my_fields(request, recipient)
