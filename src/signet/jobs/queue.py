@@ -159,6 +159,17 @@ def fail(session: Session, job: Claimed, error: str, *, retry_in: float | None) 
     return state
 
 
+def cancel_scheduled(session: Session, keys: list[str]) -> int:
+    """Remove the not-running jobs holding these dedupe keys (an expiry or reminder that no
+    longer applies); returns how many were removed."""
+    from sqlalchemy import delete
+
+    if not keys:
+        return 0
+    result = session.execute(delete(Job).where(Job.dedupe_key.in_(keys), Job.state != "running"))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
 def retry_dead(session: Session, job_id: str) -> bool:
     now = utcnow()
     result = session.execute(

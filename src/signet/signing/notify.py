@@ -76,12 +76,21 @@ def on_sent(
     request: SigningRequest,
     notified: list[Recipient],
     message: str | None = None,
+    *,
+    subject: str | None = None,
 ) -> list[str]:
-    """Invite the first step, schedule expiry and reminders; returns warnings."""
+    """Invite the first step (with the sender's message and subject, if any), schedule expiry
+    and reminders; returns warnings."""
     warnings: list[str] = []
     if rules.setting(request.settings, "send_signing_email"):
         for r in notified:
-            email(session, request, "signing_invite", r, extra={"custom_message": message})
+            email(
+                session,
+                request,
+                "signing_invite",
+                r,
+                extra={"custom_message": message, "subject": subject},
+            )
     assert request.expires_at is not None
     enqueue(
         session,

@@ -9,10 +9,7 @@ request and does nothing when the request has moved on.
 
 from __future__ import annotations
 
-from sqlalchemy import delete
-from sqlalchemy.orm import Session
-
-from signet.models import Job, SigningRequest
+from signet.models import SigningRequest
 
 
 def scheduled_keys(request: SigningRequest, *, finalize: bool = True) -> list[str]:
@@ -20,11 +17,3 @@ def scheduled_keys(request: SigningRequest, *, finalize: bool = True) -> list[st
     if finalize:
         keys.append(f"finalize:{request.id}")
     return keys
-
-
-def forget_scheduled(session: Session, keys: list[str]) -> int:
-    """Remove the not-running jobs holding these keys; returns how many were removed."""
-    if not keys:
-        return 0
-    result = session.execute(delete(Job).where(Job.dedupe_key.in_(keys), Job.state != "running"))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -13,11 +13,12 @@ from sqlalchemy.orm import Session
 
 from signet.audit.service import record_event
 from signet.errors import ValidationFailed
+from signet.jobs.queue import cancel_scheduled
 from signet.models import SigningRequest, SigningSession
 from signet.models.base import utcnow
 from signet.signing import notify
 from signet.signing.processing import require_processed
-from signet.signing.rescheduling import forget_scheduled, scheduled_keys
+from signet.signing.rescheduling import scheduled_keys
 from signet.signing.service import effective_state
 from signet.signing.specs import Actor
 
@@ -45,7 +46,7 @@ def revert_to_draft(
     for m in request.reminders:
         m.sent_at = None
     session.execute(delete(SigningSession).where(SigningSession.signing_request_id == request.id))
-    forget_scheduled(session, scheduled_keys(request))
+    cancel_scheduled(session, scheduled_keys(request))
     now = utcnow()
     request.state = "draft"
     request.viewed = False

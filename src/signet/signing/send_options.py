@@ -4,11 +4,10 @@ the invitations. The send itself and its rules are ``service.send``'s."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from signet.errors import Conflict
-from signet.models import Job, Recipient, SigningRequest
+from signet.models import Recipient, SigningRequest
 from signet.signing import notify, service
 from signet.signing.processing import require_processed
 from signet.signing.specs import Actor
@@ -36,27 +35,11 @@ def send_document(
     if silent:
         settings["silent"] = True
     request.settings = settings
-    notified = service.send(session, env, request, actor, message=message)
-    if subject and subject.strip():
-        _subject_on_invites(session, request, subject.strip())
-    return notified
-
-
-def _subject_on_invites(session: Session, request: SigningRequest, subject: str) -> None:
-    """Give the invitation emails this send just queued the client's subject line."""
-    session.flush()
-    queued = session.scalars(
-        select(Job).where(
-            Job.kind == "email.send",
-            Job.state == "pending",
-            Job.created_at >= request.sent_at,
-        )
-    ).all()
-    for job in queued:
-        payload = dict(job.payload or {})
-        if (
-            payload.get("signing_request_id") == request.id
-            and payload.get("email_type") == "signing_invite"
-        ):
-            payload["extra"] = {**(payload.get("extra") or {}), "subject": subject}
-            job.payload = payload
+    return service.send(
+        session,
+        env,
+        request,
+        actor,
+        message=message,
+        subject=subject.strip() if subject and subject.strip() else None,
+    )

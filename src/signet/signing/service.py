@@ -290,6 +290,7 @@ def send(
     actor: Actor,
     *,
     message: str | None = None,
+    subject: str | None = None,
     warnings: list[str] | None = None,
 ) -> list[Recipient]:
     """Move a draft to in progress, invite the first step, schedule expiry and reminders;
@@ -319,7 +320,7 @@ def send(
             "notified": [r.id for r in to_notify],
         },
     )
-    more = notify.on_sent(session, env, request, to_notify, message)
+    more = notify.on_sent(session, env, request, to_notify, message, subject=subject)
     if warnings is not None:
         warnings.extend(more)
     return to_notify

@@ -11,11 +11,11 @@ from sqlalchemy.orm import Session
 
 from signet.audit.service import record_event
 from signet.errors import Conflict, ValidationFailed
+from signet.jobs.queue import cancel_scheduled
 from signet.models import SigningRequest, Workspace
 from signet.models.base import utcnow
 from signet.signing import notify, service
 from signet.signing.recipient_actions import complete
-from signet.signing.rescheduling import forget_scheduled
 from signet.signing.specs import Actor
 
 COMPLETED, EXPIRED, DECLINED = "completed", "expired", "declined"
@@ -70,7 +70,7 @@ def change_status(
         request.certificate_only_sha256 = None
         request.certificate_generated_at = None
         request.certificate_has_error = False
-        forget_scheduled(session, [f"finalize:{request.id}"])
+        cancel_scheduled(session, [f"finalize:{request.id}"])
         complete(session, env, request, actor, now, manual=True)
         return
     if target == EXPIRED:
