@@ -8,8 +8,9 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
 from pydantic.json_schema import models_json_schema
 from sqlalchemy import text
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -26,6 +27,7 @@ from signet.api.firma import schemas_out as fout
 from signet.api.firma import templates as firma_templates
 from signet.api.firma import webhooks as firma_webhooks
 from signet.api.firma import workspace_settings as firma_workspace_settings
+from signet.api.firma.detail_read import DetailMemo
 from signet.api.pandadoc import audit as pandadoc_audit
 from signet.api.pandadoc import documents as pandadoc_documents
 from signet.api.pandadoc import sessions as pandadoc_sessions
@@ -111,6 +113,27 @@ def start_worker(state: AppState, concurrency: int) -> Any:
     return worker
 
 
+def _include_first(app: FastAPI, router: APIRouter, prefix: str, include_in_schema: bool) -> None:
+    """Register ``router``'s routes on the app itself, ahead of every route so far. An included
+    router is matched in passes of its own (~25 µs per request before the route is reached) and
+    each route before costs ~1 µs: the hottest read skips both."""
+    for route in router.routes:
+        assert isinstance(route, APIRoute)
+        app.add_api_route(
+            prefix + route.path,
+            route.endpoint,
+            methods=sorted(route.methods or ()),
+            response_model=route.response_model,
+            responses=route.responses,
+            tags=list(route.tags),
+            summary=route.summary,
+            description=route.description,
+            name=route.name,
+            include_in_schema=include_in_schema and route.include_in_schema,
+        )
+        app.router.routes.insert(0, app.router.routes.pop())
+
+
 def build_state(settings: Settings) -> AppState:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return AppState(
@@ -148,6 +171,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.signet = state
     app.state.key_cache = KeyCache()
+    app.state.detail_memo = DetailMemo()
     install_error_handlers(app)
     app.add_middleware(
         BodySizeLimit,
@@ -164,8 +188,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return json_response({"status": "error", "detail": str(exc)[:200]}, 503)
         return json_response({"status": "ok"})
 
+    # Routes are tried in order, so the most requested come first: the detail read as the app's
+    # first routes, then the signing-request routers at both mounts (the order within one
+    # mount is what decides between its routes).
     for prefix, in_schema in ((FIRMA_PREFIX, True), ("/v1", False)):
-        for module in (signing_requests, lifecycle, editing, subresources, documents):
+        _include_first(app, signing_requests.read_router, prefix, in_schema)
+    for module in (signing_requests, lifecycle, editing, subresources, documents):
+        for prefix, in_schema in ((FIRMA_PREFIX, True), ("/v1", False)):
             app.include_router(module.router, prefix=prefix, include_in_schema=in_schema)
     for prefix, in_schema in ((FIRMA_PREFIX, True), ("/v1", False)):
         for extra in (

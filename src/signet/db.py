@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from signet.point_reads import PointReader
+
 
 def create_db_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
@@ -47,17 +49,20 @@ def create_db_engine(url: str) -> Engine:
 
 @dataclass(frozen=True)
 class Database:
-    """The engine plus a factory for read transactions and one for write transactions."""
+    """The engine, a factory for read transactions and one for write transactions, and point
+    reads by key for the hottest GETs (see ``signet.point_reads``)."""
 
     engine: Engine
     read: sessionmaker[Session]
     write: sessionmaker[Session]
+    point: PointReader
 
     @property
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
 
     def dispose(self) -> None:
+        self.point.close()
         self.engine.dispose()
 
 
@@ -68,6 +73,7 @@ def open_database(url: str) -> Database:
         engine=engine,
         read=sessionmaker(engine, expire_on_commit=False),
         write=sessionmaker(writer, expire_on_commit=False),
+        point=PointReader(engine),
     )
 
 

@@ -12,10 +12,12 @@ ONE_HOUR = 3600
 
 
 def file_link(
-    base_url: str, secret: bytes, sha256: str, filename: str, ttl: int
+    base_url: str, secret: bytes, sha256: str, filename: str, ttl: int, now: float | None = None
 ) -> tuple[str, datetime]:
-    """A URL serving the stored blob ``sha256`` until it expires, and the expiry time."""
-    now = time.time()
+    """A URL serving the stored blob ``sha256`` until it expires, and the expiry time. The same
+    arguments and the same second give the same URL."""
+    if now is None:
+        now = time.time()
     token = signed_urls.sign(secret, {"p": "file", "s": sha256, "n": filename}, ttl, now=now)
     expires = datetime.fromtimestamp(int(now + ttl), UTC)
     return f"{base_url}/files/{token}", expires

@@ -7,7 +7,7 @@ be deleted. Expiry is lazy (``effective_state``) and also stored by a sweep.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -28,7 +28,16 @@ from signet.signing.validation import (
 TERMINAL = {"completed", "cancelled", "declined", "expired", "deleted"}
 
 
-def effective_state(request: SigningRequest, now: datetime | None = None) -> str:
+class Expiring(Protocol):
+    """What the effective state reads: a ``SigningRequest`` or a row read without the ORM."""
+
+    @property
+    def state(self) -> str: ...
+    @property
+    def expires_at(self) -> datetime | None: ...
+
+
+def effective_state(request: Expiring, now: datetime | None = None) -> str:
     """The state as every reader must see it: in progress past its expiry is expired."""
     if (
         request.state == "in_progress"

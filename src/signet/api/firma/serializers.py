@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, Protocol
 
 from signet.api.firma import schemas_out as out
 from signet.api.firma.status import detail_flags, list_status
@@ -13,23 +14,30 @@ from signet.models import AuditEvent, Field, Recipient, Reminder, SigningRequest
 from signet.signing import rules
 from signet.signing.service import field_prefill
 
+_SETTINGS_KEYS = tuple(out.SettingsOut.model_fields)
 
-def settings_out(settings: dict[str, Any]) -> out.SettingsOut:
+
+def settings_body(settings: dict[str, Any]) -> dict[str, Any]:
+    """``SettingsOut`` as a plain dict: stored values over the defaults, completion keys as set."""
     merged = {**rules.SETTINGS_DEFAULTS, **settings}
-    values = {k: merged.get(k) for k in out.SettingsOut.model_fields}
+    values = {k: merged.get(k) for k in _SETTINGS_KEYS}
     for key in ("completion_title", "completion_message", "completion_redirect_url"):
         values[key] = settings.get(key)
     values["completion_redirect_delay"] = settings.get("completion_redirect_delay", 5)
-    return out.SettingsOut.model_validate(values)
+    return values
+
+
+def settings_out(settings: dict[str, Any]) -> out.SettingsOut:
+    return out.SettingsOut.model_validate(settings_body(settings))
 
 
 def document_link(
-    state: AppState, request: SigningRequest, ttl: int
+    state: AppState, request: DetailSource, ttl: int, now: float | None = None
 ) -> tuple[str | None, str | None]:
     if request.document_sha256 is None:
         return None, None
     url, expires = file_link(
-        state.base_url, state.secret, request.document_sha256, _pdf_name(request.name), ttl
+        state.base_url, state.secret, request.document_sha256, _pdf_name(request.name), ttl, now
     )
     return url, ft(expires)
 
@@ -193,7 +201,74 @@ def list_item_out(state: AppState, request: SigningRequest) -> out.ListItem:
     )
 
 
-def _final_links(state: AppState, request: SigningRequest) -> dict[str, str | None]:
+class DetailSource(Protocol):
+    """What the detail shape reads: a ``SigningRequest`` or a ``detail_read.DetailRow``."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def workspace_id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def description(self) -> str | None: ...
+    @property
+    def state(self) -> str: ...
+    @property
+    def template_id(self) -> str | None: ...
+    @property
+    def document_sha256(self) -> str | None: ...
+    @property
+    def page_count(self) -> int | None: ...
+    @property
+    def expiration_hours(self) -> int: ...
+    @property
+    def expires_at(self) -> datetime | None: ...
+    @property
+    def language(self) -> str: ...
+    @property
+    def settings(self) -> dict[str, Any]: ...
+    @property
+    def metadata_(self) -> dict[str, Any]: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def updated_at(self) -> datetime: ...
+    @property
+    def sent_at(self) -> datetime | None: ...
+    @property
+    def finished_at(self) -> datetime | None: ...
+    @property
+    def cancelled_at(self) -> datetime | None: ...
+    @property
+    def declined_at(self) -> datetime | None: ...
+    @property
+    def last_signing_action_at(self) -> datetime | None: ...
+    @property
+    def certificate_generated_at(self) -> datetime | None: ...
+    @property
+    def certificate_has_error(self) -> bool: ...
+    @property
+    def final_sha256(self) -> str | None: ...
+    @property
+    def document_only_sha256(self) -> str | None: ...
+    @property
+    def certificate_only_sha256(self) -> str | None: ...
+
+
+_FINAL_LINK_KEYS = (
+    "final_document_download_url",
+    "final_document_download_error",
+    "document_only_download_url",
+    "document_only_download_error",
+    "certificate_only_download_url",
+    "certificate_only_download_error",
+)
+
+
+def _final_links(
+    state: AppState, request: DetailSource, now: float | None = None
+) -> dict[str, str | None]:
     links: dict[str, str | None] = {}
     for key, sha, suffix in (
         ("final_document_download_url", request.final_sha256, ""),
@@ -205,7 +280,12 @@ def _final_links(state: AppState, request: SigningRequest) -> dict[str, str | No
             exists = state.store.exists(sha)
             links[key] = (
                 file_link(
-                    state.base_url, state.secret, sha, _pdf_name(request.name + suffix), ONE_HOUR
+                    state.base_url,
+                    state.secret,
+                    sha,
+                    _pdf_name(request.name + suffix),
+                    ONE_HOUR,
+                    now,
                 )[0]
                 if exists
                 else None
@@ -217,48 +297,75 @@ def _final_links(state: AppState, request: SigningRequest) -> dict[str, str | No
     return links
 
 
-def detail_out(state: AppState, request: SigningRequest) -> out.Detail:
-    url, url_exp = document_link(state, request, ONE_HOUR)
-    s = settings_out(request.settings)
-    return out.Detail(
-        id=request.id,
-        name=request.name,
-        description=request.description,
-        template_description=None,
-        companies_workspaces_id=request.workspace_id,
-        document_url=url,
-        document_url_expires_at=url_exp,
-        document_page_count=request.page_count,
-        expiration_hours=request.expiration_hours,
-        expires_at=ft(request.expires_at),
-        credit_cost=1,
-        template_id=request.template_id,
-        status=out.StatusFlags(**detail_flags(request)),
-        timestamps=out.Timestamps(
-            created_on=ft(request.created_at) or "",
-            sent_on=ft(request.sent_at),
-            finished_on=ft(request.finished_at),
-            cancelled_on=ft(request.cancelled_at),
-            declined_on=ft(request.declined_at),
-            last_changed_on=ft(request.updated_at) or "",
-            last_signing_action_on=ft(request.last_signing_action_at),
-        ),
-        settings=s,
-        language=request.language,
-        certificate=out.CertificateOut(
-            generated=request.certificate_generated_at is not None,
-            generated_on=ft(request.certificate_generated_at),
-            has_error=request.certificate_has_error,
-        ),
-        **_final_links(state, request),
-        seal_participants=[],
-        use_signing_order=int(s.use_signing_order),
-        allow_download=int(s.allow_download),
-        allow_editing_before_sending=int(s.allow_editing_before_sending),
-        hand_drawn_only=int(s.hand_drawn_only),
-        attach_pdf_on_finish=int(s.attach_pdf_on_finish),
-        metadata=request.metadata_ or None,
+def detail_body(state: AppState, request: DetailSource) -> dict[str, Any]:
+    """The ``Detail`` shape as a plain dict, for orjson: building the pydantic model costs more
+    than the rest of the hottest GET (``tests/api`` checks the dict validates as ``Detail``)."""
+    return refresh_detail(state, request, detail_stable(request))
+
+
+def detail_stable(request: DetailSource) -> dict[str, Any]:
+    """The part of the detail shape that depends on the row alone. The document links and the
+    status flags (in progress turns expired with time) are left to ``refresh_detail``."""
+    s = settings_body(request.settings)
+    generated = request.certificate_generated_at
+    return {
+        "id": request.id,
+        "name": request.name,
+        "description": request.description,
+        "template_description": None,
+        "companies_workspaces_id": request.workspace_id,
+        "document_url": None,
+        "document_url_expires_at": None,
+        "document_page_count": request.page_count,
+        "expiration_hours": request.expiration_hours,
+        "expires_at": ft(request.expires_at),
+        "credit_cost": 1,
+        "template_id": request.template_id,
+        "status": None,
+        "timestamps": {
+            "created_on": ft(request.created_at) or "",
+            "sent_on": ft(request.sent_at),
+            "finished_on": ft(request.finished_at),
+            "cancelled_on": ft(request.cancelled_at),
+            "declined_on": ft(request.declined_at),
+            "last_changed_on": ft(request.updated_at) or "",
+            "last_signing_action_on": ft(request.last_signing_action_at),
+        },
+        "settings": s,
+        "language": request.language,
+        "certificate": {
+            "generated": generated is not None,
+            "generated_on": ft(generated),
+            "has_error": request.certificate_has_error,
+        },
+        **dict.fromkeys(_FINAL_LINK_KEYS),
+        "seal_participants": [],
+        "use_signing_order": int(bool(s["use_signing_order"])),
+        "allow_download": int(bool(s["allow_download"])),
+        "allow_editing_before_sending": int(bool(s["allow_editing_before_sending"])),
+        "hand_drawn_only": int(bool(s["hand_drawn_only"])),
+        "attach_pdf_on_finish": int(bool(s["attach_pdf_on_finish"])),
+        "metadata": request.metadata_ or None,
+    }
+
+
+def refresh_detail(
+    state: AppState, request: DetailSource, stable: dict[str, Any], now: int | None = None
+) -> dict[str, Any]:
+    """``stable`` (left unchanged) completed with fresh links and the status flags at ``now``
+    (whole seconds since the epoch; default: the current time)."""
+    at = datetime.fromtimestamp(now, UTC) if now is not None else None
+    body = stable.copy()
+    body["document_url"], body["document_url_expires_at"] = document_link(
+        state, request, ONE_HOUR, now
     )
+    body["status"] = detail_flags(request, at)
+    body.update(_final_links(state, request, now))
+    return body
+
+
+def detail_out(state: AppState, request: SigningRequest) -> out.Detail:
+    return out.Detail.model_validate(detail_body(state, request))
 
 
 def user_out(state: AppState, request: SigningRequest, r: Recipient) -> out.SigningRequestUser:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from signet.models import SigningRequest
-from signet.signing.service import effective_state
+from signet.signing.service import Expiring, effective_state
 
 LIST_STATUS = {
     "uploaded": "not_sent",
@@ -35,8 +37,8 @@ def list_status(request: SigningRequest) -> str:
     return LIST_STATUS[effective_state(request)]
 
 
-def detail_flags(request: SigningRequest) -> dict[str, bool]:
-    state = effective_state(request)
+def detail_flags(request: Expiring, now: datetime | None = None) -> dict[str, bool]:
+    state = effective_state(request, now)
     sent = state not in ("draft", "uploaded", "error")
     return {
         "sent": sent,
