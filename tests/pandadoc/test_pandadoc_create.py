@@ -69,6 +69,23 @@ def test_a_document_being_processed_refuses_changes_with_409(pd):
     assert pd.get(f"/documents/{doc_id}/details").status_code == 200
 
 
+def test_the_firma_face_refuses_changes_to_a_document_being_processed(pd, api):
+    doc_id = pd.upload(doc_data()).json()["id"]
+    sid = api.get(f"/signing-requests/{doc_id}").json()["id"]  # the same request, Firma's id
+    for r in (
+        api.patch(f"/signing-requests/{sid}", {"name": "x"}),
+        api.put(f"/signing-requests/{sid}", {"signing_request_properties": {"name": "x"}}),
+        api.post(f"/signing-requests/{sid}/send"),
+        api.delete(f"/signing-requests/{sid}"),
+    ):
+        assert r.status_code == 409, r.text
+        assert r.json()["code"] == "DOCUMENT_NOT_READY", r.text
+        assert r.json()["error"] == "Document is still being processed. Try again later."
+    assert pd.get(f"/documents/{doc_id}").json()["status"] == "document.uploaded"
+    assert pd.process(doc_id) == "draft"
+    assert api.patch(f"/signing-requests/{sid}", {"name": "x"}).status_code == 200
+
+
 def test_the_create_stores_recipients_fields_metadata_and_tags(pd):
     details = pd.create(doc_data(tokens=[{"name": "Client.Company", "value": "Acme"}]))
     assert details["name"] == "Master services agreement"

@@ -16,7 +16,6 @@ from sqlalchemy import select
 
 from signet.audit.service import record_event
 from signet.db import transaction
-from signet.errors import Conflict
 from signet.jobs.queue import Claimed, enqueue
 from signet.jobs.worker import job_handler
 from signet.models import Blob, SigningRequest
@@ -33,19 +32,6 @@ from signet.signing.url_fetch import FetchFailed, UrlRefused, fetch_pdf
 from signet.signing.validation import check_draft
 
 PROCESS_JOB = "document.process"
-NOT_READY_MESSAGE = "Document is still being processed. Try again later."
-
-
-class NotReady(Conflict):
-    """The document is still ``uploaded``: only reads work until processing ends."""
-
-    status_code = 409
-    code = "DOCUMENT_NOT_READY"
-
-
-def require_processed(request: SigningRequest) -> None:
-    if request.state == "uploaded":
-        raise NotReady(NOT_READY_MESSAGE, details={"state": "uploaded"})
 
 
 @dataclass

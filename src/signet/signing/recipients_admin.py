@@ -16,8 +16,7 @@ from signet.errors import Conflict, ValidationFailed
 from signet.models import Recipient, SigningRequest
 from signet.models.base import utcnow
 from signet.signing import notify
-from signet.signing.processing import require_processed
-from signet.signing.service import active_step, effective_state
+from signet.signing.service import active_step, effective_state, require_processed
 from signet.signing.specs import Actor
 from signet.signing.validation import is_valid_email
 

@@ -17,9 +17,8 @@ from signet.jobs.queue import cancel_scheduled
 from signet.models import SigningRequest, SigningSession
 from signet.models.base import utcnow
 from signet.signing import notify
-from signet.signing.processing import require_processed
 from signet.signing.rescheduling import scheduled_keys
-from signet.signing.service import effective_state
+from signet.signing.service import effective_state, require_processed
 from signet.signing.specs import Actor
 
 MARK_TYPES = ("signature", "initial", "approval_signature")

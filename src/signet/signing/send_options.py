@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from signet.errors import Conflict
 from signet.models import Recipient, SigningRequest
 from signet.signing import notify, service
-from signet.signing.processing import require_processed
+from signet.signing.service import require_processed
 from signet.signing.specs import Actor
 
 

@@ -216,10 +216,28 @@ def _reminder_from_spec(spec: ReminderSpec, by_ref: dict[str, Recipient]) -> Rem
     )
 
 
+NOT_READY_MESSAGE = "Document is still being processed. Try again later."
+
+
+class NotReady(Conflict):
+    """The document is still ``uploaded`` (PandaDoc's asynchronous create, see
+    ``signing.processing``): only reads work until processing ends."""
+
+    status_code = 409
+    code = "DOCUMENT_NOT_READY"
+
+
+def require_processed(request: SigningRequest) -> None:
+    if request.state == "uploaded":
+        raise NotReady(NOT_READY_MESSAGE, details={"state": "uploaded"})
+
+
 def require_draft(
     request: SigningRequest, *, action: str, code: str = "ALREADY_SENT", status_code: int = 400
 ) -> None:
-    if request.state not in ("draft", "uploaded", "error"):
+    """A draft that may change: not sent yet, and processed (from either face)."""
+    require_processed(request)
+    if request.state not in ("draft", "error"):
         raise Conflict(
             f"Cannot {action}: the signing request has already been sent",
             code=code,

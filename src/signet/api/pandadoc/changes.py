@@ -20,10 +20,10 @@ from signet.kit.ids import parse_uuid
 from signet.signing import status_changes
 from signet.signing.editing import spec_from_request, update_draft
 from signet.signing.prefill import apply_field_values, apply_tokens, as_text
-from signet.signing.processing import require_processed
 from signet.signing.remind_now import ReminderOrder, remind
 from signet.signing.revert import revert_to_draft
 from signet.signing.send_options import send_document
+from signet.signing.service import require_processed
 from signet.signing.specs import DraftSpec, RecipientSpec
 from signet.signing.step_orders import current_orders, keep_orders
 

@@ -19,7 +19,7 @@ from signet.errors import Conflict, NotFound, SignetError, ValidationFailed
 from signet.kit.ids import parse_uuid, short_id
 from signet.models import Recipient, SigningRequest
 from signet.signing import repository
-from signet.signing.processing import NOT_READY_MESSAGE, NotReady
+from signet.signing.service import NOT_READY_MESSAGE, NotReady
 
 M = TypeVar("M", bound=BaseModel)
 

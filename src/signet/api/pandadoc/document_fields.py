@@ -18,8 +18,8 @@ from signet.errors import ValidationFailed
 from signet.kit.ids import parse_uuid
 from signet.models import Blob, SigningRequest
 from signet.signing.editing import spec_from_request, update_draft
-from signet.signing.processing import placed_specs, require_processed
-from signet.signing.service import require_draft
+from signet.signing.processing import placed_specs
+from signet.signing.service import require_draft, require_processed
 from signet.signing.step_orders import current_orders, keep_orders
 from signet.signing.validation import check_draft
 
