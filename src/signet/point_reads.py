@@ -48,7 +48,11 @@ class PointReader:
         """The first row of ``sql`` with ``params``, or None."""
         if self._sqlite_path is not None:
             try:
-                return self._local_connection().execute(sql, params).fetchone()
+                cursor = self._local_connection().execute(sql, params)
+                try:
+                    return cursor.fetchone()
+                finally:
+                    cursor.close()  # resets the statement: ends the read, frees the WAL mark
             except sqlite3.OperationalError:
                 pass  # busy or locked: wait for it off the loop below
         return await run_in_threadpool(self._pooled_one, sql, params)
