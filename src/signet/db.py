@@ -3,16 +3,21 @@
 SQLite allows one writer at a time. A deferred transaction that reads and then writes can fail at
 once with "database is locked" instead of waiting, so write transactions start with
 ``BEGIN IMMEDIATE`` (they wait for the lock up to busy_timeout) while reads stay deferred and run
-concurrently under WAL.
+concurrently under WAL. A writer that finds the lock taken sleeps in growing steps (up to 100 ms)
+before it tries again, so under contention some waited seconds while the lock sat free: the
+writers of one process queue on a lock of their own first (``_serialize_writers``), and only
+writers of other processes meet the busy timeout.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from signet.point_reads import PointReader
@@ -66,13 +71,41 @@ class Database:
         self.engine.dispose()
 
 
+# As long as SQLite's own busy timeout (create_db_engine): a writer gives up as it did before.
+_WRITER_WAIT_SECONDS = 30.0
+
+
+def _serialize_writers(factory: sessionmaker[Session]) -> None:
+    """One write transaction of ``factory``'s sessions at a time, in arrival order: from the
+    start of a session's transaction to its commit or rollback."""
+    gate = threading.Lock()
+
+    @event.listens_for(factory, "after_transaction_create")
+    def _enter(session: Session, transaction: object) -> None:
+        if getattr(transaction, "parent", None) is not None:
+            return  # a nested transaction runs inside its root's turn
+        if not gate.acquire(timeout=_WRITER_WAIT_SECONDS):
+            raise OperationalError("BEGIN IMMEDIATE", None, Exception("database is locked"))
+        session.info["_holds_writer_gate"] = True
+
+    @event.listens_for(factory, "after_transaction_end")
+    def _leave(session: Session, transaction: object) -> None:
+        if getattr(transaction, "parent", None) is None and session.info.pop(
+            "_holds_writer_gate", False
+        ):
+            gate.release()
+
+
 def open_database(url: str) -> Database:
     engine = create_db_engine(url)
     writer = engine.execution_options(sqlite_immediate=True)
+    write = sessionmaker(writer, expire_on_commit=False)
+    if engine.dialect.name == "sqlite":
+        _serialize_writers(write)
     return Database(
         engine=engine,
         read=sessionmaker(engine, expire_on_commit=False),
-        write=sessionmaker(writer, expire_on_commit=False),
+        write=write,
         point=PointReader(engine),
     )
 
