@@ -105,6 +105,34 @@ def test_wrap_text_breaks_chinese_without_spaces_and_long_words() -> None:
     assert "".join(lines) == digest and len(lines) > 1
 
 
+ASCII_LINES = [
+    "",
+    " ",
+    "Jane Doe",
+    "  leading and trailing  ",
+    "SHA-256: 9f86d081884c7d65",
+    "Mozilla/5.0 (X11; Linux x86_64) Firefox/131.0",
+    "a\tb",
+    "(1) [2] {3} <4>",
+]
+
+
+@pytest.mark.parametrize("bold", [False, True])
+@pytest.mark.parametrize("text", ASCII_LINES)
+def test_plain_ascii_lines_lay_out_as_character_by_character_layout_does(
+    text: str, bold: bool
+) -> None:
+    chain = fonts._chain(bold)
+    assert fonts.layout_line(text, bold) == fonts._layout_by_character(
+        text.replace("\t", "    "), chain
+    )
+
+
+def test_a_line_that_fits_is_not_wrapped_and_loses_only_its_trailing_spaces() -> None:
+    assert fonts.wrap_text("  Jane Doe  ", 10, 500) == ["  Jane Doe"]
+    assert fonts.wrap_text("one\n\ntwo", 10, 500) == ["one", "", "two"]
+
+
 def test_an_empty_string_wraps_to_one_empty_line() -> None:
     assert fonts.wrap_text("", 10, 100) == [""]
 

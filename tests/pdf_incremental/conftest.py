@@ -12,6 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "pdf"))
 
 from signet.pdf.evidence import StampValue  # noqa: E402
 from signet.pdf.incremental import stamp_certify_seal  # noqa: E402
+from signet.pdf.original_hash import OriginalHash  # noqa: E402
 from signet.pdf.seal_keys import SealIdentity, load_or_create_seal  # noqa: E402
 
 Sealer = Callable[..., bytes]
@@ -24,19 +25,22 @@ def identity(tmp_path_factory: pytest.TempPathFactory) -> SealIdentity:
 
 @pytest.fixture
 def seal(identity: SealIdentity) -> Sealer:
-    """``seal(original, values, certificate=None, variant="final")`` via the incremental path."""
+    """``seal(original, values, certificate=None, variant="final", original_hash=None)`` via the
+    incremental path."""
 
     def run(
         original: bytes,
         values: Sequence[StampValue],
         certificate: bytes | None = None,
         variant: str = "final",
+        original_hash: OriginalHash | None = None,
     ) -> bytes:
         return stamp_certify_seal(
             original,
             values,
             certificate,
             identity,
+            original_hash=original_hash,
             reason="Signet certificate of completion (test)",
             location=None,
             tsa_url=None,

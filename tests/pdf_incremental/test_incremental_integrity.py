@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 from collections.abc import Callable
 
@@ -13,6 +14,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from signet.pdf import seal as seal_module
 from signet.pdf.evidence import StampValue
 from signet.pdf.incremental import IncrementalUpdateError, plan_stamps
+from signet.pdf.original_hash import OriginalHash
 from signet.pdf.seal_keys import SealIdentity
 from signet.pdf.stamp import StampError
 from signet.pdf.verify import verify_pdf
@@ -207,3 +209,24 @@ def test_one_plan_serves_the_document_only_and_final_files(
     assert page_text(final, 0) == page_text(seal(original, _VALUES), 0)
     with pytest.raises(ValueError, match="another document"):
         seal(create_pdf(4), plan)
+
+
+def test_one_hash_of_the_original_serves_both_files_and_their_digests(
+    seal: Sealer, certificate: bytes
+) -> None:
+    original = create_pdf(3)
+    hashed = OriginalHash(original)
+    plan = plan_stamps(original, _VALUES)
+    document_only = seal(original, plan, None, "document_only", original_hash=hashed)
+    final = seal(original, plan, certificate, original_hash=hashed)
+
+    for out in (document_only, final):
+        assert out.startswith(original)
+        assert verify_pdf(out).intact
+        assert hashed.hexdigest_of(out) == hashlib.sha256(out).hexdigest()
+
+
+def test_a_hash_made_from_another_original_is_refused(seal: Sealer) -> None:
+    original = create_pdf(3)
+    with pytest.raises(ValueError, match="another document"):
+        seal(original, _VALUES, original_hash=OriginalHash(create_pdf(4)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 
@@ -14,6 +15,7 @@ from pyhanko.sign.fields import MDPPerm
 from pyhanko.sign.validation import SignatureCoverageLevel, validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
+from signet.pdf.original_hash import OriginalHash
 from signet.pdf.seal import SealError, seal_pdf
 from signet.pdf.seal_keys import SealIdentity
 from signet.pdf.verify import verify_pdf
@@ -116,6 +118,53 @@ def test_a_pdf_already_signed_gets_an_approval_seal(
     assert [s.field_name for s in reader.embedded_signatures] == ["Customer", "SignetSeal"]
     assert reader.embedded_signatures[1].docmdp_level is None  # certification must come first
     assert verify_pdf(sealed).intact
+
+
+def test_a_seal_digested_from_the_hash_of_the_original_made_earlier_validates(
+    original_pdf: bytes, seal_identity: SealIdentity
+) -> None:
+    hashed = OriginalHash(original_pdf)
+    sealed = seal_pdf(
+        original_pdf,
+        seal_identity,
+        reason="r",
+        location=None,
+        tsa_url=None,
+        metadata=SEAL_METADATA,
+        original=hashed,
+    )
+    [sig] = PdfFileReader(io.BytesIO(sealed)).embedded_signatures
+    context = ValidationContext(trust_roots=[seal_identity.certificate])
+    status = validate_pdf_signature(sig, signer_validation_context=context)
+
+    assert status.intact and status.valid and status.trusted
+    assert status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+    assert verify_pdf(sealed).intact
+    assert hashed.hexdigest_of(sealed) == hashlib.sha256(sealed).hexdigest()
+
+
+def test_the_hash_of_other_bytes_cannot_make_a_bad_seal(
+    original_pdf: bytes, seal_identity: SealIdentity
+) -> None:
+    # Same length and one byte apart: were its hash taken for the original's, the seal's
+    # digest would be wrong and the signature broken.
+    other = bytearray(original_pdf)
+    other[20] ^= 0x01
+    for wrong in (OriginalHash(bytes(other)), OriginalHash(create_pdf(5))):
+        sealed = seal_pdf(
+            original_pdf,
+            seal_identity,
+            reason="r",
+            location=None,
+            tsa_url=None,
+            metadata=SEAL_METADATA,
+            original=wrong,
+        )
+        [sig] = PdfFileReader(io.BytesIO(sealed)).embedded_signatures
+        context = ValidationContext(trust_roots=[seal_identity.certificate])
+
+        assert validate_pdf_signature(sig, signer_validation_context=context).intact
+        assert verify_pdf(sealed).intact
 
 
 def test_sealing_a_sealed_pdf_is_refused(sealed_pdf: bytes, seal_identity: SealIdentity) -> None:

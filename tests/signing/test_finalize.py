@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 
 import pikepdf
@@ -66,8 +67,13 @@ def test_completed_request_gets_three_sealed_files(api, app, worker, mailbox):
         files[key] = r.content
         result = verify_pdf(r.content)
         assert result.signet_sealed and result.intact, (key, result.problems)
+        # Stored under its own SHA-256, which finalisation derives from the original's hash.
+        assert app.state.signet.store.exists(hashlib.sha256(r.content).hexdigest()), key
     final = files["final_document_download_url"]
     text = _text(final)
+    # The certificate cites the document-only file by its SHA-256.
+    document_only_sha256 = hashlib.sha256(files["document_only_download_url"]).hexdigest()
+    assert document_only_sha256 in "".join(text.split())
     for word in words.split():
         assert word in text, word
     assert "2026-11-21" in text

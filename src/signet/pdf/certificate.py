@@ -71,15 +71,24 @@ class _Text(Flowable):  # type: ignore[misc]
         self.leading = leading or size * 1.3
         self.spaceAfter = space_after
         self._lines: list[str] = []
+        self._wrapped: tuple[float, list[str]] | None = None
+
+    def _wrap_lines(self, avail_width: float) -> list[str]:
+        # A table asks every cell for its size several times over (column widths, row heights,
+        # drawing), always with the same width: wrap once per width.
+        width = max(avail_width, 1.0)
+        if self._wrapped is None or self._wrapped[0] != width:
+            self._wrapped = (width, fonts.wrap_text(self.text, self.size, width, self.bold))
+        return self._wrapped[1]
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
-        self._lines = fonts.wrap_text(self.text, self.size, max(avail_width, 1.0), self.bold)
+        self._lines = self._wrap_lines(avail_width)
         self.width = avail_width
         self.height = len(self._lines) * self.leading
         return self.width, self.height
 
     def split(self, avail_width: float, avail_height: float) -> list[Flowable]:
-        lines = fonts.wrap_text(self.text, self.size, max(avail_width, 1.0), self.bold)
+        lines = self._wrap_lines(avail_width)
         fit = int(avail_height // self.leading)
         if fit < 1 or fit >= len(lines):
             return []

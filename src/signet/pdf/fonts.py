@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import io
+import re
 import struct
 import threading
 import unicodedata
@@ -418,6 +419,15 @@ def layout_line(text: str, bold: bool = False) -> TextLine:
     """Lay out one line: fonts per character, right-to-left order, shaping."""
     text = text.translate(_BIDI_CONTROLS).replace("\t", "    ")
     chain = _chain(bold)
+    if text.isascii() and chain[0].cmap.issuperset(map(ord, text)):
+        # Most certificate text: one left-to-right run in the primary font, nothing to shape.
+        # _layout_by_character gives the same result, a character at a time.
+        em = pdfmetrics.stringWidth(text, chain[0].name, 1.0)
+        return TextLine((Segment(chain[0].name, text, em, text),) if text else (), em, False)
+    return _layout_by_character(text, chain)
+
+
+def _layout_by_character(text: str, chain: tuple[_Font, ...]) -> TextLine:
     levels, rtl = _bidi_levels(text)
     runs: list[tuple[_Font, int, str]] = []
     current: _Font | None = None
@@ -504,6 +514,9 @@ def draw_text_line(
     return left, drawn
 
 
+_ASCII_TOKEN = re.compile(r"[^ ]* |[^ ]+")
+
+
 def _is_cjk(char: str) -> bool:
     code = ord(char)
     return (
@@ -517,6 +530,8 @@ def _is_cjk(char: str) -> bool:
 
 def _tokens(paragraph: str) -> list[str]:
     """Break opportunities: after spaces, and around CJK characters (no spaces there)."""
+    if paragraph.isascii():
+        return _ASCII_TOKEN.findall(paragraph)  # no CJK: words with their trailing space
     tokens: list[str] = []
     word = ""
     for char in paragraph:
@@ -553,6 +568,10 @@ def wrap_text(text: str, size: float, max_width: float, bold: bool = False) -> l
     """
     lines: list[str] = []
     for paragraph in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        if text_width(paragraph, size, bold) <= max_width:
+            # Fits on one line (the usual case): what the loop below would make, measured once.
+            lines.append(paragraph.rstrip(" "))
+            continue
         line = ""
         line_width = 0.0
         for token in _tokens(paragraph):

@@ -30,6 +30,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 
 from signet.pdf.evidence import StampValue
+from signet.pdf.original_hash import OriginalHash
 from signet.pdf.seal import SealError, SealMetadata, seal_update
 from signet.pdf.seal_keys import SealIdentity
 from signet.pdf.stamp import (
@@ -108,15 +109,23 @@ def stamp_certify_seal(
     location: str | None,
     tsa_url: str | None,
     metadata: SealMetadata | dict[str, Any],
+    original_hash: OriginalHash | None = None,
 ) -> bytes:
     """``original`` + one incremental update: ``values`` stamped, ``certificate`` appended, sealed.
 
-    ``values`` may be a :class:`StampPlan` made from this original. The seal is the one
-    :func:`signet.pdf.seal.seal_pdf` makes (a PAdES certification with Signet's metadata), and
-    covers the whole file. Raises StampError for a value past the last page or unreadable image
-    data, IncrementalUpdateError when the original cannot be updated incrementally (the caller may
-    then rewrite it instead), SealError when signing fails.
+    ``values`` may be a :class:`StampPlan` made from this original, and ``original_hash`` the
+    :class:`OriginalHash` of it, so that several files made from one original hash it once
+    (without it, the original is hashed on a thread while the update is prepared). The seal is
+    the one :func:`signet.pdf.seal.seal_pdf` makes (a PAdES certification with Signet's
+    metadata), and covers the whole file. Raises StampError for a value past the last page or
+    unreadable image data, IncrementalUpdateError when the original cannot be updated
+    incrementally (the caller may then rewrite it instead), SealError when signing fails, and
+    ValueError for a plan or hash made from another document.
     """
+    if original_hash is None:
+        original_hash = OriginalHash(original)  # on another core, while the update is prepared
+    elif original_hash.original is not original and original_hash.original != original:
+        raise ValueError("the original hash was made for another document")
     plan = values if isinstance(values, StampPlan) else plan_stamps(original, values)
     if plan.size != len(original):
         raise ValueError("the stamp plan was made for another document")
@@ -147,7 +156,13 @@ def stamp_certify_seal(
         return writer
 
     return seal_update(
-        prepare, identity, reason=reason, location=location, tsa_url=tsa_url, metadata=metadata
+        prepare,
+        identity,
+        reason=reason,
+        location=location,
+        tsa_url=tsa_url,
+        metadata=metadata,
+        original=original_hash,
     )
 
 

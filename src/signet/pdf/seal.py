@@ -23,6 +23,8 @@ from pyhanko.sign.general import SigningError
 from pyhanko.sign.signers.pdf_byterange import BuildProps
 from pyhanko.sign.timestamps import HTTPTimeStamper
 
+from signet.pdf.original_hash import OriginalHash
+from signet.pdf.seal_embed import embed_signature
 from signet.pdf.seal_keys import SealIdentity
 
 __all__ = [
@@ -78,13 +80,16 @@ def seal_pdf(
     location: str | None,
     tsa_url: str | None,
     metadata: SealMetadata | dict[str, Any],
+    original: OriginalHash | None = None,
 ) -> bytes:
     """Return ``data`` with a PAdES seal appended; ``data`` is an exact prefix of the result.
 
     PAdES B-B, or B-T when ``tsa_url`` names an RFC 3161 timestamp server. The signature is a
     certification signature allowing no further changes, unless the input already carries a
     signature (a certification signature must be the first one); then it is an approval signature.
-    Synchronous: call it from a worker, it makes its own event loop for pyHanko.
+    Synchronous: call it from a worker, it makes its own event loop for pyHanko. ``original``,
+    the hash of ``data`` made earlier, spares hashing it again (it is ignored if it is the hash
+    of other bytes); without it, ``data`` is hashed on a thread while the update is prepared.
     """
     return seal_update(
         lambda: _open(data),
@@ -93,6 +98,7 @@ def seal_pdf(
         location=location,
         tsa_url=tsa_url,
         metadata=metadata,
+        original=original if original is not None else OriginalHash(data),
     )
 
 
@@ -104,6 +110,7 @@ def seal_update(
     location: str | None,
     tsa_url: str | None,
     metadata: SealMetadata | dict[str, Any],
+    original: OriginalHash | None = None,
 ) -> bytes:
     """Seal as :func:`seal_pdf` does, in the incremental update that ``prepare`` started.
 
@@ -112,7 +119,8 @@ def seal_update(
     It may be called a second time, when the signature outgrows the space reserved for it, and
     must then start again from the unchanged input. Its exceptions propagate as they are. When the
     writer reads from a ``BytesIO``, the signed file is appended to that buffer; the writer's
-    stream is closed once the signed bytes are out.
+    stream is closed once the signed bytes are out. ``original`` is the hash of the input, used
+    for the signature's digest only if that buffer was made from exactly its bytes.
     """
     # The fingerprints bind the certificates bundled in the CMS container, which the signature
     # itself does not cover, so a verifier can tell that not one byte of them changed.
@@ -127,11 +135,13 @@ def seal_update(
     timestamper = HTTPTimeStamper(tsa_url, timeout=TSA_TIMEOUT_SECONDS) if tsa_url else None
     try:
         return run_outside_event_loop(
-            lambda: _sign(prepare, identity, reason, location, timestamper, payload, BYTES_RESERVED)
+            lambda: _sign(prepare, identity, reason, location, timestamper, payload, original)
         )
     except _ReservedTooSmall:
         return run_outside_event_loop(
-            lambda: _sign(prepare, identity, reason, location, timestamper, payload, None)
+            lambda: _sign(
+                prepare, identity, reason, location, timestamper, payload, original, reserve=None
+            )
         )
 
 
@@ -153,7 +163,9 @@ def _sign(
     location: str | None,
     timestamper: HTTPTimeStamper | None,
     payload: str,
-    bytes_reserved: int | None,
+    original: OriginalHash | None,
+    *,
+    reserve: int | None = BYTES_RESERVED,
 ) -> bytes:
     writer = prepare()
     try:
@@ -176,25 +188,23 @@ def _sign(
         location=location,
         app_build_props=BuildProps(name="Signet"),
     )
-    # Append to the writer's own input buffer (one copy of the input, made by BytesIO on first
-    # write) rather than have pyHanko copy the input into a new one, 4 KiB at a time.
+    pdf_signer = signers.PdfSigner(
+        meta,
+        signer=identity.signer,
+        timestamper=timestamper,
+        # No box: an invisible field, on the first page.
+        new_field_spec=fields.SigFieldSpec(sig_field_name=field_name),
+    )
     stream = writer.prev.stream
-    in_place = isinstance(stream, io.BytesIO)
-    out = stream if in_place else io.BytesIO()
+    out: io.BytesIO | None = None
     try:
-        signers.sign_pdf(
-            writer,
-            meta,
-            signer=identity.signer,
-            timestamper=timestamper,
-            # No box: an invisible field, on the first page.
-            new_field_spec=fields.SigFieldSpec(sig_field_name=field_name),
-            bytes_reserved=bytes_reserved,
-            in_place=in_place,
-            output=None if in_place else out,
+        # Appended to the writer's own input buffer (one copy of the input, made by BytesIO on
+        # first write), and the original's bytes hashed once, by ``original``.
+        out = asyncio.run(
+            embed_signature(writer, pdf_signer, bytes_reserved=reserve, original=original)
         )
     except SigningError as exc:
-        if bytes_reserved is not None and "allocated" in str(exc):
+        if reserve is not None and "allocated" in str(exc):
             raise _ReservedTooSmall from exc
         raise SealError(f"The PDF could not be sealed: {exc}") from exc
     except (PdfError, ValueError, OSError) as exc:
@@ -204,7 +214,8 @@ def _sign(
     finally:
         # pyHanko's reader and writer sit in reference cycles that only the cyclic collector
         # frees, and they keep the buffers: closing them frees the file-sized memory now.
-        out.close()
+        if out is not None:
+            out.close()
         stream.close()
 
 

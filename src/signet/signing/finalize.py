@@ -34,6 +34,7 @@ from signet.pdf.incremental import (
     plan_stamps,
     stamp_certify_seal,
 )
+from signet.pdf.original_hash import OriginalHash
 from signet.pdf.seal import seal_pdf
 from signet.pdf.seal_keys import SealIdentity, load_or_create_seal
 from signet.pdf.stamp import stamp_values
@@ -125,6 +126,7 @@ class Finalised:
     final: bytes
     document_only: bytes
     certificate_only: bytes
+    sha256: dict[str, str]  # hex SHA-256 of each file, by its name above
 
 
 def _auth_method(recipient: Recipient, events: list[Any]) -> str:
@@ -208,6 +210,9 @@ def build_final_files(
     """
     assert request.document_sha256
     original = ctx.store.get(request.document_sha256)
+    # Hashed once, on a thread while the stamps are planned: both seals and both files' digests
+    # then hash only the bytes appended to the original.
+    original_hash = OriginalHash(original)
     identity = seal_identity(ctx.settings)
     values = stamp_list(request)
     signers = [
@@ -244,7 +249,14 @@ def build_final_files(
         # One incremental update on the original: stamps, certificate pages and seal appended.
         # A file pyHanko cannot update (damaged xref, encryption) is rewritten by qpdf instead.
         try:
-            return stamp_certify_seal(original, layout, certificate, identity, **sealing(variant))
+            return stamp_certify_seal(
+                original,
+                layout,
+                certificate,
+                identity,
+                original_hash=original_hash,
+                **sealing(variant),
+            )
         except IncrementalUpdateError as exc:
             log.warning("request %s: rewriting the document to seal it (%s)", request.id, exc)
             return seal_pdf(
@@ -252,6 +264,7 @@ def build_final_files(
             )
 
     document_only = stamped(None, "document_only")
+    document_only_sha256 = original_hash.hexdigest_of(document_only)
     cert = build_certificate(
         certificate_data(
             ctx.settings,
@@ -260,15 +273,21 @@ def build_final_files(
             workspace,
             events,
             request.document_sha256,
-            hashlib.sha256(document_only).hexdigest(),
+            document_only_sha256,
             request.finished_at,
         )
     )
     final = stamped(cert, "final")
+    certificate_only = seal_pdf(cert, identity, **sealing("certificate_only"))
     return Finalised(
         final=final,
         document_only=document_only,
-        certificate_only=seal_pdf(cert, identity, **sealing("certificate_only")),
+        certificate_only=certificate_only,
+        sha256={
+            "final": original_hash.hexdigest_of(final),
+            "document_only": document_only_sha256,
+            "certificate_only": hashlib.sha256(certificate_only).hexdigest(),
+        },
     )
 
 
@@ -286,13 +305,12 @@ def finalize_request(ctx: Any, request_id: str) -> bool:
         except Exception:
             _mark_error(ctx, request_id)
             raise
-    digests = {}
+    digests = files.sha256
     for name, data in (
         ("final", files.final),
         ("document_only", files.document_only),
         ("certificate_only", files.certificate_only),
     ):
-        digests[name] = hashlib.sha256(data).hexdigest()
         ctx.store.put(digests[name], data)
     with transaction(ctx.db.write) as session:
         request = session.scalars(
