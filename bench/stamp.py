@@ -139,16 +139,14 @@ def _certificate() -> tuple[bytes, float]:
     return pdf, time.perf_counter() - start
 
 
-def _values(page_count: int) -> list:
+def _values(page_count: int, signature_png: bytes | None = None) -> list:
     import base64
 
     from signet.pdf.evidence import StampValue
     from signet.pdf.fonts import render_typed_signature
 
-    sig = (
-        "data:image/png;base64,"
-        + base64.b64encode(render_typed_signature("Jane Doe", 400, 120)).decode()
-    )
+    png = signature_png or render_typed_signature("Jane Doe", 400, 120)
+    sig = "data:image/png;base64," + base64.b64encode(png).decode()
     pages = sorted({1 + (i * page_count) // 10 for i in range(10)})  # 10 pages, spread out
     values = []
     for page in pages:
