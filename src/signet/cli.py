@@ -123,9 +123,10 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     import signal
     import threading
 
-    from signet.app import build_state, start_worker
+    from signet.app import build_state, report_fonts, start_worker
 
     _migrate(settings)
+    report_fonts()
     state = build_state(settings)
     worker = start_worker(state, args.concurrency or settings.worker_concurrency)
     print(f"worker running with {worker.concurrency} threads; Ctrl-C stops it", file=sys.stderr)

@@ -83,6 +83,9 @@ def test_serve_prints_a_key_and_a_working_curl_then_serves(tmp_path):
         output, _ = proc.communicate(timeout=30)
         lines = output.splitlines()
         key = next(m.group(0) for line in lines if (m := re.search(r"signet_live_\w{43}", line)))
+        # The scripts the PDF fonts cover are said at start-up.
+        fonts_line = next(line for line in lines if "PDF fonts:" in line)
+        assert "Chinese, Japanese, Korean" in fonts_line and "Arabic" in fonts_line
         curl_text = output[output.index("curl -s") :]
         payload = curl_text[curl_text.index("-d '") + 4 : curl_text.index("}]}'") + 3]
     finally:
