@@ -8,7 +8,7 @@ import io
 import pytest
 from PIL import Image
 
-from signet.pdf import fonts
+from signet.pdf import font_files, fonts, text_lines
 
 SCRIPTS = [
     "Latin",
@@ -122,8 +122,8 @@ ASCII_LINES = [
 def test_plain_ascii_lines_lay_out_as_character_by_character_layout_does(
     text: str, bold: bool
 ) -> None:
-    chain = fonts._chain(bold)
-    assert fonts.layout_line(text, bold) == fonts._layout_by_character(
+    chain = font_files._chain(bold)
+    assert fonts.layout_line(text, bold) == text_lines._layout_by_character(
         text.replace("\t", "    "), chain
     )
 

@@ -1,0 +1,176 @@
+"""The font files shipped in ``assets/`` (see ``assets/FONTS.txt``): their registration with
+reportlab, the fallback chain that picks a face per character, and the ToUnicode maps."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import threading
+import unicodedata
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from reportlab import rl_config
+from reportlab.pdfbase import pdfmetrics, ttfonts
+from reportlab.pdfbase.ttfonts import TTFont
+
+ASSETS_DIR = Path(__file__).with_name("assets")
+# Primary reportlab font names; a caller sets these as the "current" font of a style.
+REGULAR = "SignetSans"
+BOLD = "SignetSans-Bold"
+HANDWRITING_FILE = "KaushanScript-Regular.otf"
+
+
+class FontsMissing(RuntimeError):
+    """A shipped font file is missing: the installation is incomplete."""
+
+
+@dataclass(frozen=True)
+class _Face:
+    name: str  # reportlab font name
+    file: str
+    label: str  # human name for logs
+
+
+# Order matters: the first face holding a character draws it. DejaVu Sans also has Arabic and
+# Hebrew, so it comes after the dedicated faces; it is the fallback for symbols, Armenian,
+# Georgian and the like. Droid Sans Fallback (CJK) is large and used last.
+_REGULAR_FACES = (
+    _Face(REGULAR, "NotoSans-Regular.ttf", "Noto Sans"),
+    _Face("SignetArabic", "NotoNaskhArabic-Regular.ttf", "Noto Naskh Arabic"),
+    _Face("SignetHebrew", "NotoSansHebrew-Regular.ttf", "Noto Sans Hebrew"),
+    _Face("SignetDevanagari", "NotoSansDevanagari-Regular.ttf", "Noto Sans Devanagari"),
+    _Face("SignetThai", "NotoSansThai-Regular.ttf", "Noto Sans Thai"),
+    _Face("SignetSymbols", "DejaVuSans.ttf", "DejaVu Sans"),
+    _Face("SignetCJK", "DroidSansFallback.ttf", "Droid Sans Fallback"),
+)
+_BOLD_FACES = (
+    _Face(BOLD, "NotoSans-Bold.ttf", "Noto Sans Bold"),
+    _Face("SignetArabic-Bold", "NotoNaskhArabic-Bold.ttf", "Noto Naskh Arabic Bold"),
+    _Face("SignetHebrew-Bold", "NotoSansHebrew-Bold.ttf", "Noto Sans Hebrew Bold"),
+    *_REGULAR_FACES[3:],  # no bold cut shipped for these; regular is better than a box
+)
+
+
+@dataclass(frozen=True)
+class _Font:
+    name: str
+    label: str
+    path: Path
+    cmap: frozenset[int]  # code points the font really has (before shaping adds private ones)
+
+
+_lock = threading.RLock()
+# Private-use codes reportlab gives to shaped glyphs that no character maps to (ligatures,
+# contextual forms), per embedded font name: code -> the text the glyph stands for.
+_PRIVATE_TEXT: dict[str, dict[int, str]] = {}
+
+
+def _to_unicode_cmap(fontname: str, subset: Sequence[int]) -> str:
+    """reportlab's ToUnicode CMap, made right for shaped and non-BMP text.
+
+    reportlab maps each code to itself. That loses ligatures and joined forms (they get
+    private-use codes), and writes code points above U+FFFF as invalid 5-digit hex.
+    """
+    private = _PRIVATE_TEXT.get(fontname.split("+", 1)[-1], {})
+    rows = []
+    for i, code in enumerate(subset):
+        text = private.get(code)
+        if text is None:
+            char = chr(code)
+            # Presentation forms come out of Arabic shaping; readers want the base letters.
+            is_form = 0xFB50 <= code <= 0xFDFF or 0xFE70 <= code <= 0xFEFF
+            text = unicodedata.normalize("NFKC", char) if is_form else char
+        rows.append(f"<{i:02X}> <{text.encode('utf-16-be').hex().upper()}>")
+    return "\n".join(
+        [
+            "/CIDInit /ProcSet findresource begin",
+            "12 dict begin",
+            "begincmap",
+            "/CIDSystemInfo",
+            f"<< /Registry ({fontname})",
+            f"/Ordering ({fontname})",
+            "/Supplement 0",
+            ">> def",
+            f"/CMapName /{fontname} def",
+            "/CMapType 2 def",
+            "1 begincodespacerange",
+            f"<00> <{len(subset) - 1:02X}>",
+            "endcodespacerange",
+            f"{len(subset)} beginbfchar",
+            *rows,
+            "endbfchar",
+            "endcmap",
+            "CMapName currentdict /CMap defineresource pop",
+            "end",
+            "end",
+        ]
+    )
+
+
+def _load(face: _Face) -> _Font:
+    path = ASSETS_DIR / face.file
+    if not path.is_file():
+        raise FontsMissing(
+            f"Font file {path} is missing; reinstall Signet so that src/signet/pdf/assets "
+            "is included (see assets/FONTS.txt)"
+        )
+    try:
+        font = pdfmetrics.getFont(face.name)
+    except KeyError:
+        font = TTFont(face.name, str(path), shapable=True)
+        pdfmetrics.registerFont(font)
+    assert isinstance(font, TTFont)
+    codes = frozenset(c for c in font.face.charToGlyph if not 0xE000 <= c <= 0xF8FF)
+    return _Font(face.name, face.label, path, codes)
+
+
+@functools.cache
+def _chain(bold: bool) -> tuple[_Font, ...]:
+    with _lock:
+        # Installed once: every TrueType font reportlab embeds in this process gets the
+        # corrected map; for text that was never shaped the output is the same as before.
+        ttfonts.makeToUnicodeCMap = _to_unicode_cmap
+        return tuple(_load(face) for face in (_BOLD_FACES if bold else _REGULAR_FACES))
+
+
+@contextlib.contextmanager
+def binary_streams() -> Iterator[None]:
+    """Let reportlab write binary streams instead of ASCII85 while in this block.
+
+    ASCII85 makes images 25% larger and, without reportlab's C accelerator, is encoded in
+    pure Python: most of the time of a small stamp. Another thread writing a PDF meanwhile
+    may get either form; both are valid PDF.
+    """
+    saved = rl_config.useA85
+    rl_config.useA85 = 0
+    try:
+        yield
+    finally:
+        rl_config.useA85 = saved
+
+
+def ensure_fonts_registered() -> None:
+    """Register every shipped font with reportlab; raises FontsMissing with the file's path."""
+    _chain(False)
+    _chain(True)
+
+
+# --- per-character fallback -------------------------------------------------------------
+
+
+def _is_letter(char: str) -> bool:
+    return unicodedata.category(char)[0] == "L"
+
+
+def _pick(char: str, chain: Sequence[_Font], current: _Font | None) -> _Font:
+    code = ord(char)
+    # Spaces, digits, punctuation and marks stay in the font of the run they sit in, so a
+    # name like "محمد، ٣" is one run and a mark is shaped with its base letter.
+    if current is not None and code in current.cmap and not _is_letter(char):
+        return current
+    for font in chain:
+        if code in font.cmap:
+            return font
+    return current or chain[0]  # no font has it: the primary font's box, still extractable

@@ -1,0 +1,200 @@
+"""One line of text in any script: fonts per character, right-to-left order, shaping (Arabic
+joining, Indic clusters) when ``uharfbuzz`` is installed, and drawing it on a reportlab canvas."""
+
+from __future__ import annotations
+
+import functools
+import unicodedata
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from reportlab.lib.abag import ABag
+from reportlab.pdfbase import pdfmetrics, ttfonts
+from reportlab.pdfbase.ttfonts import ShapedStr
+
+from signet.pdf.font_files import _PRIVATE_TEXT, _chain, _Font, _lock, _pick
+from signet.pdf.text_bidi import _BIDI_CONTROLS, _bidi_levels, _mirror_reverse, _reorder
+
+Align = Literal["left", "right", "center", "auto"]
+
+# Scripts whose letters change shape or reorder around marks: shaped when uharfbuzz is present.
+_COMPLEX = ((0x0590, 0x08FF), (0x0900, 0x0DFF), (0x0E00, 0x0EFF), (0x1000, 0x109F),
+                   (0x1780, 0x17FF), (0xFB1D, 0xFDFF), (0xFE70, 0xFEFF))  # fmt: skip
+# No "liga": a ligature glyph stands for several characters, and some readers (pdfium) reverse
+# those characters when they reorder right-to-left text. Required ligatures (rlig) stay on.
+_HB_FEATURES = {"kern": True, "liga": False}
+
+
+def shaping_available() -> bool:
+    """True when uharfbuzz is installed, so Arabic joins and Indic clusters form."""
+    return ttfonts.uharfbuzz is not None
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A piece of a line in visual order, drawn in one font; ``text`` may be a ShapedStr."""
+
+    font: str
+    text: str
+    em_width: float  # width at a font size of 1 pt
+    logical: str  # the characters it stands for, in reading order
+    rtl: bool = False
+
+
+@dataclass(frozen=True)
+class TextLine:
+    segments: tuple[Segment, ...]
+    em_width: float
+    rtl: bool  # paragraph direction, to align right-to-left text on the right
+
+    def width(self, size: float) -> float:
+        return self.em_width * size
+
+
+def _needs_shaping(text: str) -> bool:
+    """Left-to-right text that harfbuzz must shape: Indic and Thai letters, combining marks.
+
+    Digits are left alone: harfbuzz would read Arabic-Indic digits as right-to-left.
+    """
+    for char in text:
+        if unicodedata.bidirectional(char) not in ("L", "NSM"):
+            continue
+        code = ord(char)
+        if unicodedata.category(char)[0] == "M" or any(lo <= code <= hi for lo, hi in _COMPLEX):
+            return True
+    return False
+
+
+def _embedded_name(font_name: str) -> str:
+    face = pdfmetrics.getFont(font_name).face
+    return (face.name + face.subfontNameX).decode("latin-1")
+
+
+@functools.lru_cache(maxsize=4096)
+def _shape(text: str, font_name: str) -> str:
+    """Shape one run with harfbuzz; returns glyphs in visual order as a ShapedStr."""
+    with _lock:
+        word = ttfonts.shapeFragWord(
+            [0, (ABag(fontName=font_name, fontSize=10.0), text)], features=_HB_FEATURES
+        )
+        shaped = "".join(part[1] for part in word[1:])
+        if len(word) != 2 or not isinstance(word[1][1], ShapedStr):
+            return text if shaped == text else shaped
+        result: ShapedStr = word[1][1]
+        data = result.__shapeData__
+        font = next(f for f in _chain(False) + _chain(True) if f.name == font_name)
+        private = _PRIVATE_TEXT.setdefault(_embedded_name(font_name), {})
+        clusters = sorted({d.cluster for d in data})
+        ends = dict(zip(clusters, [*clusters[1:], len(text)], strict=True))
+        # Characters of each cluster not already drawn by a glyph that maps back to them:
+        # what a private-use glyph (ligature, reordered vowel sign) stands for.
+        rest = {c: list(text[c : ends[c]]) for c in clusters}
+        for char, d in zip(result, data, strict=True):
+            if ord(char) in font.cmap and char in rest[d.cluster]:
+                rest[d.cluster].remove(char)
+        for char, d in zip(result, data, strict=True):
+            code = ord(char)
+            if code not in font.cmap and code not in private:
+                private[code] = "".join(rest[d.cluster]) or "\u200b"
+                rest[d.cluster] = []
+        return result
+
+
+@functools.lru_cache(maxsize=4096)
+def layout_line(text: str, bold: bool = False) -> TextLine:
+    """Lay out one line: fonts per character, right-to-left order, shaping."""
+    text = text.translate(_BIDI_CONTROLS).replace("\t", "    ")
+    chain = _chain(bold)
+    if text.isascii() and chain[0].cmap.issuperset(map(ord, text)):
+        # Most certificate text: one left-to-right run in the primary font, nothing to shape.
+        # _layout_by_character gives the same result, a character at a time.
+        em = pdfmetrics.stringWidth(text, chain[0].name, 1.0)
+        return TextLine((Segment(chain[0].name, text, em, text),) if text else (), em, False)
+    return _layout_by_character(text, chain)
+
+
+def _layout_by_character(text: str, chain: tuple[_Font, ...]) -> TextLine:
+    levels, rtl = _bidi_levels(text)
+    runs: list[tuple[_Font, int, str]] = []
+    current: _Font | None = None
+    for char, level in zip(text, levels, strict=True):
+        font = _pick(char, chain, current)
+        if runs and runs[-1][0] is font and runs[-1][1] == level:
+            runs[-1] = (font, level, runs[-1][2] + char)
+        else:
+            runs.append((font, level, char))
+        current = font
+    segments = []
+    hb = shaping_available()
+    for font, level, run in _reorder(runs, [r[1] for r in runs]):
+        has_rtl_letters = any(unicodedata.bidirectional(c) in ("R", "AL") for c in run)
+        if level % 2 and hb and has_rtl_letters:
+            drawn = _shape(run, font.name)  # harfbuzz puts right-to-left glyphs in visual order
+        elif level % 2:
+            drawn = _mirror_reverse(run)
+        elif hb and _needs_shaping(run):
+            drawn = _shape(run, font.name)
+        else:
+            drawn = run
+        if isinstance(drawn, ShapedStr):
+            em = sum(d.x_advance for d in drawn.__shapeData__) / 1000
+        else:
+            em = pdfmetrics.stringWidth(drawn, font.name, 1.0)
+        segments.append(Segment(font.name, drawn, em, run, bool(level % 2)))
+    return TextLine(tuple(segments), sum(s.em_width for s in segments), rtl)
+
+
+def text_width(text: str, size: float, bold: bool = False) -> float:
+    """Width in points of ``text`` drawn on one line."""
+    return layout_line(text, bold).width(size)
+
+
+def draw_text_line(
+    canvas: Any,
+    x: float,
+    y: float,
+    text: str,
+    size: float,
+    *,
+    bold: bool = False,
+    align: Align = "auto",
+    width: float = 0.0,
+) -> tuple[float, float]:
+    """Draw one line with its baseline at ``y``; returns (left x, width) of what was drawn.
+
+    ``x`` is the left edge of a box ``width`` wide; ``align="auto"`` puts right-to-left text
+    on the right of that box and everything else on the left.
+    """
+    line = layout_line(text, bold)
+    drawn = line.width(size)
+    if align == "auto":
+        align = "right" if line.rtl else "left"
+    if align == "right":
+        x += width - drawn
+    elif align == "center":
+        x += (width - drawn) / 2
+    left = x
+    text_object = None
+    for segment in line.segments:
+        # Left-to-right shaped text (Indic vowel signs drawn before their consonant) gets its
+        # reading-order text as /ActualText, which extractors prefer to the glyph order.
+        # Right-to-left runs do not: readers reorder those themselves, and would reverse it.
+        actual = isinstance(segment.text, ShapedStr) and not segment.rtl
+        if actual:
+            if text_object is not None:
+                canvas.drawText(text_object)
+            utf16 = ("\ufeff" + segment.logical).encode("utf-16-be").hex().upper()
+            canvas.addLiteral(f"/Span <</ActualText <{utf16}>>> BDC")
+            text_object = canvas.beginText(x, y)
+        elif text_object is None:
+            text_object = canvas.beginText(x, y)
+        text_object.setFont(segment.font, size)
+        text_object.textOut(segment.text)
+        if actual:
+            canvas.drawText(text_object)
+            canvas.addLiteral("EMC")
+            text_object = None
+        x += segment.em_width * size
+    if text_object is not None:
+        canvas.drawText(text_object)
+    return left, drawn
