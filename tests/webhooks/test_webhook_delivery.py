@@ -130,8 +130,23 @@ def test_old_signature_is_sent_during_the_rotation_grace(api, worker, receiver, 
     assert hook_id
 
 
-def test_410_disables_at_once_and_cancels_pending_deliveries(app, api, receiver, db):
+def _team_email(db: Any, workspace_id: str) -> str:
+    address = f"team-{workspace_id[:8]}@example.com"
+    with transaction(db.write) as session:
+        workspace = session.get(Workspace, workspace_id)
+        workspace.settings = {**(workspace.settings or {}), "team_email": address}
+    return address
+
+
+def _notice_text(message: Any) -> str:
+    return "\n".join(
+        part.get_content() for part in message.walk() if part.get_content_maintype() == "text"
+    )
+
+
+def test_410_disables_at_once_and_cancels_pending_deliveries(app, api, receiver, db, mailbox):
     receiver.behaviour = answer(410)
+    team = _team_email(db, api.workspace_id)
     hook_id, _ = firma_hook(api, receiver, ["signing_request.updated"])
     sub = pandadoc_sub(api, receiver, ["document_updated"])
     emit_events(db, api.workspace_id, 3, "signing_request.updated")
@@ -141,6 +156,8 @@ def test_410_disables_at_once_and_cancels_pending_deliveries(app, api, receiver,
         wait_until(lambda: not webhook_row(db, sub["uuid"]).enabled, what="subscription off")
         wait_until(lambda: all(d.state != "pending" for d in deliveries(db, hook_id)
                                + deliveries(db, sub["uuid"])))  # fmt: skip
+        # The team is told, once per webhook turned off, with the address and the reason.
+        notices = mailbox.wait_for(team, "webhook_disabled", count=2)
     finally:
         w.stop()
     for hook in (hook_id, sub["uuid"]):
@@ -152,13 +169,19 @@ def test_410_disables_at_once_and_cancels_pending_deliveries(app, api, receiver,
     assert got["consecutive_failures"] == 1
     panda = api.get(f"/public/v1/webhook-subscriptions/{sub['uuid']}").json()
     assert panda["status"] == "DEACTIVATED" and panda["active"] is False
+    assert {str(m["Subject"]) for m in notices} == {
+        f"Webhook turned off: {receiver.url('/firma')}",
+        f"Webhook turned off: {receiver.url('/pandadoc?source=signet')}",
+    }
+    assert all("410 Gone" in _notice_text(m) for m in notices)
     # Re-enabling resets the counters; missed events are not replayed.
     assert api.put(f"/webhooks/{hook_id}", {"enabled": True}).json()["consecutive_failures"] == 0
     assert len(receiver.snapshot()) == 2
 
 
-def test_failures_only_for_seven_days_disable_the_webhook(api, worker, receiver, db):
+def test_failures_only_for_seven_days_disable_the_webhook(api, worker, receiver, db, mailbox):
     receiver.behaviour = answer(503)
+    team = _team_email(db, api.workspace_id)
     hook_id, _ = firma_hook(api, receiver, ["signing_request.updated"])
     with transaction(db.write) as session:
         row = session.get(Webhook, hook_id)
@@ -170,6 +193,9 @@ def test_failures_only_for_seven_days_disable_the_webhook(api, worker, receiver,
     assert row.auto_disabled_at is not None and row.consecutive_failures == 5
     assert [d.state for d in deliveries(db, hook_id)] == ["failed"]
     assert len(receiver.snapshot()) == 1
+    (notice,) = mailbox.wait_for(team, "webhook_disabled")
+    text = _notice_text(notice)
+    assert receiver.url("/firma") in text and "failed for 7 days" in text and "503" in text
 
 
 def test_four_failures_within_seven_days_keep_the_webhook_on(api, worker, receiver, db):

@@ -84,6 +84,7 @@ def load_handlers() -> None:
     import signet.mail.tasks  # noqa: F401
     import signet.signing.processing  # noqa: F401
     import signet.signing.tasks  # noqa: F401
+    import signet.webhooks.disabled_notice  # noqa: F401
     import signet.webhooks.tasks  # noqa: F401
 
 

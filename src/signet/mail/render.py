@@ -33,6 +33,7 @@ from signet.mail.html_text import html_to_text
 __all__ = [
     "DEFAULT_LANGUAGE",
     "EMAIL_TYPES",
+    "NOTICE_TYPES",
     "PLACEHOLDERS",
     "REQUIRED_PLACEHOLDERS",
     "DictTemplateSource",
@@ -56,6 +57,10 @@ EMAIL_TYPES: tuple[str, ...] = (
     "signing_declined_admin",
     "signing_completed",
 )
+
+# Notices to the workspace's team about the service itself (API.md §7.3: a webhook turned off),
+# from the built-in templates only.
+NOTICE_TYPES: tuple[str, ...] = ("webhook_disabled",)
 
 # API.md §8. Anything else in a template renders empty and is reported by template_warnings().
 PLACEHOLDERS: frozenset[str] = frozenset(
@@ -278,7 +283,7 @@ def render_email(
     the built-in templates always come last. When an override provides the HTML body but no
     text body, the text body is generated from the HTML so both parts say the same thing.
     """
-    if email_type not in EMAIL_TYPES:
+    if email_type not in EMAIL_TYPES and email_type not in NOTICE_TYPES:
         raise ValueError(f"unknown email type {email_type!r}; expected one of {EMAIL_TYPES}")
     values = _prepare_context(email_type, context)
     env, loader = _environment(_language_chain(language), sources)

@@ -16,6 +16,7 @@ from signet.kit.links import SEVEN_DAYS, file_link, signing_link
 from signet.mail import (
     Attachment,
     PermanentDeliveryError,
+    RenderedEmail,
     build_message,
     parse_smtp_url,
     render_email,
@@ -75,14 +76,40 @@ def send_email(ctx: Any, job: Claimed) -> None:
         language = request.language
         reply_to = (workspace.settings or {}).get("team_email") if workspace else None
     rendered = render_email(p["email_type"], context, language, subject=extra.get("subject"))
+    link = context.get("signing_link")
+    deliver(
+        ctx,
+        rendered,
+        to=to,
+        seed=job.id,
+        reply_to=reply_to,
+        attachments=attachments,
+        note=f"; signing link: {link}" if link else "",
+    )
+
+
+def deliver(
+    ctx: Any,
+    rendered: RenderedEmail,
+    *,
+    to: str,
+    seed: str,
+    reply_to: str | None = None,
+    attachments: list[Attachment] | None = None,
+    note: str = "",
+) -> None:
+    """Send one rendered email by SMTP, or write it as an .eml file (logged with ``note``).
+
+    ``seed`` (the job's id) makes the Message-ID, so a retried job's email is recognisable.
+    """
     message = build_message(
         rendered,
         to=to,
         from_addr=ctx.settings.mail_from,
         reply_to=reply_to,
-        message_id_seed=job.id,
+        message_id_seed=seed,
         domain=_mail_domain(ctx),
-        attachments=attachments,
+        attachments=attachments or [],
     )
     if ctx.settings.smtp_url:
         try:
@@ -91,11 +118,4 @@ def send_email(ctx: Any, job: Claimed) -> None:
             raise GiveUp(str(exc)) from exc
     else:
         path = write_eml(ctx.settings.data_dir / "mail", message)
-        link = context.get("signing_link")
-        log.info(
-            "email %s to %s written to %s%s",
-            p["email_type"],
-            to,
-            path,
-            f"; signing link: {link}" if link else "",
-        )
+        log.info("email %s to %s written to %s%s", rendered.email_type, to, path, note)

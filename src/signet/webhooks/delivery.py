@@ -305,6 +305,15 @@ def _should_auto_disable(failures: int, first_failure_at: datetime | None, now: 
     )
 
 
+def _disable_reason(result: Result) -> str:
+    if result.status_code == 410:
+        return "its endpoint answered 410 Gone, which asks for no more deliveries"
+    return (
+        f"every delivery to it has failed for {AUTO_DISABLE_AFTER.days} days "
+        f"(the last: {result.summary()})"
+    )
+
+
 def _set_state(session: Any, delivery_id: str, state: str) -> None:
     session.execute(
         update(WebhookDelivery).where(WebhookDelivery.id == delivery_id).values(state=state)
@@ -328,7 +337,7 @@ def _record(ctx: Any, plan: Plan, attempt: int, result: Result, *, final: bool) 
             return False
         if result.status_code == 410 or _should_auto_disable(failures, first_failure_at, now):
             if enabled:
-                service.auto_disable(session, plan.webhook_id, now)
+                service.auto_disable(session, plan.webhook_id, now, _disable_reason(result))
                 log.warning("webhook %s auto-disabled after %s", plan.webhook_id, result.summary())
             _set_state(session, plan.delivery_id, "failed")
             return False

@@ -29,6 +29,7 @@ from signet.jobs.queue import enqueue
 from signet.kit.ids import parse_uuid
 from signet.models import Webhook, WebhookAttempt, WebhookDelivery, WebhookEvent, WebhookSecret
 from signet.models.base import new_id, utcnow
+from signet.webhooks.disabled_notice import queue_notices
 from signet.webhooks.signatures import new_firma_secret, new_pandadoc_shared_key
 
 GRACE_HOURS = 168
@@ -264,9 +265,10 @@ def set_enabled(session: Session, hook: Webhook, enabled: bool) -> None:
         cancel_pending(session, hook.id)
 
 
-def auto_disable(session: Session, webhook_id: str, now: datetime) -> None:
-    """Turn a failing webhook off (Firma ``auto_disabled_at``, PandaDoc ``DEACTIVATED``) and
-    cancel its pending deliveries."""
+def auto_disable(session: Session, webhook_id: str, now: datetime, reason: str) -> None:
+    """Turn a failing webhook off (Firma ``auto_disabled_at``, PandaDoc ``DEACTIVATED``),
+    cancel its pending deliveries and queue the team's email saying why (``reason`` completes
+    "turned off because ...")."""
     session.execute(
         update(Webhook)
         .where(Webhook.id == webhook_id)
@@ -274,6 +276,7 @@ def auto_disable(session: Session, webhook_id: str, now: datetime) -> None:
         .execution_options(synchronize_session=False)
     )
     cancel_pending(session, webhook_id)
+    queue_notices(session, webhook_id, reason)
 
 
 def delete_webhook(session: Session, hook: Webhook) -> None:

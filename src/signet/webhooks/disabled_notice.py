@@ -1,0 +1,64 @@
+"""The team's email when a failing webhook is turned off (API.md §7.3): queued by
+``service.auto_disable`` in its transaction, one job per address, sent by the worker."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from signet.jobs.queue import Claimed, enqueue
+from signet.jobs.worker import job_handler
+from signet.mail import render_email
+from signet.mail.tasks import deliver
+from signet.models import Webhook, Workspace
+
+NOTICE_JOB = "email.webhook_disabled"
+
+
+def _team(session: Session, hook: Webhook) -> list[tuple[str, str]]:
+    """(team email, workspace name) of the hook's workspace, or of every workspace of its
+    company for a company-level hook; each address once."""
+    query = select(Workspace).where(Workspace.company_id == hook.company_id)
+    if hook.workspace_id is not None:
+        query = query.where(Workspace.id == hook.workspace_id)
+    seen: dict[str, str] = {}
+    for workspace in session.scalars(query.order_by(Workspace.created_at)):
+        address = (workspace.settings or {}).get("team_email")
+        if address and address not in seen:
+            seen[address] = workspace.name
+    return list(seen.items())
+
+
+def queue_notices(session: Session, webhook_id: str, reason: str) -> None:
+    """Queue the email to each team address; none when no workspace set one."""
+    hook = session.get(Webhook, webhook_id)
+    if hook is None:
+        return
+    for address, workspace_name in _team(session, hook):
+        enqueue(
+            session,
+            NOTICE_JOB,
+            {
+                "webhook_id": webhook_id,
+                "to": address,
+                "workspace_name": workspace_name,
+                "reason": reason,
+            },
+        )
+
+
+@job_handler(NOTICE_JOB)
+def send_notice(ctx: Any, job: Claimed) -> None:
+    p = job.payload
+    with ctx.db.read() as session:
+        hook = session.get(Webhook, p["webhook_id"])
+        if hook is None:
+            return
+        url = hook.url
+    rendered = render_email(
+        "webhook_disabled",
+        {"webhook_url": url, "workspace_name": p["workspace_name"], "disabled_reason": p["reason"]},
+    )
+    deliver(ctx, rendered, to=p["to"], seed=job.id)
