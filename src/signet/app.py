@@ -142,6 +142,13 @@ def _include_first(app: FastAPI, router: APIRouter, prefix: str, include_in_sche
             description=route.description,
             name=route.name,
             include_in_schema=include_in_schema and route.include_in_schema,
+            status_code=route.status_code,
+            dependencies=list(route.dependencies),
+            response_description=route.response_description,
+            deprecated=route.deprecated,
+            operation_id=route.operation_id,
+            response_class=route.response_class,
+            openapi_extra=route.openapi_extra,
         )
         app.router.routes.insert(0, app.router.routes.pop())
 

@@ -5,8 +5,9 @@ once with "database is locked" instead of waiting, so write transactions start w
 ``BEGIN IMMEDIATE`` (they wait for the lock up to busy_timeout) while reads stay deferred and run
 concurrently under WAL. A writer that finds the lock taken sleeps in growing steps (up to 100 ms)
 before it tries again, so under contention some waited seconds while the lock sat free: the
-writers of one process queue on a lock of their own first (``_serialize_writers``), and only
-writers of other processes meet the busy timeout.
+write transactions of one process take turns on a lock of their own first
+(``_serialize_writers``), which wakes the next one at once, and only writers of other processes
+meet the busy timeout.
 """
 
 from __future__ import annotations
@@ -71,21 +72,33 @@ class Database:
         self.engine.dispose()
 
 
-# As long as SQLite's own busy timeout (create_db_engine): a writer gives up as it did before.
+# As long as SQLite's own busy timeout (create_db_engine). A writer may wait this long for its
+# turn and then as long again for a writer of another process.
 _WRITER_WAIT_SECONDS = 30.0
 
 
+class NestedWriteError(RuntimeError):
+    """A thread began a write transaction while its own earlier one is still open: on SQLite
+    the second would wait for the first forever."""
+
+
 def _serialize_writers(factory: sessionmaker[Session]) -> None:
-    """One write transaction of ``factory``'s sessions at a time, in arrival order: from the
-    start of a session's transaction to its commit or rollback."""
+    """One write transaction of ``factory``'s sessions at a time, from the start of a session's
+    transaction (its first use) to its commit or rollback. The lock is not fair: whoever it
+    wakes first goes next. A thread that starts a second write transaction while its first is
+    open gets ``NestedWriteError`` at once instead of a 30 s wait and "database is locked"."""
     gate = threading.Lock()
+    holder: list[int | None] = [None]  # the thread in its turn
 
     @event.listens_for(factory, "after_transaction_create")
     def _enter(session: Session, transaction: object) -> None:
         if getattr(transaction, "parent", None) is not None:
             return  # a nested transaction runs inside its root's turn
+        if holder[0] == threading.get_ident():
+            raise NestedWriteError("a write transaction is already open in this thread")
         if not gate.acquire(timeout=_WRITER_WAIT_SECONDS):
             raise OperationalError("BEGIN IMMEDIATE", None, Exception("database is locked"))
+        holder[0] = threading.get_ident()
         session.info["_holds_writer_gate"] = True
 
     @event.listens_for(factory, "after_transaction_end")
@@ -93,6 +106,7 @@ def _serialize_writers(factory: sessionmaker[Session]) -> None:
         if getattr(transaction, "parent", None) is None and session.info.pop(
             "_holds_writer_gate", False
         ):
+            holder[0] = None
             gate.release()
 
 

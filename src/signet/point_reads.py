@@ -7,9 +7,10 @@ request (measured in ``bench/create.py``). A point read skips both:
 - SQLite answers a primary-key lookup from its page cache in microseconds, less than a thread hop,
   so the read runs on the calling thread (the event loop) over a read-only connection kept per
   thread, in autocommit: every SELECT is its own snapshot of the latest commit, and WAL readers do
-  not wait for the writer. In the rare case SQLite still reports the database busy (recovery, a
-  checkpoint in TRUNCATE mode), the read is retried in a worker thread with the pool's patient
-  connection, so the loop is never blocked for long.
+  not wait for the writer. That connection never waits for a lock (busy timeout 0): in the rare
+  case SQLite reports the database busy (recovery, another process in exclusive locking mode),
+  the read goes at once to a worker thread and the pool's patient connection, and so does every
+  read for the next second, so a busy database never stalls the loop.
 - Any other database is a network round trip away: the read goes to a worker thread over a pooled
   DB-API connection.
 
@@ -21,6 +22,8 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
+import weakref
 from typing import Any
 
 from sqlalchemy import Engine
@@ -28,9 +31,19 @@ from starlette.concurrency import run_in_threadpool
 
 Row = tuple[Any, ...]
 
-# Short: on the event loop a wait for a lock blocks every request; the pool's connection (30 s)
-# takes over in a worker thread instead.
-_LOOP_BUSY_TIMEOUT_MS = 50
+# After SQLite reported busy, reads skip the calling thread for this long.
+_BUSY_BACKOFF_SECONDS = 1.0
+
+
+class _Connection:
+    """One thread's connection; closed when the thread ends (its thread-local goes) or on
+    ``PointReader.close``."""
+
+    def __init__(self, path: str) -> None:
+        self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self.conn.execute("PRAGMA busy_timeout=0")
+        self.conn.execute("PRAGMA query_only=ON")
+        weakref.finalize(self, self.conn.close)
 
 
 class PointReader:
@@ -41,12 +54,13 @@ class PointReader:
         # A file database can be opened a second time; ":memory:" cannot be shared that way.
         self._sqlite_path = database if database and database != ":memory:" else None
         self._local = threading.local()
-        self._opened: list[sqlite3.Connection] = []
+        self._opened: weakref.WeakSet[_Connection] = weakref.WeakSet()
         self._lock = threading.Lock()
+        self._busy_until = 0.0
 
     async def one(self, sql: str, params: tuple[Any, ...]) -> Row | None:
         """The first row of ``sql`` with ``params``, or None."""
-        if self._sqlite_path is not None:
+        if self._sqlite_path is not None and time.monotonic() >= self._busy_until:
             try:
                 cursor = self._local_connection().execute(sql, params)
                 try:
@@ -54,20 +68,19 @@ class PointReader:
                 finally:
                     cursor.close()  # resets the statement: ends the read, frees the WAL mark
             except sqlite3.OperationalError:
-                pass  # busy or locked: wait for it off the loop below
+                # Busy or locked: wait for it off the loop, this read and the next second's.
+                self._busy_until = time.monotonic() + _BUSY_BACKOFF_SECONDS
         return await run_in_threadpool(self._pooled_one, sql, params)
 
     def _local_connection(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
+        held: _Connection | None = getattr(self._local, "held", None)
+        if held is None:
             assert self._sqlite_path is not None
-            conn = sqlite3.connect(self._sqlite_path, isolation_level=None, check_same_thread=False)
-            conn.execute(f"PRAGMA busy_timeout={_LOOP_BUSY_TIMEOUT_MS}")
-            conn.execute("PRAGMA query_only=ON")
+            held = _Connection(self._sqlite_path)
             with self._lock:
-                self._opened.append(conn)
-            self._local.conn = conn
-        return conn
+                self._opened.add(held)
+            self._local.held = held
+        return held.conn
 
     def _pooled_one(self, sql: str, params: tuple[Any, ...]) -> Row | None:
         if self._format_params:
@@ -86,7 +99,7 @@ class PointReader:
 
     def close(self) -> None:
         with self._lock:
-            for conn in self._opened:
-                conn.close()
+            for held in list(self._opened):
+                held.conn.close()
             self._opened.clear()
         self._local = threading.local()

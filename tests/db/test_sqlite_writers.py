@@ -7,9 +7,9 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
-from signet.db import open_database, transaction
+from signet.db import NestedWriteError, open_database, transaction
 
 
 @pytest.fixture
@@ -77,3 +77,48 @@ def test_a_failed_or_nested_transaction_hands_the_turn_on(db):  # type: ignore[n
             (2, 1),
             (3, 0),
         ]
+
+
+def test_a_writer_waits_for_its_turn_before_it_sends_begin(db):  # type: ignore[no-untyped-def]
+    # Without the process lock the second writer would send BEGIN IMMEDIATE at once and sit in
+    # SQLite's busy handler; with it, it does not reach the database until the first is done.
+    with db.engine.connect(), db.engine.connect():
+        pass  # two pooled connections: opening one runs PRAGMAs that wait for a writer too
+    begun: list[str] = []
+
+    def before_execute(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+        if statement.startswith("BEGIN"):
+            begun.append(threading.current_thread().name)
+
+    event.listen(db.engine, "before_cursor_execute", before_execute)
+    first_open, second_done = threading.Event(), threading.Event()
+
+    def second() -> None:
+        first_open.wait(10)
+        with transaction(db.write) as session:
+            session.execute(text("INSERT INTO t VALUES (2, 0)"))
+        second_done.set()
+
+    thread = threading.Thread(target=second, name="second")
+    thread.start()
+    with transaction(db.write) as session:
+        session.execute(text("INSERT INTO t VALUES (1, 0)"))
+        first_open.set()
+        assert not second_done.wait(0.5)
+        assert "second" not in begun
+    thread.join(30)
+    assert second_done.is_set() and begun.count("second") == 1
+    with db.read() as session:
+        assert session.execute(text("SELECT writer FROM t ORDER BY rowid")).scalars().all() == [
+            1,
+            2,
+        ]
+
+
+def test_a_nested_write_in_one_thread_fails_at_once(db):  # type: ignore[no-untyped-def]
+    with transaction(db.write) as outer:
+        outer.execute(text("INSERT INTO t VALUES (1, 0)"))
+        with pytest.raises(NestedWriteError), transaction(db.write) as inner:
+            inner.execute(text("INSERT INTO t VALUES (2, 0)"))
+    with db.read() as session:  # the outer one still commits
+        assert session.execute(text("SELECT writer FROM t")).scalars().all() == [1]

@@ -198,6 +198,43 @@ def test_failures_only_for_seven_days_disable_the_webhook(api, worker, receiver,
     assert receiver.url("/firma") in text and "failed for 7 days" in text and "503" in text
 
 
+def test_a_company_level_webhook_is_reported_to_the_company_team_only(app, api, db):
+    from sqlalchemy import select
+
+    from signet.models import Job
+    from signet.webhooks import service
+
+    workspace_team = _team_email(db, api.workspace_id)
+    with transaction(db.write) as session:
+        protected = session.scalars(select(Workspace).where(Workspace.protected.is_(True))).one()
+        before = dict(protected.settings or {})
+        protected.settings = {**before, "team_email": "company-team@example.com"}
+        hook = Webhook(
+            company_id=protected.company_id,
+            workspace_id=None,
+            format="firma",
+            url="https://hooks.example.com/secret-token",
+            events=["signing_request.updated"],
+            enabled=True,
+        )
+        session.add(hook)
+        session.flush()
+        hook_id = hook.id
+    try:
+        with transaction(db.write) as session:
+            service.auto_disable(session, hook_id, utcnow(), "its endpoint answered 410 Gone")
+        with db.read() as session:
+            jobs = session.scalars(select(Job).where(Job.kind == "email.webhook_disabled")).all()
+            addresses = [j.payload["to"] for j in jobs if j.payload["webhook_id"] == hook_id]
+        # Only the company's key sees company-level hooks: no other workspace's team gets its URL.
+        assert addresses == ["company-team@example.com"]
+        assert workspace_team not in addresses
+    finally:
+        with transaction(db.write) as session:
+            session.delete(session.get(Webhook, hook_id))
+            session.get(Workspace, protected.id).settings = before
+
+
 def test_four_failures_within_seven_days_keep_the_webhook_on(api, worker, receiver, db):
     receiver.behaviour = fail_first(1)
     hook_id, _ = firma_hook(api, receiver, ["signing_request.updated"])

@@ -284,7 +284,9 @@ def render_email(
     text body, the text body is generated from the HTML so both parts say the same thing.
     """
     if email_type not in EMAIL_TYPES and email_type not in NOTICE_TYPES:
-        raise ValueError(f"unknown email type {email_type!r}; expected one of {EMAIL_TYPES}")
+        raise ValueError(
+            f"unknown email type {email_type!r}; expected one of {EMAIL_TYPES + NOTICE_TYPES}"
+        )
     values = _prepare_context(email_type, context)
     env, loader = _environment(_language_chain(language), sources)
 

@@ -60,6 +60,9 @@ class OriginalHash:
         size = len(self.original)
         if not data.startswith(self.original):  # a memory compare, ten times faster than hashing
             return hashlib.sha256(data).hexdigest()
-        digest = self.state()
+        try:
+            digest = self.state()
+        except RuntimeError:  # the hashing thread died: hash it all here
+            return hashlib.sha256(data).hexdigest()
         digest.update(memoryview(data)[size:])
         return digest.hexdigest()

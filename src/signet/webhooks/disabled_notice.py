@@ -18,11 +18,14 @@ NOTICE_JOB = "email.webhook_disabled"
 
 
 def _team(session: Session, hook: Webhook) -> list[tuple[str, str]]:
-    """(team email, workspace name) of the hook's workspace, or of every workspace of its
-    company for a company-level hook; each address once."""
+    """(team email, workspace name) of whoever may see the hook: its workspace, or for a
+    company-level hook the company's protected workspace (only the company's key sees those
+    hooks, API.md §1.2; other workspaces' teams must not learn its URL); each address once."""
     query = select(Workspace).where(Workspace.company_id == hook.company_id)
     if hook.workspace_id is not None:
         query = query.where(Workspace.id == hook.workspace_id)
+    else:
+        query = query.where(Workspace.protected.is_(True))
     seen: dict[str, str] = {}
     for workspace in session.scalars(query.order_by(Workspace.created_at)):
         address = (workspace.settings or {}).get("team_email")

@@ -52,7 +52,8 @@ _COLUMNS = (
     "document_only_sha256",
     "certificate_only_sha256",
 )
-_STABLE_MEMO_SIZE = 1024
+_MEMO_SIZE = 1024  # rows remembered; the memo starts afresh when full
+_STATE = _COLUMNS.index("state")
 _SQL = f"SELECT {', '.join(_COLUMNS)} FROM signing_requests WHERE id = ? AND workspace_id = ?"
 
 
@@ -172,7 +173,7 @@ class DetailMemo:
     stable part and, for the current second only, the response bytes: links are signed to the
     second and the status is taken at that second, so within one second they are the same."""
 
-    def __init__(self, size: int = 1024) -> None:
+    def __init__(self, size: int = _MEMO_SIZE) -> None:
         self._known: dict[tuple[Any, ...], _Known] = {}
         self._size = size
 
@@ -203,6 +204,6 @@ async def detail_json(
     if canonical is None:
         raise NotFound("Signing request not found")
     values = await state.db.point.one(_SQL, (canonical, workspace_id))
-    if values is None or values[4] == "deleted":
+    if values is None or values[_STATE] == "deleted":
         raise NotFound("Signing request not found")
     return memo.body(state, values)
