@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+from typing import Any
 
 import pikepdf
 import pytest
@@ -120,22 +121,27 @@ def test_a_pdf_already_signed_gets_an_approval_seal(
     assert verify_pdf(sealed).intact
 
 
-def test_a_seal_digested_from_the_hash_of_the_original_made_earlier_validates(
-    original_pdf: bytes, seal_identity: SealIdentity
-) -> None:
-    hashed = OriginalHash(original_pdf)
+def _seal_with(pdf: bytes, identity: SealIdentity, original: OriginalHash) -> tuple[bytes, Any]:
+    """``pdf`` sealed with ``original`` as its precomputed hash, and pyHanko's verdict."""
     sealed = seal_pdf(
-        original_pdf,
-        seal_identity,
+        pdf,
+        identity,
         reason="r",
         location=None,
         tsa_url=None,
         metadata=SEAL_METADATA,
-        original=hashed,
+        original=original,
     )
     [sig] = PdfFileReader(io.BytesIO(sealed)).embedded_signatures
-    context = ValidationContext(trust_roots=[seal_identity.certificate])
-    status = validate_pdf_signature(sig, signer_validation_context=context)
+    context = ValidationContext(trust_roots=[identity.certificate])
+    return sealed, validate_pdf_signature(sig, signer_validation_context=context)
+
+
+def test_a_seal_digested_from_the_hash_of_the_original_made_earlier_validates(
+    original_pdf: bytes, seal_identity: SealIdentity
+) -> None:
+    hashed = OriginalHash(original_pdf)
+    sealed, status = _seal_with(original_pdf, seal_identity, hashed)
 
     assert status.intact and status.valid and status.trusted
     assert status.coverage == SignatureCoverageLevel.ENTIRE_FILE
@@ -151,19 +157,9 @@ def test_the_hash_of_other_bytes_cannot_make_a_bad_seal(
     other = bytearray(original_pdf)
     other[20] ^= 0x01
     for wrong in (OriginalHash(bytes(other)), OriginalHash(create_pdf(5))):
-        sealed = seal_pdf(
-            original_pdf,
-            seal_identity,
-            reason="r",
-            location=None,
-            tsa_url=None,
-            metadata=SEAL_METADATA,
-            original=wrong,
-        )
-        [sig] = PdfFileReader(io.BytesIO(sealed)).embedded_signatures
-        context = ValidationContext(trust_roots=[seal_identity.certificate])
+        sealed, status = _seal_with(original_pdf, seal_identity, wrong)
 
-        assert validate_pdf_signature(sig, signer_validation_context=context).intact
+        assert status.intact
         assert verify_pdf(sealed).intact
 
 

@@ -15,6 +15,8 @@ from reportlab import rl_config
 from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import TTFont
 
+from signet.pdf.text_bidi import _bidi_levels
+
 ASSETS_DIR = Path(__file__).with_name("assets")
 # Primary reportlab font names; a caller sets these as the "current" font of a style.
 REGULAR = "SignetSans"
@@ -174,3 +176,19 @@ def _pick(char: str, chain: Sequence[_Font], current: _Font | None) -> _Font:
         if code in font.cmap:
             return font
     return current or chain[0]  # no font has it: the primary font's box, still extractable
+
+
+def level_runs(text: str, chain: Sequence[_Font]) -> tuple[list[tuple[_Font, int, str]], bool]:
+    """``text`` cut into runs of one font and one bidi embedding level, in logical order, and
+    whether its paragraph direction is right-to-left."""
+    levels, rtl = _bidi_levels(text)
+    runs: list[tuple[_Font, int, str]] = []
+    current: _Font | None = None
+    for char, level in zip(text, levels, strict=True):
+        font = _pick(char, chain, current)
+        if runs and runs[-1][0] is font and runs[-1][1] == level:
+            runs[-1] = (font, level, runs[-1][2] + char)
+        else:
+            runs.append((font, level, char))
+        current = font
+    return runs, rtl

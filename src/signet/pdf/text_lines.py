@@ -12,8 +12,8 @@ from reportlab.lib.abag import ABag
 from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import ShapedStr
 
-from signet.pdf.font_files import _PRIVATE_TEXT, _chain, _Font, _lock, _pick
-from signet.pdf.text_bidi import _BIDI_CONTROLS, _bidi_levels, _mirror_reverse, _reorder
+from signet.pdf.font_files import _PRIVATE_TEXT, _chain, _Font, _lock, level_runs
+from signet.pdf.text_bidi import _BIDI_CONTROLS, _mirror_reverse, _reorder
 
 Align = Literal["left", "right", "center", "auto"]
 
@@ -114,16 +114,7 @@ def layout_line(text: str, bold: bool = False) -> TextLine:
 
 
 def _layout_by_character(text: str, chain: tuple[_Font, ...]) -> TextLine:
-    levels, rtl = _bidi_levels(text)
-    runs: list[tuple[_Font, int, str]] = []
-    current: _Font | None = None
-    for char, level in zip(text, levels, strict=True):
-        font = _pick(char, chain, current)
-        if runs and runs[-1][0] is font and runs[-1][1] == level:
-            runs[-1] = (font, level, runs[-1][2] + char)
-        else:
-            runs.append((font, level, char))
-        current = font
+    runs, rtl = level_runs(text, chain)
     segments = []
     hb = shaping_available()
     for font, level, run in _reorder(runs, [r[1] for r in runs]):

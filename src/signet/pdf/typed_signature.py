@@ -10,8 +10,15 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont, features
 
-from signet.pdf.font_files import ASSETS_DIR, HANDWRITING_FILE, FontsMissing, _chain, _Font, _pick
-from signet.pdf.text_bidi import _BIDI_CONTROLS, _bidi_levels, _mirror_reverse, _reorder
+from signet.pdf.font_files import (
+    ASSETS_DIR,
+    HANDWRITING_FILE,
+    FontsMissing,
+    _chain,
+    _Font,
+    level_runs,
+)
+from signet.pdf.text_bidi import _BIDI_CONTROLS, _mirror_reverse, _reorder
 
 
 def _read_cmap(path: Path) -> frozenset[int]:
@@ -92,16 +99,7 @@ def render_typed_signature(
         return _png(image)
     chain = _handwriting_chain()
     raqm = features.check_feature("raqm")
-    levels, _ = _bidi_levels(text)
-    runs: list[tuple[_Font, int, str]] = []
-    current: _Font | None = None
-    for char, level in zip(text, levels, strict=True):
-        font = _pick(char, chain, current)
-        if runs and runs[-1][0] is font and runs[-1][1] == level:
-            runs[-1] = (font, level, runs[-1][2] + char)
-        else:
-            runs.append((font, level, char))
-        current = font
+    runs, _ = level_runs(text, chain)
     visual = _reorder(runs, [r[1] for r in runs])
 
     def measure(size: int) -> list[tuple[ImageFont.FreeTypeFont, str, str | None, float]]:
