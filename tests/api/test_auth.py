@@ -68,3 +68,24 @@ def test_another_workspaces_request_is_404_like_a_missing_one(api, other_api):
 
 def test_undecodable_ids_are_404(api):
     assert api.get("/signing-requests/not-a-uuid").status_code == 404
+
+
+def test_a_wrong_key_tried_again_costs_no_database_read(client, app):
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+        if "api_keys" in statement:
+            statements.append(statement)
+
+    wrong = f"signet_live_{uuid.uuid4().hex}"
+    engine = app.state.signet.db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        for _ in range(3):
+            r = client.get("/v1/signing-requests", headers={"Authorization": wrong})
+            assert r.status_code == 401 and r.json()["code"] == "UNAUTHORIZED"
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(statements) == 1  # the first try looked the key up; the next two were refused

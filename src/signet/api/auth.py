@@ -22,6 +22,10 @@ from signet.signing.specs import Actor
 
 _CACHE_TTL = 30.0
 _MAX_CACHE = 10_000
+# A key that matched nothing is refused from memory for a while: a client retrying with a wrong
+# key, or someone trying keys, costs no database read and no worker thread. Short, so a key
+# created just after a failed try with it works within seconds.
+_UNKNOWN_TTL = 5.0
 
 
 @dataclass(frozen=True)
@@ -60,12 +64,23 @@ class KeyCache:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._items: dict[str, tuple[float, AuthContext]] = {}
+        self._unknown: dict[str, float] = {}
 
     def get(self, digest: str) -> AuthContext | None:
+        """The key's context; raises Unauthorized for a key refused a moment ago."""
         item = self._items.get(digest)
         if item and item[0] > time.monotonic():
             return item[1]
+        refused_until = self._unknown.get(digest)
+        if refused_until is not None and refused_until > time.monotonic():
+            raise Unauthorized("Missing or invalid API key")
         return None
+
+    def refuse(self, digest: str) -> None:
+        with self._lock:
+            if len(self._unknown) >= _MAX_CACHE:
+                self._unknown.clear()
+            self._unknown[digest] = time.monotonic() + _UNKNOWN_TTL
 
     def put(self, digest: str, ctx: AuthContext) -> None:
         with self._lock:
@@ -76,6 +91,7 @@ class KeyCache:
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self._unknown.clear()
 
 
 async def authenticate(request: Request) -> AuthContext:
@@ -111,10 +127,12 @@ def _load_key(request: Request, digest: str) -> AuthContext:
             .where(ApiKey.key_hash == digest)
         ).first()
     if row is None:
+        cache.refuse(digest)
         raise Unauthorized("Missing or invalid API key")
     api_key, workspace = row
     now = utcnow()
     if api_key.revoked_at is not None or (api_key.expires_at and api_key.expires_at <= now):
+        cache.refuse(digest)
         raise Unauthorized("Missing or invalid API key")
     ctx = AuthContext(
         key_id=api_key.id,
