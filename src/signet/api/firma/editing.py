@@ -93,7 +93,7 @@ def _apply_properties(
                 }
             },
         },
-        **errors_of(400, 401, 404, 501),
+        **errors_of(400, 401, 404, 409, 501),
     },
 )
 async def patch_signing_request(
@@ -233,7 +233,7 @@ def _field_as_input(fs: Any) -> dict[str, Any]:
     "/signing-requests/{signing_request_id}",
     response_model=out.PutResponse,
     openapi_extra=body_of(fin.SigningRequestPut),
-    responses=errors_of(400, 401, 404),
+    responses=errors_of(400, 401, 404, 409),
 )
 async def put_signing_request(
     signing_request_id: str, request: Request, auth: Auth, state: State
