@@ -22,11 +22,17 @@ from signet.signing.service import (
     require_draft,
     resolve_condition_refs,
 )
-from signet.signing.specs import Actor, DraftSpec, FieldSpec, RecipientSpec, ReminderSpec
+from signet.signing.specs import (
+    FIELD_ATTRS,
+    Actor,
+    DraftSpec,
+    FieldSpec,
+    RecipientSpec,
+    ReminderSpec,
+)
 from signet.signing.validation import check_draft, compact_orders
 
 _RECIPIENT_ATTRS = [f.name for f in dc_fields(RecipientSpec) if f.name not in ("ref", "order")]
-_FIELD_ATTRS = [f.name for f in dc_fields(FieldSpec) if f.name not in ("ref", "recipient_ref")]
 
 
 def spec_from_request(request: SigningRequest) -> DraftSpec:
@@ -62,7 +68,7 @@ def spec_from_request(request: SigningRequest) -> DraftSpec:
             FieldSpec(
                 ref=f.id,
                 recipient_ref=f.recipient_id,
-                **{a: getattr(f, a) for a in _FIELD_ATTRS},
+                **{a: getattr(f, a) for a in FIELD_ATTRS},
             )
             for f in request.fields
         ],
@@ -128,7 +134,7 @@ def update_draft(
         if kept is None:
             keep_f.append(fresh)
         else:
-            for attr in _FIELD_ATTRS + ["position", "recipient_id"]:
+            for attr in (*FIELD_ATTRS, "position", "recipient_id"):
                 setattr(kept, attr, getattr(fresh, attr))
             keep_f.append(kept)
     request.fields[:] = keep_f

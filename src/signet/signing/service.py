@@ -6,6 +6,7 @@ be deleted. Expiry is lazy (``effective_state``) and also stored by a sweep.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from signet.audit.service import record_event
 from signet.errors import Conflict, ValidationFailed
-from signet.models import Blob, Field, Recipient, Reminder, SigningRequest
+from signet.models import Blob, Field, Recipient, Reminder, SigningRequest, TemplateField
 from signet.models.base import utcnow
 from signet.signing import notify, rules
 from signet.signing.specs import Actor, DraftSpec, FieldSpec, RecipientSpec, ReminderSpec
@@ -180,8 +181,9 @@ def create_draft(
     return request, warnings
 
 
-def resolve_condition_refs(fields: list[Field], specs: list[FieldSpec]) -> None:
-    """Conditions name fields by the client's own ids; store them by the fields' real ids."""
+def resolve_condition_refs(fields: Sequence[Field | TemplateField], specs: list[FieldSpec]) -> None:
+    """Conditions name fields by the client's own ids; store them by the fields' real ids
+    (a request's fields or a template's)."""
     ref_to_id = {fs.ref: f.id for f, fs in zip(fields, specs, strict=True) if fs.ref}
     if not ref_to_id:
         return

@@ -6,7 +6,7 @@ case, a recipient reference may be a temp id); ``validation`` checks them all at
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 
@@ -56,6 +56,25 @@ class FieldSpec:
     visibility_conditions: dict[str, Any] | None = None
     validation_rules: dict[str, Any] | None = None
     background_color: str | None = None
+
+
+# A person's contact details, as a spec, a recipient and a template user all carry them.
+CONTACT_ATTRS = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone_number",
+    "street_address",
+    "city",
+    "state_province",
+    "postal_code",
+    "country",
+    "title",
+    "company",
+)
+PERSON_ATTRS = (*CONTACT_ATTRS, "custom_fields")
+# What a field carries between its spec and a stored row (a request's or a template's).
+FIELD_ATTRS = tuple(f.name for f in fields(FieldSpec) if f.name not in ("ref", "recipient_ref"))
 
 
 @dataclass

@@ -25,8 +25,16 @@ from signet.models import (
 )
 from signet.models.base import utcnow
 from signet.signing import notify, rules
-from signet.signing.service import _field_from_spec
-from signet.signing.specs import Actor, DraftSpec, FieldSpec, RecipientSpec, ReminderSpec
+from signet.signing.service import _field_from_spec, resolve_condition_refs
+from signet.signing.specs import (
+    CONTACT_ATTRS,
+    FIELD_ATTRS,
+    Actor,
+    DraftSpec,
+    FieldSpec,
+    RecipientSpec,
+    ReminderSpec,
+)
 from signet.signing.validation import check_draft, compact_orders, normalise_designation
 from signet.storage import BlobStore
 from signet.templates.events import template_event
@@ -38,25 +46,6 @@ IDENTITY_SETTINGS = {
     "notify_identity_change_webhook",
 }
 TEMPLATE_SETTINGS = set(rules.SETTINGS_DEFAULTS) - IDENTITY_SETTINGS
-FIELD_ATTRS = [
-    "type", "page_number", "x", "y", "width", "height", "required", "read_only",
-    "read_only_value", "prefilled_data", "variable_name", "variable_defined_name", "name",
-    "dropdown_options", "format_rules", "date_default", "date_signing_default", "multi_group_id",
-    "required_conditions", "visibility_conditions", "validation_rules", "background_color",
-]  # fmt: skip
-_PERSON = [
-    "first_name",
-    "last_name",
-    "email",
-    "phone_number",
-    "street_address",
-    "city",
-    "state_province",
-    "postal_code",
-    "country",
-    "title",
-    "company",
-]
 PAGE_SIZE_TOLERANCE = 1.0  # points
 
 
@@ -94,7 +83,7 @@ def _user_row(
     row.order = order
     row.role = (rs.role or "").strip() or None
     row.designation = normalise_designation(rs.designation) or "Signer"
-    for attr in _PERSON:
+    for attr in CONTACT_ATTRS:
         value = getattr(rs, attr)
         setattr(row, attr, value.strip() if isinstance(value, str) else value)
     for attr in ("first_name", "last_name", "email"):
@@ -114,27 +103,6 @@ def _field_row(
     row.position = position
     row.template_user_id = user_id
     return row
-
-
-def _resolve_conditions(fields: list[TemplateField], specs: list[FieldSpec]) -> None:
-    """Conditions name fields by the client's ids; store them by the fields' real ids."""
-    ref_to_id = {fs.ref: f.id for f, fs in zip(fields, specs, strict=True) if fs.ref}
-    for f in fields:
-        for attr in ("required_conditions", "visibility_conditions"):
-            block = getattr(f, attr)
-            if not block:
-                continue
-            groups = [
-                {
-                    **g,
-                    "conditions": [
-                        {**c, "field_id": ref_to_id.get(c.get("field_id"), c.get("field_id"))}
-                        for c in g.get("conditions", [])
-                    ],
-                }
-                for g in block.get("groups", [])
-            ]
-            setattr(f, attr, {**block, "groups": groups})
 
 
 def create_template(
@@ -205,7 +173,7 @@ def _write_content(
     ]
     template.fields[:] = fields
     session.flush()
-    _resolve_conditions(template.fields, spec.fields)
+    resolve_condition_refs(template.fields, spec.fields)
     existing_m = {m.id: m for m in template.reminders}
     ids = reminder_ids or [None] * len(spec.reminders)
     now = utcnow()
@@ -242,7 +210,7 @@ def spec_from_template(template: Template) -> DraftSpec:
                 designation=u.designation,
                 order=u.order,
                 custom_fields=dict(u.custom_fields or {}),
-                **{a: getattr(u, a) for a in _PERSON},
+                **{a: getattr(u, a) for a in CONTACT_ATTRS},
             )
             for u in template.users
         ],
@@ -402,23 +370,7 @@ def draft_from_template(
 
     people = []
     for i, r in enumerate(recipients):
-        given = {
-            a
-            for a in (
-                "first_name",
-                "last_name",
-                "email",
-                "phone_number",
-                "company",
-                "title",
-                "street_address",
-                "city",
-                "state_province",
-                "postal_code",
-                "country",
-            )
-            if getattr(r, a)
-        }
+        given = {a for a in CONTACT_ATTRS if getattr(r, a)}
         if r.custom_fields:
             given.add("custom_fields")
         people.append(

@@ -30,28 +30,22 @@ from signet.models import Blob, CustomFieldDefinition, SigningRequest, Template,
 from signet.models.base import utcnow
 from signet.signing import notify, rules
 from signet.signing import service as signing
-from signet.signing.specs import Actor, DraftSpec, FieldSpec, RecipientSpec, ReminderSpec
+from signet.signing.specs import (
+    CONTACT_ATTRS,
+    FIELD_ATTRS,
+    PERSON_ATTRS,
+    Actor,
+    DraftSpec,
+    FieldSpec,
+    RecipientSpec,
+    ReminderSpec,
+)
 from signet.signing.values import normalise_value
 from signet.storage import BlobStore
 from signet.templates import repository
 from signet.templates.events import template_event
-from signet.templates.service import FIELD_ATTRS
 from signet.templates.tokens import fill_tokens
 
-PERSON_ATTRS = (
-    "first_name",
-    "last_name",
-    "email",
-    "phone_number",
-    "street_address",
-    "city",
-    "state_province",
-    "postal_code",
-    "country",
-    "title",
-    "company",
-    "custom_fields",
-)
 Problems = list[tuple[str, str]]
 
 
@@ -178,7 +172,7 @@ def _recipients(
             designation=u.designation,
             order=u.order,
             custom_fields=dict(u.custom_fields or {}),
-            **{a: getattr(u, a) for a in PERSON_ATTRS if a != "custom_fields"},
+            **{a: getattr(u, a) for a in CONTACT_ATTRS},
         )
         chosen = claimed.get(u.id)
         if chosen is not None:
@@ -194,7 +188,7 @@ def _recipients(
                 designation="CC",
                 order=p.order,
                 custom_fields=dict(p.custom_fields or {}),
-                **{a: getattr(p, a) for a in PERSON_ATTRS if a != "custom_fields"},
+                **{a: getattr(p, a) for a in CONTACT_ATTRS},
             )
         )
     return out

@@ -9,7 +9,7 @@ from signet.api.firma import schemas_in as fin
 from signet.api.firma import template_schemas as tin
 from signet.api.firma.convert import field_spec, recipient_spec, settings_with_completion
 from signet.signing.anchors import FIELD_KEYS, AnchorSpec
-from signet.signing.specs import DraftSpec, FieldSpec, ReminderSpec
+from signet.signing.specs import PERSON_ATTRS, DraftSpec, FieldSpec, ReminderSpec
 from signet.signing.validation import normalise_designation
 from signet.templates.using import FieldOverride, PersonOverride, TemplateUse
 
@@ -28,20 +28,6 @@ _OVERRIDABLE = (
     "multi_group_id",
     "background_color",
 )
-_PERSON = (
-    "first_name",
-    "last_name",
-    "email",
-    "phone_number",
-    "street_address",
-    "city",
-    "state_province",
-    "postal_code",
-    "country",
-    "title",
-    "company",
-    "custom_fields",
-)
 
 
 def template_use(body: fin.SigningRequestCreate, problems: Problems) -> TemplateUse:
@@ -49,7 +35,7 @@ def template_use(body: fin.SigningRequestCreate, problems: Problems) -> Template
     sent = body.model_fields_set
     people = []
     for i, r in enumerate(body.recipients):
-        given = set(r.model_fields_set) & set(_PERSON)
+        given = set(r.model_fields_set) & set(PERSON_ATTRS)
         cc = "designation" in r.model_fields_set and normalise_designation(r.designation) == "CC"
         people.append(
             PersonOverride(
