@@ -11,10 +11,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from signet.models.base import ID, Base, JSONType, UTCDateTime, new_id, utcnow
+from signet.models.shared_columns import FieldColumns, PersonColumns
 
 
 class Template(Base):
@@ -61,8 +62,9 @@ class Template(Base):
     )
 
 
-class TemplateUser(Base):
-    """A role of the template: who signs, approves or gets a copy, and in which order."""
+class TemplateUser(PersonColumns, Base):
+    """A role of the template: who signs, approves or gets a copy, and in which order; its
+    person is the default one, used when a request names nobody for the role."""
 
     __tablename__ = "template_users"
 
@@ -70,31 +72,9 @@ class TemplateUser(Base):
     template_id: Mapped[str] = mapped_column(
         ForeignKey("templates.id", ondelete="CASCADE"), index=True
     )
-    position: Mapped[int] = mapped_column(Integer, default=0)
-    # The role label PandaDoc clients match recipients by; None shows as "Signer 1" etc.
-    role: Mapped[str | None] = mapped_column(String(255), nullable=True)
-    designation: Mapped[str] = mapped_column(String(16), default="Signer")
-    order: Mapped[int] = mapped_column("signing_order", Integer, default=1)
-    # The default person, used when a request names nobody for this role.
-    first_name: Mapped[str] = mapped_column(String(255), default="")
-    last_name: Mapped[str] = mapped_column(String(255), default="")
-    email: Mapped[str] = mapped_column(String(320), default="")
-    phone_number: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    street_address: Mapped[str | None] = mapped_column(String(255), nullable=True)
-    city: Mapped[str | None] = mapped_column(String(255), nullable=True)
-    state_province: Mapped[str | None] = mapped_column(String(255), nullable=True)
-    postal_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    country: Mapped[str | None] = mapped_column(String(255), nullable=True)
-    title: Mapped[str | None] = mapped_column(String(255), nullable=True)
-    company: Mapped[str | None] = mapped_column(String(255), nullable=True)
-    custom_fields: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     template: Mapped[Template] = relationship(back_populates="users")
-
-    @property
-    def name(self) -> str:
-        return " ".join(p for p in (self.first_name, self.last_name) if p)
 
     @property
     def role_label(self) -> str:
@@ -102,7 +82,7 @@ class TemplateUser(Base):
         return self.role or f"{self.designation} {self.order}"
 
 
-class TemplateField(Base):
+class TemplateField(FieldColumns, Base):
     """A field of the template, in percent of the page (top-left origin), like a request's."""
 
     __tablename__ = "template_fields"
@@ -114,29 +94,6 @@ class TemplateField(Base):
     template_user_id: Mapped[str | None] = mapped_column(
         ForeignKey("template_users.id", ondelete="SET NULL"), nullable=True, index=True
     )
-    position: Mapped[int] = mapped_column(Integer, default=0)
-    type: Mapped[str] = mapped_column(String(32))
-    page_number: Mapped[int] = mapped_column(Integer)
-    x: Mapped[float] = mapped_column(Float)
-    y: Mapped[float] = mapped_column(Float)
-    width: Mapped[float] = mapped_column(Float)
-    height: Mapped[float] = mapped_column(Float)
-    required: Mapped[bool] = mapped_column(Boolean, default=True)
-    read_only: Mapped[bool] = mapped_column(Boolean, default=False)
-    read_only_value: Mapped[str | None] = mapped_column(Text, nullable=True)
-    prefilled_data: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    variable_name: Mapped[str | None] = mapped_column(String(255), nullable=True)
-    variable_defined_name: Mapped[str | None] = mapped_column(String(255), nullable=True)
-    name: Mapped[str | None] = mapped_column(String(255), nullable=True)
-    dropdown_options: Mapped[list[str] | None] = mapped_column(JSONType, nullable=True)
-    format_rules: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
-    date_default: Mapped[str | None] = mapped_column(String(32), nullable=True)
-    date_signing_default: Mapped[bool] = mapped_column(Boolean, default=False)
-    multi_group_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
-    required_conditions: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
-    visibility_conditions: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
-    validation_rules: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
-    background_color: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
     template: Mapped[Template] = relationship(back_populates="fields")
 
