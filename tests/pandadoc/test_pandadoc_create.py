@@ -69,6 +69,16 @@ def test_a_document_being_processed_refuses_changes_with_409(pd):
     assert pd.get(f"/documents/{doc_id}/details").status_code == 200
 
 
+def test_status_changes_and_reminders_wait_for_processing_too(pd):
+    doc_id = pd.upload(doc_data()).json()["id"]
+    for r in (
+        pd.patch(f"/documents/{doc_id}/status", {"status": 2}),
+        pd.post(f"/documents/{doc_id}/send-reminder", {"reminders": []}),
+    ):
+        assert r.status_code == 409, r.text
+        assert r.json()["status"] == "document.uploaded"
+
+
 def test_the_firma_face_refuses_changes_to_a_document_being_processed(pd, api):
     doc_id = pd.upload(doc_data()).json()["id"]
     sid = api.get(f"/signing-requests/{doc_id}").json()["id"]  # the same request, Firma's id

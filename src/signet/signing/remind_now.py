@@ -12,7 +12,7 @@ from signet.errors import Conflict
 from signet.kit.ids import parse_uuid
 from signet.models import SigningRequest
 from signet.signing import notify
-from signet.signing.service import active_step, effective_state
+from signet.signing.service import active_step, effective_state, require_processed
 from signet.signing.specs import Actor
 
 
@@ -33,6 +33,7 @@ def remind(
     orders: list[ReminderOrder],
 ) -> list[str | None]:
     """Send each reminder; returns, per order, None (sent) or why it failed."""
+    require_processed(request)
     if effective_state(request) != "in_progress":
         raise Conflict(
             "Reminders can be sent only for a sent or viewed document",

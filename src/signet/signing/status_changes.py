@@ -51,6 +51,7 @@ def change_status(
     from_label: str | None = None,
 ) -> None:
     """Move the request to ``target`` (completed, expired or declined) by hand."""
+    service.require_processed(request)
     if target not in ALLOWED_FROM:
         raise ValidationFailed([("status", f"cannot change the status to {target}")])
     # A lazily expired request is stored as expired first, so its events fire once.

@@ -139,7 +139,6 @@ def delete_document(document_id: str, request: Request, auth: Auth, state: State
     with transaction(state.db.write) as session:
         sr = load(session, auth, document_id, for_update=True)
         with pandadoc_errors(sr):
-            require_processed(sr)
             status_changes.delete_document(session, state, sr, auth.actor(request))
     return Response(status_code=204)
 
@@ -160,7 +159,6 @@ async def send(document_id: str, request: Request, auth: Auth, state: State) -> 
         with transaction(state.db.write) as session:
             sr = load(session, auth, document_id, for_update=True)
             with pandadoc_errors(sr):
-                require_processed(sr)
                 send_document(
                     session,
                     state,
@@ -183,7 +181,7 @@ async def send(document_id: str, request: Request, auth: Auth, state: State) -> 
     status_code=204,
     response_class=Response,
     openapi_extra=body_of(sch.StatusChangeIn),
-    responses=errors_of(400, 401, 404, 429),
+    responses=errors_of(400, 401, 404, 409, 429),
 )
 async def change_status(document_id: str, request: Request, auth: Auth, state: State) -> Response:
     """Change the status by hand: `2` completes (finalised with the current values), `11`
@@ -201,7 +199,6 @@ async def change_status(document_id: str, request: Request, auth: Auth, state: S
         with transaction(state.db.write) as session:
             sr = load(session, auth, document_id, for_update=True)
             with pandadoc_errors(sr):
-                require_processed(sr)
                 status_changes.change_status(
                     session,
                     state,
@@ -236,7 +233,7 @@ def revert_document(document_id: str, request: Request, auth: Auth, state: State
     "/documents/{document_id}/send-reminder",
     response_model=sch.ReminderResultsOut,
     openapi_extra=body_of(sch.RemindersIn),
-    responses=errors_of(400, 401, 404, 429),
+    responses=errors_of(400, 401, 404, 409, 429),
 )
 async def send_reminder(document_id: str, request: Request, auth: Auth, state: State) -> JSONBytes:
     """Remind recipients now. Each must be pending in the current signing step; SMS is not
@@ -258,7 +255,6 @@ async def send_reminder(document_id: str, request: Request, auth: Auth, state: S
         with transaction(state.db.write) as session:
             sr = load(session, auth, document_id, for_update=True)
             with pandadoc_errors(sr):
-                require_processed(sr)
                 outcomes = remind(session, state, sr, actor, orders)
             return sch.ReminderResultsOut(
                 results=[

@@ -19,7 +19,7 @@ from signet.kit.ids import parse_uuid
 from signet.models import Blob, SigningRequest
 from signet.signing.editing import spec_from_request, update_draft
 from signet.signing.processing import placed_specs
-from signet.signing.service import require_draft, require_processed
+from signet.signing.service import require_draft
 from signet.signing.step_orders import current_orders, keep_orders
 from signet.signing.validation import check_draft
 
@@ -66,7 +66,6 @@ async def create_fields(document_id: str, request: Request, auth: Auth, state: S
         with transaction(state.db.write) as session:
             sr = load(session, auth, document_id, for_update=True)
             with pandadoc_errors(sr):
-                require_processed(sr)
                 require_draft(sr, action="add fields")
                 problems: list[tuple[str, str]] = []
                 placements = placements_in(body.fields, _resolver(sr), problems)
