@@ -273,3 +273,15 @@ def test_another_workspace_cannot_see_the_document(pd, other_pd):
     ):
         assert r.status_code == 404
     assert other_pd.get("/documents").json()["results"] == []
+
+
+def test_an_update_from_either_face_keeps_the_reminders_it_does_not_touch(pd, api):
+    from fixtures.requests import create_body
+
+    r = api.post("/signing-requests", create_body(reminders=[{"hours": 24, "all_users": True}]))
+    assert r.status_code == 201, r.text
+    sid, (reminder,) = r.json()["id"], r.json()["reminders"]
+    assert pd.patch(f"/documents/{sid}", {"name": "Renamed in PandaDoc"}).status_code == 204
+    assert api.patch(f"/signing-requests/{sid}", {"name": "Renamed in Firma"}).status_code == 200
+    (kept,) = api.get(f"/signing-requests/{sid}/reminders").json()
+    assert kept["id"] == reminder["id"] and kept["hours"] == 24

@@ -74,6 +74,7 @@ def spec_from_request(request: SigningRequest) -> DraftSpec:
         ],
         reminders=[
             ReminderSpec(
+                ref=rm.id,
                 hours=rm.hours,
                 all_users=rm.all_users,
                 recipient_ref=rm.recipient_id,
@@ -93,7 +94,6 @@ def update_draft(
     spec: DraftSpec,
     *,
     changed: list[str],
-    reminder_ids: list[str | None] | None = None,
 ) -> dict[str, str]:
     """Replace the draft's content with ``spec`` (checked whole). Returns temp ref → new UUID."""
     require_draft(request, action="update")
@@ -143,11 +143,10 @@ def update_draft(
 
     existing_m = {m.id: m for m in request.reminders}
     keep_m: list[Reminder] = []
-    ids = reminder_ids or [None] * len(spec.reminders)
     now = utcnow()
-    for rid_, ms in zip(ids, spec.reminders, strict=True):
+    for ms in spec.reminders:
         target = ref_to_id.get(ms.recipient_ref, ms.recipient_ref) if ms.recipient_ref else None
-        current_m = existing_m.get(rid_ or "")
+        current_m = existing_m.get(ms.ref or "")
         if current_m is None:
             current_m = Reminder(created_at=now)
         current_m.hours = ms.hours

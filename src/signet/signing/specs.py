@@ -84,6 +84,7 @@ class ReminderSpec:
     recipient_ref: str | None = None
     subject: str | None = None
     message: str | None = None
+    ref: str | None = None  # the stored reminder's id, kept on update
 
 
 @dataclass

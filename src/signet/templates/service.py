@@ -142,14 +142,12 @@ def create_template(
         updated_at=now,
     )
     session.add(template)
-    _write_content(session, template, spec, reminder_ids=None)
+    _write_content(session, template, spec)
     template_event(session, env, template, "template.created")
     return template, warnings + more
 
 
-def _write_content(
-    session: Session, template: Template, spec: DraftSpec, reminder_ids: list[str | None] | None
-) -> dict[str, str]:
+def _write_content(session: Session, template: Template, spec: DraftSpec) -> dict[str, str]:
     """Make the template's users, fields and reminders those of ``spec`` (matched by ref)."""
     use_order = rules.setting(spec.settings, "use_signing_order")
     orders = compact_orders(spec.recipients, use_order)
@@ -175,11 +173,10 @@ def _write_content(
     session.flush()
     resolve_condition_refs(template.fields, spec.fields)
     existing_m = {m.id: m for m in template.reminders}
-    ids = reminder_ids or [None] * len(spec.reminders)
     now = utcnow()
     reminders = []
-    for rid, ms in zip(ids, spec.reminders, strict=True):
-        row = existing_m.get(rid or "") or TemplateReminder(created_at=now)
+    for ms in spec.reminders:
+        row = existing_m.get(ms.ref or "") or TemplateReminder(created_at=now)
         row.hours = ms.hours
         row.all_users = ms.all_users
         row.template_user_id = (
@@ -224,6 +221,7 @@ def spec_from_template(template: Template) -> DraftSpec:
         ],
         reminders=[
             ReminderSpec(
+                ref=m.id,
                 hours=m.hours,
                 all_users=m.all_users,
                 recipient_ref=m.template_user_id,
@@ -243,7 +241,6 @@ def update_template(
     spec: DraftSpec,
     *,
     changed: list[str],
-    reminder_ids: list[str | None] | None = None,
     test: bool = False,
     field_added: bool = False,
 ) -> tuple[dict[str, str], list[str]]:
@@ -262,9 +259,7 @@ def update_template(
     template.settings = dict(spec.settings)
     template.language = spec.language
     template.metadata_ = dict(spec.metadata)
-    if reminder_ids is None:
-        reminder_ids = [m.id for m in template.reminders]
-    created = _write_content(session, template, spec, reminder_ids)
+    created = _write_content(session, template, spec)
     touch(template)
     template_event(session, env, template, "template.updated", changed=changed)
     if field_added:

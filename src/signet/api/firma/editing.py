@@ -133,7 +133,6 @@ async def patch_signing_request(
                     actor,
                     spec,
                     changed=changed,
-                    reminder_ids=[m.id for m in sr.reminders],
                 )
                 return out.PatchPropertiesResponse(
                     message="Signing request updated successfully",
@@ -163,7 +162,6 @@ async def patch_signing_request(
                     actor,
                     spec,
                     changed=["recipient"],
-                    reminder_ids=[m.id for m in sr.reminders],
                 )
                 rid = created.get(ref, ref)
                 rec = next(r for r in sr.recipients if r.id == rid)
@@ -185,7 +183,6 @@ async def patch_signing_request(
                         actor,
                         spec,
                         changed=["field"],
-                        reminder_ids=[m.id for m in sr.reminders],
                     )
                     return out.PatchFieldResponse(message="Field deleted", field=None)
                 current_f = spec.fields[idx]
@@ -215,7 +212,6 @@ async def patch_signing_request(
                 actor,
                 spec,
                 changed=["field"],
-                reminder_ids=[m.id for m in sr.reminders],
             )
             f = next(x for x in sr.fields if x.id == target) if target else sr.fields[-1]
             return out.PatchFieldResponse(message="Field saved", field=ser.field_out(f, sr))
@@ -357,22 +353,18 @@ async def put_signing_request(
                         if fs is not None:
                             fs.ref = None
                             spec.fields.append(fs)
-            reminder_ids: list[str | None] = [m.id for m in sr.reminders]
             if body.reminders is not None:
                 spec.reminders = []
-                reminder_ids = []
                 for i, min_ in enumerate(body.reminders):
                     ms = reminder_spec(min_, f"reminders[{i}]", problems)
                     if ms is not None:
+                        ms.ref = min_.id
                         spec.reminders.append(ms)
-                        reminder_ids.append(min_.id)
             try:
                 if problems:
                     more, _ = check_draft(spec, sr.page_count, test=sr.test)
                     raise ValidationFailed(problems + more)
-                update_draft(
-                    session, state, sr, actor, spec, changed=["put"], reminder_ids=reminder_ids
-                )
+                update_draft(session, state, sr, actor, spec, changed=["put"])
             except ValidationFailed as exc:
                 for loc, msg in exc.problems:
                     group = next((g for g in groups if loc.startswith(g)), None)

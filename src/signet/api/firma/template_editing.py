@@ -286,29 +286,25 @@ def _drop_dangling_conditions(spec: DraftSpec) -> None:
             setattr(f, attr, {**block, "groups": groups} if groups else None)
 
 
-def _put_reminders(
-    spec: DraftSpec, template: Template, body: t.TemplatePut, problems: Problems
-) -> list[str | None]:
-    ids: list[str | None] = [m.id for m in template.reminders]
+def _put_reminders(spec: DraftSpec, body: t.TemplatePut, problems: Problems) -> None:
+    """Apply the PUT's reminders to ``spec``: by id an update or a deletion, else an addition."""
     for i, min_ in enumerate(body.reminders or []):
-        at = ids.index(min_.id) if min_.id in ids else None
+        at = next((k for k, m in enumerate(spec.reminders) if m.ref and m.ref == min_.id), None)
         if min_.id and at is None:
             problems.append((f"reminders[{i}].id", "unknown reminder"))
             continue
         if min_.deleted:
             if at is not None:
-                del ids[at]
                 del spec.reminders[at]
             continue
         ms = template_reminder_spec(min_, f"reminders[{i}]", problems)
         if ms is None:
             continue
         if at is None:
-            ids.append(None)
             spec.reminders.append(ms)
         else:
+            ms.ref = min_.id
             spec.reminders[at] = ms
-    return ids
 
 
 @router.put(
@@ -343,14 +339,8 @@ async def put_template(
                 _field_upsert(spec, fin_, f"fields[{i}]", problems)
             if body.force_remove_conditions:
                 _drop_dangling_conditions(spec)
-            reminder_ids = _put_reminders(spec, template, body, problems)
-            kept = [
-                (rid, m)
-                for rid, m in zip(reminder_ids, spec.reminders, strict=True)
-                if m.recipient_ref not in gone
-            ]
-            reminder_ids = [rid for rid, _ in kept]
-            spec.reminders = [m for _, m in kept]
+            _put_reminders(spec, body, problems)
+            spec.reminders = [m for m in spec.reminders if m.recipient_ref not in gone]
             if problems:
                 raise ValidationFailed(problems)
             service.update_template(
@@ -360,7 +350,6 @@ async def put_template(
                 actor,
                 spec,
                 changed=changed or ["put"],
-                reminder_ids=reminder_ids,
                 test=auth.test,
             )
             return ser.template_out(state, template, ONE_HOUR)
