@@ -22,11 +22,12 @@ from datetime import date
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name
-from reportlab.lib.utils import ImageReader
+from PIL import Image
 from reportlab.pdfgen.canvas import Canvas
 
 from signet.pdf import fonts
 from signet.pdf.evidence import IMAGE_FIELD_TYPES, StampValue
+from signet.pdf.pictures import Picture, draw_picture, read_picture
 
 __all__ = [
     "STAMP_NAME",
@@ -145,19 +146,20 @@ def format_date(value: str, date_format: str | None) -> str:
     return formats[date_format or "MM/dd/yyyy"]
 
 
-def _image(value: str, cache: dict[str, ImageReader]) -> ImageReader:
+def _image(value: str, cache: dict[str, Picture]) -> Picture:
     if value in cache:
         return cache[value]
     head, sep, payload = value.partition(",")
     if not sep or not head.startswith("data:image/") or not head.endswith(";base64"):
         raise StampError("an image value must be a data URI: data:image/png;base64,...")
     try:
-        reader = ImageReader(io.BytesIO(base64.b64decode(payload, validate=False)))
-        reader.getSize()
-    except (binascii.Error, OSError, ValueError) as exc:
+        picture = read_picture(base64.b64decode(payload, validate=False))
+    except (binascii.Error, OSError, ValueError, Image.DecompressionBombError) as exc:
         raise StampError(f"the image data cannot be read: {exc}") from exc
-    cache[value] = reader
-    return reader
+    if picture.width < 1 or picture.height < 1:
+        raise StampError("the image data cannot be read: it has no pixels")
+    cache[value] = picture
+    return picture
 
 
 def _fit_lines(text: str, box: _Box, size: float, multiline: bool) -> tuple[list[str], float]:
@@ -244,7 +246,7 @@ def _is_true(value: str) -> bool:
 
 
 def _draw_value(
-    canvas: Canvas, value: StampValue, page: PageGeometry, images: dict[str, ImageReader]
+    canvas: Canvas, value: StampValue, page: PageGeometry, images: dict[str, Picture]
 ) -> None:
     box = _Box(
         value.x / 100 * page.width,
@@ -258,18 +260,13 @@ def _draw_value(
     text = value.value
     is_image = kind in IMAGE_FIELD_TYPES or (kind == "file" and text.startswith("data:image/"))
     if is_image and text:
-        reader = _image(text, images)
+        picture = _image(text, images)
         inset = min(box.w, box.h) * 0.04
-        canvas.drawImage(
-            reader,
-            box.x + inset,
-            box.y + inset,
-            box.w - 2 * inset,
-            box.h - 2 * inset,
-            mask="auto",
-            preserveAspectRatio=True,
-            anchor="c",
-        )
+        room_w, room_h = max(box.w - 2 * inset, 0.0), max(box.h - 2 * inset, 0.0)
+        scale = min(room_w / picture.width, room_h / picture.height)  # kept in proportion
+        w, h = picture.width * scale, picture.height * scale
+        x, y = box.x + inset + (room_w - w) / 2, box.y + inset + (room_h - h) / 2  # centred
+        draw_picture(canvas, picture, x, y, w, h)
         if value.text_layer:
             # Fully transparent, not render mode 3: extractors read it, viewers don't show it.
             canvas.saveState()
@@ -320,7 +317,7 @@ def draw_overlay(pages: Sequence[tuple[PageGeometry, Sequence[StampValue]]]) -> 
     out = io.BytesIO()
     with fonts.binary_streams():
         canvas = Canvas(out, pageCompression=1)
-        images: dict[str, ImageReader] = {}
+        images: dict[str, Picture] = {}
         for geo, values in pages:
             canvas.setPageSize((geo.width, geo.height))
             for value in values:

@@ -189,3 +189,65 @@ def draw_text_line(
     if text_object is not None:
         canvas.drawText(text_object)
     return left, drawn
+
+
+class TextBatch:
+    """Lines drawn into one PDF text object, for a page that holds many of them.
+
+    :func:`draw_text_line` starts a text object per line and names its font every time; here
+    each line moves the text origin, and the font and colour are named only when they change.
+    A line that needs marked content (left-to-right shaped text with /ActualText) is drawn by
+    :func:`draw_text_line` on its own. Nothing reaches the canvas until :meth:`flush`, so text
+    added here is drawn over any lines or pictures drawn on the canvas meanwhile.
+    """
+
+    def __init__(self, canvas: Any) -> None:
+        self.canvas = canvas
+        self._text: Any = None
+        self._font: tuple[str, float] | None = None
+        self._color: Any = None
+
+    def add(
+        self,
+        x: float,
+        y: float,
+        text: str,
+        size: float,
+        color: Any,
+        *,
+        bold: bool = False,
+        align: Align = "auto",
+        width: float = 0.0,
+    ) -> None:
+        """Draw ``text`` as :func:`draw_text_line` would, in ``color``."""
+        line = layout_line(text, bold)
+        if any(isinstance(s.text, ShapedStr) and not s.rtl for s in line.segments):
+            self.flush()
+            self.canvas.setFillColor(color)
+            draw_text_line(self.canvas, x, y, text, size, bold=bold, align=align, width=width)
+            return
+        if align == "auto":
+            align = "right" if line.rtl else "left"
+        if align == "right":
+            x += width - line.width(size)
+        elif align == "center":
+            x += (width - line.width(size)) / 2
+        if self._text is None:
+            self._text = self.canvas.beginText(x, y)
+            self._font = self._color = None
+        else:
+            self._text.setTextOrigin(x, y)
+        if color is not self._color:
+            self._text.setFillColor(color)
+            self._color = color
+        for segment in line.segments:
+            if (segment.font, size) != self._font:
+                self._text.setFont(segment.font, size)
+                self._font = (segment.font, size)
+            self._text.textOut(segment.text)
+
+    def flush(self) -> None:
+        """Put the text added so far on the canvas."""
+        if self._text is not None:
+            self.canvas.drawText(self._text)
+            self._text = None
