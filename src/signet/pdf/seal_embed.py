@@ -3,26 +3,64 @@
 pyHanko's ``PdfSigner.sign_pdf`` writes the update and then hashes the whole file for the
 signature's byte range: 10 ms for a 20 MB original, every time it is sealed. This runs the same
 steps through pyHanko's interrupted-signing API (signing session, to-be-signed document, CMS from
-the signer, ``PdfTBSDocument.async_finish_signing``) and computes the byte-range digest itself,
-from an :class:`OriginalHash` of the original when the update was appended to exactly those bytes,
-and from the whole file otherwise.
+the signer, filling the reserved /Contents) and computes the byte-range digest itself, from an
+:class:`OriginalHash` of the original when the update follows exactly those bytes, and from the
+whole file otherwise.
+
+The update is written into a buffer of its own (:class:`_Update`), at the offsets it will have
+after the original, and the file is the original and the update joined once. Appending to the
+reader's own ``BytesIO``, as pyHanko's ``write_in_place`` does, copies the original into a new
+buffer on the first write, grows it, and copies it again to return it: ~12 ms at 20 MB, against
+~1.5 ms for one join.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+from typing import TYPE_CHECKING
 
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko.sign.signers.pdf_byterange import PdfByteRangeDigest, PreparedByteRangeDigest
 from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
-from pyhanko.sign.signers.pdf_signer import PdfTBSDocument
 
 from signet.pdf.original_hash import OriginalHash
 
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
+
 __all__ = ["embed_signature"]
+
+
+class _Update(io.BytesIO):
+    """The bytes that follow an original of ``base`` bytes, at the offsets they have in the file.
+
+    pyHanko's writer records where each object starts with ``tell`` and fills the byte range and
+    the signature with ``seek`` and ``write``, all in offsets of the whole file. It seeks to 0
+    after filling the signature; anything written before ``base`` would be lost, so it raises.
+    """
+
+    def __init__(self, base: int) -> None:
+        super().__init__()
+        self.base = base
+        self._before_base = False
+
+    def tell(self) -> int:
+        return super().tell() + self.base
+
+    def seek(self, pos: int, whence: int = io.SEEK_SET) -> int:
+        if whence != io.SEEK_SET:
+            self._before_base = False
+            return super().seek(pos, whence) + self.base
+        self._before_base = pos < self.base
+        return super().seek(max(pos - self.base, 0)) + self.base
+
+    def write(self, data: ReadableBuffer, /) -> int:
+        if self._before_base:
+            raise OSError("the update cannot write into the original")
+        return super().write(data)
 
 
 async def embed_signature(
@@ -31,12 +69,12 @@ async def embed_signature(
     *,
     bytes_reserved: int | None,
     original: OriginalHash | None,
-) -> io.BytesIO:
-    """Sign ``writer``'s update as ``pdf_signer.sign_pdf`` would; returns the signed file's buffer.
+) -> bytes:
+    """Sign ``writer``'s update as ``pdf_signer.sign_pdf`` would; returns the signed file.
 
-    The update is appended to the writer's own input buffer when it is a ``BytesIO`` (the
-    buffer is then returned), else the whole file is written to a new one. ``original`` is used
-    only when that input buffer still holds exactly ``original.original``, untouched.
+    When the writer reads from a ``BytesIO``, its bytes are left as they are and the file is
+    those bytes and the signed update; ``original`` is used for the digest only when that
+    buffer holds exactly ``original.original``. Otherwise the whole file is written anew.
     """
     session = pdf_signer.init_signing_session(writer)
     validation_info = await session.perform_presign_validation(writer)
@@ -61,17 +99,20 @@ async def embed_signature(
 
     stream = writer.prev.stream
     writer.digest_aware_write = True  # as pyHanko's own byte-range writer sets it
-    prefix: OriginalHash | None = None
-    if isinstance(stream, io.BytesIO):
-        # Appended to the input buffer: right after the hashed original, if it holds exactly it.
-        if original is not None and original.is_held_by(stream):
-            prefix = original
-        writer.write_in_place()
-        output = stream
+    head = b""
+    output: io.BytesIO
+    if isinstance(stream, io.BytesIO) and not writer._need_mac_on_write:
+        # As write_in_place, into a buffer of its own (see the module docstring).
+        head = stream.getvalue()  # a BytesIO made from bytes returns them, not a copy
+        output = _Update(len(head))
+        writer._prep_dom_for_writing()
+        writer._write_updated_section(output)
     else:
         output = io.BytesIO()
         writer.write(output)
-    prepared = _byte_range_digest(output, signature, tbs.md_algorithm, prefix)
+    held = isinstance(output, _Update) and original is not None and original.is_held_by(stream)
+    prefix = original if held else None
+    prepared = _byte_range_digest(head, output, signature, tbs.md_algorithm, prefix)
 
     cms = await tbs.signer.async_sign(
         prepared.document_digest,
@@ -86,31 +127,37 @@ async def embed_signature(
             cades_signed_attrs=pdf_signer.signature_meta.cades_signed_attr_spec,
         ),
     )
-    await PdfTBSDocument.async_finish_signing(
-        output,
-        prepared,
-        cms,
-        post_sign_instr=tbs.post_sign_instructions,
-        validation_context=tbs.validation_context,
-    )
-    return output
+    if tbs.post_sign_instructions is not None:  # a DSS or document timestamp: never asked for
+        raise ValueError("post-signature processing is not supported here")
+    prepared.fill_with_cms(output, cms)
+    if isinstance(output, _Update):
+        return head + output.getvalue()
+    return output.getvalue()
 
 
 def _byte_range_digest(
+    head: bytes,
     output: io.BytesIO,
     signature: PdfByteRangeDigest,
     md_algorithm: str,
     prefix: OriginalHash | None,
 ) -> PreparedByteRangeDigest:
-    """Fill in the /ByteRange and hash it: everything but the reserved /Contents placeholder."""
+    """Fill in the /ByteRange and hash it: everything but the reserved /Contents placeholder.
+
+    The file is ``head`` followed by ``output``'s buffer; ``prefix``, if given, is the hash
+    of ``head``.
+    """
     end = output.tell()
     start, stop = signature.contents.offsets
     signature.byte_range.fill_offsets(output, start, stop, end)
-    skip = len(prefix.original) if prefix is not None else 0
-    if md_algorithm != "sha256" or start < skip:  # the placeholder is always in the update
-        prefix, skip = None, 0
-    digest = prefix.state() if prefix is not None else hashlib.new(md_algorithm)
+    base = len(head)
+    if start < base:  # never: the placeholder is written in the update
+        raise ValueError("the signature placeholder is not in the update")
+    if prefix is not None and md_algorithm == "sha256":
+        digest = prefix.state()
+    else:
+        digest = hashlib.new(md_algorithm, head)
     with output.getbuffer() as buffer:
-        digest.update(buffer[skip:start])
-        digest.update(buffer[stop:end])
+        digest.update(buffer[: start - base])
+        digest.update(buffer[stop - base : end - base])
     return PreparedByteRangeDigest(digest.digest(), start, stop)
