@@ -140,6 +140,17 @@ def text_width(text: str, size: float, bold: bool = False) -> float:
     return layout_line(text, bold).width(size)
 
 
+def _left_edge(line: TextLine, x: float, size: float, align: Align, width: float) -> float:
+    """Where ``line`` starts in a box ``width`` wide whose left edge is ``x``."""
+    if align == "auto":
+        align = "right" if line.rtl else "left"
+    if align == "right":
+        return x + width - line.width(size)
+    if align == "center":
+        return x + (width - line.width(size)) / 2
+    return x
+
+
 def draw_text_line(
     canvas: Any,
     x: float,
@@ -158,13 +169,7 @@ def draw_text_line(
     """
     line = layout_line(text, bold)
     drawn = line.width(size)
-    if align == "auto":
-        align = "right" if line.rtl else "left"
-    if align == "right":
-        x += width - drawn
-    elif align == "center":
-        x += (width - drawn) / 2
-    left = x
+    x = left = _left_edge(line, x, size, align, width)
     text_object = None
     for segment in line.segments:
         # Left-to-right shaped text (Indic vowel signs drawn before their consonant) gets its
@@ -226,12 +231,7 @@ class TextBatch:
             self.canvas.setFillColor(color)
             draw_text_line(self.canvas, x, y, text, size, bold=bold, align=align, width=width)
             return
-        if align == "auto":
-            align = "right" if line.rtl else "left"
-        if align == "right":
-            x += width - line.width(size)
-        elif align == "center":
-            x += (width - line.width(size)) / 2
+        x = _left_edge(line, x, size, align, width)
         if self._text is None:
             self._text = self.canvas.beginText(x, y)
             self._font = self._color = None
