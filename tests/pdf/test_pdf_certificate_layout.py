@@ -8,12 +8,14 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pypdfium2 as pdfium
+from pdf_factories import create_broken_png
+from PIL import Image
 from reportlab.lib import colors
 from reportlab.pdfgen.canvas import Canvas
 from test_pdf_certificate import T0, create_certificate_data
 
 from signet.pdf.certificate import build_certificate
-from signet.pdf.certificate_layout import Gap, Keep, Lines, Table, lay_out, text
+from signet.pdf.certificate_layout import Framed, Gap, Keep, Lines, Table, figure, lay_out, text
 from signet.pdf.evidence import CertificateEvent, CertificateRecipient
 from signet.pdf.fonts import ensure_fonts_registered
 from signet.pdf.text_lines import TextBatch
@@ -45,6 +47,12 @@ def test_text_breaks_between_lines_at_the_foot_of_a_page() -> None:
 def test_a_kept_block_moves_whole_to_the_next_page() -> None:
     pages = lay_out([_lines(6), Keep([_lines(3), _lines(3)])], top=100, bottom=0)
     assert [[b.height for b, _ in p.placed] for p in pages] == [[60.0], [30.0, 30.0]]
+
+
+def test_a_kept_block_ignores_its_leading_space_when_it_moves_to_a_new_page() -> None:
+    # 95 points with the space, 85 without: it fits a fresh 90-point page, so it moves whole.
+    pages = lay_out([_lines(1), Keep([Gap(10), _lines(4), _lines(4), _lines(1)])], 90, 0)
+    assert [[b.height for b, _ in p.placed] for p in pages] == [[10.0], [40.0, 40.0, 10.0]]
 
 
 def test_a_kept_block_taller_than_a_page_flows_instead_of_looping() -> None:
@@ -80,6 +88,61 @@ def test_a_table_repeats_its_header_and_numbers_rules_over_the_whole_table() -> 
     for part in parts:
         part.draw(canvas, 0, 100, TextBatch(canvas))
     assert sorted(i for i in seen if i) == list(range(1, 13))  # whole-table row numbers
+
+
+def test_a_row_that_reaches_the_foot_of_a_page_moves_whole_to_the_next() -> None:
+    ensure_fonts_registered()
+    three = text("one\ntwo\nthree", 60, color=INK)
+    assert len(three.lines) == 3
+    table = Table.of([60], [[text("Header", 60, color=INK)], [three], [text("x", 60, color=INK)]],
+                     header=1)  # fmt: skip
+    assert table.rows[1].height < 100
+    pages = lay_out([_lines(6), table], top=100, bottom=0)
+    parts = [(i, block) for i, page in enumerate(pages) for block, _ in page.placed]
+    tables = [(i, t) for i, t in parts if isinstance(t, Table)]
+    assert [i for i, _ in tables] == [1]  # nothing of the table on page 1: no header alone
+    assert tables[0][1].rows[1].cells[0].lines == ["one", "two", "three"]
+
+
+def test_an_event_row_is_never_split_at_the_foot_of_a_page() -> None:
+    base = create_certificate_data()
+    events = [
+        CertificateEvent(T0 + timedelta(minutes=i), f"event.n{i:02d}", "Actor", "192.0.2.1")
+        for i in range(60)
+    ]
+    for words in range(40, 100, 3):  # moves the log's start down the page a line at a time
+        data = replace(
+            base, recipients=base.recipients[:1], document_name="word " * words, events=events
+        )
+        for page in _pages_text(build_certificate(data)):
+            # An event's time is two lines (UTC, then local): both or neither on a page.
+            assert page.count(" UTC ") == page.count(" UTC+03:00"), (words, page[-300:])
+
+
+def test_a_picture_row_taller_than_a_page_does_not_hide_the_rows_after_it() -> None:
+    ensure_fonts_registered()
+    png = io.BytesIO()
+    Image.new("RGB", (10, 40), (0, 0, 0)).save(png, "PNG")
+    tall = figure(png.getvalue(), 50, 200)
+    assert tall is not None and tall.height == 200
+    rows = [[text("Header", 60, color=INK)], [Framed([tall], RULE)]]
+    rows += [[text(f"after {i}", 60, color=INK)] for i in range(3)]
+    pages = lay_out([Table.of([60], rows, header=1)], top=100, bottom=0)
+    seen = [
+        row.cells[0].lines[0]
+        for page in pages
+        for part, _ in page.placed
+        for row in part.rows[1:]
+        if isinstance(row.cells[0], Lines)
+    ]
+    assert seen == ["after 0", "after 1", "after 2"]
+    (alone,) = [
+        p for page in pages for p, _ in page.placed if isinstance(p.rows[1].cells[0], Framed)
+    ]
+    assert len(alone.rows) == 2  # the header and the picture: the rows after it go on
+    assert all(
+        top - part.height >= 0 for page in pages for part, top in page.placed if part is not alone
+    )
 
 
 def test_a_table_row_taller_than_a_page_breaks_between_its_lines() -> None:
@@ -129,9 +192,13 @@ def test_each_recipient_stays_on_one_page_when_it_fits_on_one() -> None:
         assert f"00000000-0000-4000-8000-{i:012d}" in holding[0]
 
 
-def test_an_unreadable_signature_image_is_named_not_fatal() -> None:
+def test_an_unreadable_signature_or_initials_image_is_named_not_fatal() -> None:
     base = create_certificate_data()
-    broken: CertificateRecipient = replace(base.recipients[0], signature_png=b"not a png")
-    broken = replace(broken, initials_png=None)
-    text_out = " ".join(_pages_text(build_certificate(replace(base, recipients=[broken]))))
-    assert "(image unreadable)" in text_out
+    signer: CertificateRecipient = base.recipients[0]
+    for broken, shown, named in [
+        (replace(signer, signature_png=b"not a png"), "Initials", "Signature"),
+        (replace(signer, initials_png=create_broken_png()), "Signature", "Initials"),
+    ]:
+        text_out = " ".join(_pages_text(build_certificate(replace(base, recipients=[broken]))))
+        assert f"{named} (image unreadable)" in text_out
+        assert f"{shown} " in text_out and "Signature and initials" not in text_out

@@ -21,6 +21,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from signet.pdf import fonts
 from signet.pdf.certificate_layout import (
+    Figure,
     Framed,
     Gap,
     Keep,
@@ -116,18 +117,23 @@ def _grid_table(columns: Sequence[float], header: Sequence[str], rows: list[list
     return Table.of(columns, [head, *rows], header=1, pad_left=(0.0, 2.0), rules=rules)
 
 
-def _pictures(r: CertificateRecipient) -> Framed | str | None:
-    shown = [
-        (png, max_w) for png, max_w in ((r.signature_png, 62 * mm), (r.initials_png, 30 * mm))
-        if png
-    ]  # fmt: skip
-    if not shown:
-        return None
-    figures = [figure(png, max_w, 22 * mm) for png, max_w in shown]
-    readable = [f for f in figures if f is not None]
-    if not readable:
-        return "(image unreadable)"
-    return Framed(readable, _RULE)
+def _picture_rows(r: CertificateRecipient) -> list[Row]:
+    """The signature and initials in frames side by side; a row saying so for one unreadable."""
+    shown: list[tuple[str, Figure]] = []
+    rows: list[Row] = []
+    for name, png, max_w in (("Signature", r.signature_png, 62 * mm),
+                             ("Initials", r.initials_png, 30 * mm)):  # fmt: skip
+        if not png:
+            continue
+        picture = figure(png, max_w, 22 * mm)
+        if picture is None:
+            rows.append((name, "(image unreadable)"))
+        else:
+            shown.append((name, picture))
+    if shown:
+        label = " and ".join([shown[0][0], *(name.lower() for name, _ in shown[1:])])
+        rows.insert(0, (label, Framed([p for _, p in shown], _RULE)))
+    return rows
 
 
 def _document_section(data: CertificateData, width: float) -> list[Any]:
@@ -183,10 +189,7 @@ def _recipient_block(r: CertificateRecipient, tz: str, width: float) -> list[Any
         rows.append(("Reason for declining", reason))
     else:
         rows.append(("Signed", format_time(r.signed_at, tz)))
-    pictures = _pictures(r)
-    if pictures is not None:
-        both = r.signature_png and r.initials_png
-        rows.append(("Signature and initials" if both else "Signature", pictures))
+    rows += _picture_rows(r)
     rows.append(("Signature ID", r.signature_id or "-"))
     block: list[Any] = [
         Keep(

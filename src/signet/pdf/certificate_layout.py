@@ -16,7 +16,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from PIL import Image
 from reportlab.lib.colors import Color
 from reportlab.pdfgen.canvas import Canvas
 
@@ -74,8 +73,11 @@ class Lines:
                         align=self.align, width=self.width)  # fmt: skip
             baseline -= self.leading
 
-    def split(self, room: float) -> tuple[Lines, Lines] | None:
-        """The lines that fit in ``room`` points, and the rest; None if none or all fit."""
+    def split(self, room: float, page: float = 0.0) -> tuple[Lines, Lines] | None:
+        """The lines that fit in ``room`` points, and the rest; None if none or all fit.
+
+        Text breaks at the foot of any page, as a paragraph does; ``page`` is not needed.
+        """
         fit = int(room // self.leading)
         if fit < 1 or fit >= len(self.lines):
             return None
@@ -142,7 +144,7 @@ def figure(data: bytes, max_width: float, max_height: float) -> Figure | None:
     """The image file ``data`` scaled to fit the box, or None when it cannot be read."""
     try:
         picture = read_picture(data)
-    except (OSError, ValueError, Image.DecompressionBombError):
+    except ValueError:
         return None
     if picture.width < 1 or picture.height < 1:
         return None
@@ -187,8 +189,9 @@ class _Row:
 class Table:
     """Rows of cells in fixed columns, top-aligned, with a rule below rows.
 
-    ``header`` rows repeat at the top of every page the table runs onto; ``rule_below`` gives
-    the rule under each row (none for None), the last one included.
+    ``header`` rows repeat at the top of every page the table runs onto; ``rules(i, n)`` gives
+    the rule (thickness, colour) under row ``i`` of the whole table's ``n``, the last one
+    included, or None for none.
     """
 
     columns: Sequence[float]  # widths
@@ -221,9 +224,6 @@ class Table:
         return cls(columns, measured, header, pad_left, pad_right, pad_y, pad_y, rules, 0,
                    len(measured))  # fmt: skip
 
-    def cell_width(self, column: int) -> float:
-        return self.columns[column] - self._pad_left(column) - self.pad_right
-
     def _pad_left(self, column: int) -> float:
         return self.pad_left[min(column, len(self.pad_left) - 1)]
 
@@ -247,10 +247,12 @@ class Table:
                 canvas.setLineWidth(rule[0])
                 canvas.line(x, top, x + width, top)
 
-    def split(self, room: float) -> tuple[Table, Table] | None:
-        """The rows that fit in ``room`` and the rest, headed again; None if no body row fits.
+    def split(self, room: float, page: float) -> tuple[Table, Table] | None:
+        """The rows that fit in ``room`` and the rest, headed again; None to move it whole.
 
-        A single row taller than a whole page is broken between its lines.
+        A row that does not fit moves to the next page, under the header, unless the two are
+        taller than a whole page (``page`` points): then the row is broken between its lines,
+        or, when it cannot be (it holds pictures), it has a page of its own, cut off at the foot.
         """
         head = self.rows[: self.header]
         used = sum(r.height for r in head)
@@ -258,22 +260,29 @@ class Table:
         while fit < len(self.rows) and used + self.rows[fit].height <= room:
             used += self.rows[fit].height
             fit += 1
-        body = self.rows[fit:]
-        if fit == self.header:
-            broken = self._break_row(self.rows[fit], room - used) if body else None
-            if broken is None:
-                return None
-            first_part, rest_part = broken
-            return (
-                self._part(head, [first_part], self.row_offset),
-                self._part(head, [rest_part, *body[1:]], self.row_offset),  # the same row, on
-            )
         if fit == len(self.rows):
             return None
-        done = fit - self.header
+        body = self.rows[fit:]
+        if fit > self.header:
+            done = fit - self.header
+            return (
+                self._part(head, self.rows[self.header : fit], self.row_offset),
+                self._part(head, body, self.row_offset + done),
+            )
+        row = body[0]
+        if used + row.height <= page:
+            return None  # fits on the next page
+        broken = self._break_row(row, room - used)
+        if broken is not None:
+            return (
+                self._part(head, [broken[0]], self.row_offset),
+                self._part(head, [broken[1], *body[1:]], self.row_offset),  # the same row, on
+            )
+        if room < page or len(body) == 1:
+            return None  # moved to a page of its own, or drawn as it is there
         return (
-            self._part(head, self.rows[self.header : fit], self.row_offset),
-            self._part(head, body, self.row_offset + done),
+            self._part(head, [row], self.row_offset),
+            self._part(head, body[1:], self.row_offset + 1),
         )
 
     def _part(self, head: list[_Row], rows: list[_Row], offset: int) -> Table:
@@ -310,6 +319,16 @@ class Keep:
     def height(self) -> float:
         return sum(b.height for b in self.blocks)
 
+    @property
+    def height_at_top(self) -> float:
+        """The height at the top of a page, where its leading space is dropped."""
+        lead = 0.0
+        for block in self.blocks:
+            if not isinstance(block, Gap):
+                break
+            lead += block.height
+        return self.height - lead
+
 
 @dataclass
 class Page:
@@ -322,6 +341,7 @@ def lay_out(blocks: Sequence[Block | Keep], top: float, bottom: float) -> list[P
     """Place ``blocks`` on pages whose body runs from ``top`` down to ``bottom``."""
     pages = [Page()]
     y = top
+    page = top - bottom
     queue: list[Block | Keep] = list(reversed(blocks))
     while queue:
         block = queue.pop()
@@ -332,25 +352,23 @@ def lay_out(blocks: Sequence[Block | Keep], top: float, bottom: float) -> list[P
                 y -= min(block.height, room)
             continue
         if isinstance(block, Keep):
-            if block.height <= room or (at_top and block.height > top - bottom):
-                queue.extend(reversed(block.blocks))  # fits here, or fits on no page: flow it
-            elif block.height <= top - bottom:
+            if block.height <= room or at_top or block.height_at_top > page:
+                queue.extend(reversed(block.blocks))  # fits here, or on no page: flow it
+            else:
                 pages.append(Page())
                 y = top
                 queue.append(block)
-            else:
-                queue.extend(reversed(block.blocks))
             continue
         if block.height <= room:
             pages[-1].placed.append((block, y))
             y -= block.height
             continue
         split = getattr(block, "split", None)
-        parts = split(room) if split is not None else None
+        parts = split(room, page) if split is not None else None
         if parts is not None:
             pages[-1].placed.append((parts[0], y))
             queue.append(parts[1])
-        elif at_top:  # taller than a page and cannot break: drawn, cut off at the bottom
+        elif at_top:  # taller than a page and cannot break: drawn, its foot cut off
             pages[-1].placed.append((block, y))
             y -= block.height
             continue
