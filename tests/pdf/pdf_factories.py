@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import base64
 import io
+import struct
+import zlib
 from collections.abc import Sequence
 
 import pikepdf
@@ -52,6 +54,20 @@ def create_png(width: int = 200, height: int = 80, color: Rgb = (0, 0, 0)) -> by
     out = io.BytesIO()
     Image.new("RGB", (width, height), color).save(out, format="PNG")
     return out.getvalue()
+
+
+def create_broken_png() -> bytes:
+    """A PNG that opens (its header is right) but breaks while decoding: Pillow raises
+    SyntaxError ("broken PNG file") for it, not OSError."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    header = chunk(b"IHDR", struct.pack(">IIBBBBB", 60, 30, 8, 0, 0, 0, 0))
+    pixels = zlib.compress(b"\0" * 61 * 30)
+    return b"\x89PNG\r\n\x1a\n" + header + chunk(b"IDAT", pixels[:10]) + b"\0\0IEND\0"
 
 
 def data_uri(png: bytes, kind: str = "png") -> str:

@@ -6,7 +6,7 @@ import io
 
 import pikepdf
 import pytest
-from pdf_factories import render
+from pdf_factories import create_broken_png, render
 from PIL import Image
 from reportlab.pdfgen.canvas import Canvas
 
@@ -111,7 +111,11 @@ def test_one_picture_drawn_twice_is_stored_once() -> None:
     assert len(_images(pdf)) == 2  # the pixels and their soft mask
 
 
-@pytest.mark.parametrize("data", [b"", b"not an image", b"\x89PNG\r\n\x1a\n" + b"\0" * 40])
-def test_unreadable_files_are_refused(data: bytes) -> None:
-    with pytest.raises((OSError, ValueError)):
+@pytest.mark.parametrize(
+    "data",
+    [b"", b"not an image", b"\x89PNG\r\n\x1a\n" + b"\0" * 40, create_broken_png()],
+    ids=["empty", "text", "header only", "broken while decoding"],
+)
+def test_unreadable_files_are_refused_with_a_value_error(data: bytes) -> None:
+    with pytest.raises(ValueError, match="cannot be read"):
         read_picture(data)

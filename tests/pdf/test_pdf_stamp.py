@@ -8,7 +8,15 @@ import unicodedata
 import pikepdf
 import pypdfium2 as pdfium
 import pytest
-from pdf_factories import create_pdf, create_png, dark_bbox, data_uri, page_text, render
+from pdf_factories import (
+    create_broken_png,
+    create_pdf,
+    create_png,
+    dark_bbox,
+    data_uri,
+    page_text,
+    render,
+)
 from PIL import Image
 from reportlab.lib.pagesizes import A4
 
@@ -417,6 +425,9 @@ def test_unreadable_image_data_is_refused() -> None:
     bad = StampValue(1, 1, 1, 10, 3, "signature", "data:image/png;base64,bm90IGEgcG5n")
     with pytest.raises(StampError, match="image"):
         stamp_values(create_pdf(), [bad])
+    broken = StampValue(1, 1, 1, 10, 3, "signature", data_uri(create_broken_png()))
+    with pytest.raises(StampError, match="image"):
+        stamp_values(create_pdf(), [broken])
     with pytest.raises(StampError, match="data URI"):
         stamp_values(create_pdf(), [StampValue(1, 1, 1, 10, 3, "signature", "hello")])
 

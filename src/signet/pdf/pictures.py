@@ -28,6 +28,7 @@ from reportlab.pdfgen.canvas import Canvas
 __all__ = ["Picture", "draw_picture", "read_picture"]
 
 _LEVEL = 1  # zlib level for pixels; see the module docstring
+_SPACES = {"L": "DeviceGray", "RGB": "DeviceRGB", "CMYK": "DeviceCMYK"}
 
 
 @dataclass(frozen=True)
@@ -45,35 +46,44 @@ class Picture:
 
 
 def read_picture(data: bytes) -> Picture:
-    """Decode an image file; OSError or ValueError when it is not a readable image."""
+    """Decode an image file; ValueError when it is not a readable image.
+
+    Pillow reports a damaged file with whatever its decoder met (OSError, SyntaxError,
+    struct.error, EOFError, ...): any of them, and a decompression bomb, is a ValueError here.
+    """
     key = hashlib.sha256(data).hexdigest()[:32]
-    with Image.open(io.BytesIO(data)) as image:
-        if image.format == "JPEG" and image.mode in ("L", "RGB", "CMYK"):
-            spaces = {"L": "DeviceGray", "RGB": "DeviceRGB", "CMYK": "DeviceCMYK"}
-            inverted = image.mode == "CMYK"
-            w, h = image.size
-            return Picture(key, w, h, spaces[image.mode], data, "DCTDecode", None, inverted)
-        image.load()
-        return _flate(key, image)
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.format == "JPEG" and image.mode in ("L", "RGB", "CMYK"):
+                w, h = image.size
+                inverted = image.mode == "CMYK"
+                return Picture(key, w, h, _SPACES[image.mode], data, "DCTDecode", None, inverted)
+            image.load()
+            return _flate(key, image)
+    except MemoryError:
+        raise
+    except Exception as exc:  # noqa: BLE001  (a client's file: see the docstring)
+        raise ValueError(f"the image cannot be read: {exc}") from exc
 
 
 def _flate(key: str, image: Image.Image) -> Picture:
     transparent = "A" in image.getbands() or "transparency" in image.info
     gray = image.mode in ("1", "L", "LA") or (image.mode == "P" and _gray_palette(image))
+    alpha: bytes | None = None
     if transparent:
-        image = image.convert("LA" if gray else "RGBA")
+        if image.mode != ("LA" if gray else "RGBA"):
+            image = image.convert("LA" if gray else "RGBA")
         alpha_band = image.getchannel("A")
+        if alpha_band.getextrema() != (255, 255):  # some pixel is not opaque
+            alpha = zlib.compress(alpha_band.tobytes(), _LEVEL)
         base = image.convert("L" if gray else "RGB")
-        opaque = alpha_band.getextrema() == (255, 255)
-        alpha = None if opaque else zlib.compress(alpha_band.tobytes(), _LEVEL)
-    elif image.mode in ("L", "RGB", "CMYK"):
-        base, alpha = image, None
+    elif image.mode in _SPACES:
+        base = image
     else:
-        base, alpha = image.convert("L" if gray else "RGB"), None
-    spaces = {"L": "DeviceGray", "RGB": "DeviceRGB", "CMYK": "DeviceCMYK"}
+        base = image.convert("L" if gray else "RGB")
     w, h = base.size
     pixels = zlib.compress(base.tobytes(), _LEVEL)
-    return Picture(key, w, h, spaces[base.mode], pixels, "FlateDecode", alpha)
+    return Picture(key, w, h, _SPACES[base.mode], pixels, "FlateDecode", alpha)
 
 
 def _gray_palette(image: Image.Image) -> bool:
