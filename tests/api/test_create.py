@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import io
+
 from fixtures.pdfs import b64, make_pdf
 from fixtures.requests import create_body, field, signer
+from PIL import Image
 
 
 def test_create_returns_documented_shape_with_page_count_from_pdf(api):
@@ -48,7 +52,9 @@ def test_every_field_type_and_alias_is_accepted(api):
         signer("temp_s", "s@example.com"),
         signer("temp_a", "a@example.com", designation="approver"),
     ]
-    png = "data:image/png;base64," + b64(b"\x89PNG\r\n\x1a\n" + b"\x00" * 16)
+    buf = io.BytesIO()
+    Image.new("RGB", (40, 20), (20, 40, 160)).save(buf, "PNG")
+    png = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
     fields = [
         field("temp_s", "signature"),
         field("temp_s", "initials"),
@@ -239,4 +245,16 @@ def test_create_and_send_reports_the_send_phase(api):
     assert err["phase"] == "send_validation"
     assert err["validation_errors"][0]["recipient_index"] == 1
     assert set(err["validation_errors"][0]["missing_fields"]) == {"first_name", "email"}
+    assert api.get("/signing-requests").json()["pagination"]["total_count"] == 0
+
+
+def test_a_stamp_image_larger_than_4096_pixels_a_side_is_refused(api):
+    # 5000 x 10 grey pixels compress to a few hundred bytes: the size in bytes says nothing.
+    buf = io.BytesIO()
+    Image.new("L", (5000, 10)).save(buf, "PNG")
+    wide = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+    stamp = field(None, "image", read_only=True, read_only_value=wide)
+    r = api.post("/signing-requests", create_body(fields=[stamp]))
+    assert r.status_code == 400, r.text
+    assert "4096 pixels a side" in r.text
     assert api.get("/signing-requests").json()["pagination"]["total_count"] == 0

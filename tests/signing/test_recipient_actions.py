@@ -118,6 +118,17 @@ def test_hand_drawn_only_refuses_typed_marks(api, app):
         _finish(app, rid, signature=png_uri(), signature_kind="typed", signature_text="Ada")
 
 
+def test_a_mark_larger_than_4096_pixels_a_side_is_refused(api, app):
+    rid = _sent(api)["recipients"][0]["id"]
+    buf = io.BytesIO()
+    Image.new("RGBA", (20, 5000)).save(buf, "PNG")  # a few hundred bytes, 100,000 pixels high
+    tall = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+    with pytest.raises(ValidationFailed, match="4096 pixels a side"):
+        _finish(app, rid, signature=tall, signature_kind="uploaded")
+    with pytest.raises(ValidationFailed, match="4096 pixels a side"):
+        _finish(app, rid, signature=png_uri(), signature_kind="drawn", initials=tall)
+
+
 def test_cc_cannot_sign_and_decline_closes_the_request(api, app):
     sr = _sent(
         api,

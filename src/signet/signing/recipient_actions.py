@@ -23,7 +23,7 @@ from signet.models.base import utcnow
 from signet.signing import conditions, notify, rules
 from signet.signing.service import active_step, effective_state, pending_recipients
 from signet.signing.specs import Actor
-from signet.signing.values import normalise_value, png_data_uri_ok
+from signet.signing.values import MARK_PROBLEM, normalise_value, png_data_uri_ok
 
 # What the page shows a recipient.
 SIGNABLE, WAITING, DONE, VIEW_ONLY, CLOSED = "signable", "waiting", "done", "view_only", "closed"
@@ -206,13 +206,13 @@ def finish(
             problems.append((f"values.{f.id}", "is required"))
     if sub.signature is not None:
         if not png_data_uri_ok(sub.signature):
-            problems.append(("signature", "must be a PNG image (data URI) of at most 2 MB"))
+            problems.append(("signature", MARK_PROBLEM))
         elif sub.signature_kind not in ("drawn", "typed", "uploaded"):
             problems.append(("signature_kind", "must be drawn, typed or uploaded"))
         elif sub.signature_kind != "drawn" and rules.setting(request.settings, "hand_drawn_only"):
             problems.append(("signature", "this document accepts hand-drawn signatures only"))
     if sub.initials is not None and not png_data_uri_ok(sub.initials):
-        problems.append(("initials", "must be a PNG image (data URI) of at most 2 MB"))
+        problems.append(("initials", MARK_PROBLEM))
     if problems:
         raise ValidationFailed(problems)
     now = utcnow()

@@ -16,6 +16,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from signet.signing import rules
 from signet.signing.specs import DraftSpec, FieldSpec, RecipientSpec, ReminderSpec
+from signet.signing.values import png_size_ok
 
 Problems = list[tuple[str, str]]
 
@@ -192,9 +193,11 @@ def _is_image_data_uri(value: str) -> bool:
         raw = base64.b64decode(m.group(2), validate=True)
     except ValueError:
         return False
-    return len(raw) <= 2 * 1024 * 1024 and (
-        raw.startswith(b"\x89PNG\r\n\x1a\n") or raw.startswith(b"\xff\xd8\xff")
-    )
+    if len(raw) > 2 * 1024 * 1024:
+        return False
+    if raw.startswith(b"\x89PNG\r\n\x1a\n"):
+        return png_size_ok(raw)
+    return raw.startswith(b"\xff\xd8\xff")  # embedded as it is, never decoded
 
 
 def check_field(
@@ -294,7 +297,10 @@ def check_field(
             )
     if ftype == "stamp" and (not value or not _is_image_data_uri(value)):
         problems.append(
-            (f"{loc}.read_only_value", "a stamp needs a PNG or JPEG data URI of at most 2 MB")
+            (
+                f"{loc}.read_only_value",
+                "a stamp needs a PNG (at most 4096 pixels a side) or JPEG data URI of at most 2 MB",
+            )
         )
     if ftype == "radio_buttons" and not f.multi_group_id:
         problems.append((f"{loc}.multi_group_id", "radio buttons need a multi_group_id"))

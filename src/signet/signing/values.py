@@ -12,9 +12,14 @@ from signet.signing import rules
 
 _PNG_URI = re.compile(r"^data:image/png;base64,([A-Za-z0-9+/=\s]+)$")
 MAX_MARK_BYTES = 2 * 1024 * 1024
+# A signature or initials, even drawn on a large high-density screen, is well under this; 2 MB
+# of PNG can hold 8000 x 8000 mostly empty pixels, a gigabyte to decode when the PDF is sealed.
+MAX_MARK_SIDE = 4096
+MARK_PROBLEM = "must be a PNG image (data URI) of at most 2 MB and 4096 pixels a side"
 
 
 def png_data_uri_ok(value: str) -> bool:
+    """A PNG data URI of at most MAX_MARK_BYTES, whose header says at most MAX_MARK_SIDE a side."""
     m = _PNG_URI.match(value or "")
     if not m:
         return False
@@ -22,7 +27,15 @@ def png_data_uri_ok(value: str) -> bool:
         raw = base64.b64decode(m.group(1), validate=False)
     except ValueError:
         return False
-    return raw.startswith(b"\x89PNG\r\n\x1a\n") and len(raw) <= MAX_MARK_BYTES
+    return raw.startswith(b"\x89PNG\r\n\x1a\n") and len(raw) <= MAX_MARK_BYTES and png_size_ok(raw)
+
+
+def png_size_ok(raw: bytes) -> bool:
+    """True when the PNG's header (its first chunk, IHDR) says at most MAX_MARK_SIDE a side."""
+    if raw[12:16] != b"IHDR":
+        return False
+    width, height = int.from_bytes(raw[16:20], "big"), int.from_bytes(raw[20:24], "big")
+    return 0 < width <= MAX_MARK_SIDE and 0 < height <= MAX_MARK_SIDE
 
 
 def normalise_value(field: Field, raw: Any) -> tuple[str | None, str | None]:
