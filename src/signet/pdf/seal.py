@@ -118,9 +118,10 @@ def seal_update(
     it (stamps, pages); they are written in the same update as the signature, so it covers them.
     It may be called a second time, when the signature outgrows the space reserved for it, and
     must then start again from the unchanged input. Its exceptions propagate as they are. When the
-    writer reads from a ``BytesIO``, the signed file is appended to that buffer; the writer's
-    stream is closed once the signed bytes are out. ``original`` is the hash of the input, used
-    for the signature's digest only if that buffer was made from exactly its bytes.
+    writer reads from a ``BytesIO``, the signed file is those bytes joined with the signed update
+    (see ``seal_embed``); the writer's stream is closed once the signed bytes are out.
+    ``original`` is the hash of the input, used for the signature's digest only if that buffer
+    was made from exactly its bytes.
     """
     # The fingerprints bind the certificates bundled in the CMS container, which the signature
     # itself does not cover, so a verifier can tell that not one byte of them changed.
@@ -135,8 +136,11 @@ def seal_update(
     timestamper = HTTPTimeStamper(tsa_url, timeout=TSA_TIMEOUT_SECONDS) if tsa_url else None
     try:
         return run_outside_event_loop(
-            lambda: _sign(prepare, identity, reason, location, timestamper, payload, original)
-        )
+            lambda: _sign(
+                prepare, identity, reason, location, timestamper, payload, original,
+                reserve=BYTES_RESERVED,
+            )
+        )  # fmt: skip
     except _ReservedTooSmall:
         return run_outside_event_loop(
             lambda: _sign(
@@ -165,7 +169,7 @@ def _sign(
     payload: str,
     original: OriginalHash | None,
     *,
-    reserve: int | None = BYTES_RESERVED,
+    reserve: int | None,
 ) -> bytes:
     writer = prepare()
     try:
@@ -229,9 +233,9 @@ def _set_info_entry(writer: IncrementalPdfFileWriter, payload: str) -> None:
 
 
 def _run_coroutine(coroutine: Coroutine[Any, Any, T]) -> T:
-    """Run ``coroutine`` to its end on an event loop of its own, as ``asyncio.run`` would.
+    """Run ``coroutine`` to its end on a new event loop, and close the loop.
 
-    Not ``asyncio.run`` itself: on the main thread, Python 3.11's restores its SIGINT handler
+    Not ``asyncio.run``: on the main thread, Python 3.11's restores its SIGINT handler
     through ``signal.getsignal``, which formats a ValueError holding the repr of the finished
     task, result included. For a sealed 20 MB file that repr took ~300 ms.
     """

@@ -101,7 +101,7 @@ async def embed_signature(
     writer.digest_aware_write = True  # as pyHanko's own byte-range writer sets it
     head = b""
     output: io.BytesIO
-    if isinstance(stream, io.BytesIO) and not writer._need_mac_on_write:
+    if isinstance(stream, io.BytesIO):
         # As write_in_place, into a buffer of its own (see the module docstring).
         head = stream.getvalue()  # a BytesIO made from bytes returns them, not a copy
         output = _Update(len(head))
