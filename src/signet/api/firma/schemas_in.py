@@ -71,7 +71,13 @@ class FieldIn(_In):
     required: bool = True
     recipient_id: str | None = None
     read_only: bool = False
-    read_only_value: str | None = None
+    read_only_value: str | None = Field(
+        default=None,
+        description=(
+            "The fixed value of a read-only field; for a stamp (image) field a PNG (at most "
+            "4096 pixels a side) or JPEG data URI of at most 2 MB"
+        ),
+    )
     final_value: str | None = None
     prefilled_data: str | None = None
     variable_name: str | None = None
@@ -120,7 +126,13 @@ class AnchorTagIn(_In):
     add_white_background: bool = False
     required: bool = True
     read_only: bool = False
-    read_only_value: str | None = None
+    read_only_value: str | None = Field(
+        default=None,
+        description=(
+            "The fixed value of a read-only field; for a stamp (image) field a PNG (at most "
+            "4096 pixels a side) or JPEG data URI of at most 2 MB"
+        ),
+    )
     variable_name: str | None = None
     variable_defined_name: str | None = None
     background_color: str | None = None
