@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 
+import pytest
 from fixtures.pdfs import b64, make_pdf
 from fixtures.requests import create_body, field, signer
 from PIL import Image
@@ -248,12 +249,29 @@ def test_create_and_send_reports_the_send_phase(api):
     assert api.get("/signing-requests").json()["pagination"]["total_count"] == 0
 
 
-def test_a_stamp_image_larger_than_4096_pixels_a_side_is_refused(api):
-    # 5000 x 10 grey pixels compress to a few hundred bytes: the size in bytes says nothing.
+def _image_uri(kind: str, size: tuple[int, int], **save: object) -> str:
     buf = io.BytesIO()
-    Image.new("L", (5000, 10)).save(buf, "PNG")
-    wide = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
-    stamp = field(None, "image", read_only=True, read_only_value=wide)
+    image = Image.new("RGB", size, (20, 40, 160))
+    image.save(buf, kind, **save)
+    return f"data:image/{kind.lower()};base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        # 5000 x 10 pixels compress to a few hundred bytes: the size in bytes says nothing.
+        _image_uri("PNG", (5000, 10)),
+        _image_uri("JPEG", (10, 5000)),
+        # A JPEG holding two images (MPO) is not passed through as a JPEG: it would be decoded.
+        "data:image/jpeg;base64,"
+        + _image_uri(
+            "MPO", (40, 20), save_all=True, append_images=[Image.new("RGB", (40, 20))]
+        ).split(",", 1)[1],
+    ],
+    ids=["wide PNG", "tall JPEG", "MPO"],
+)
+def test_a_stamp_image_is_refused_unless_a_png_or_jpeg_of_at_most_4096_pixels_a_side(api, uri):
+    stamp = field(None, "image", read_only=True, read_only_value=uri)
     r = api.post("/signing-requests", create_body(fields=[stamp]))
     assert r.status_code == 400, r.text
     assert "4096 pixels a side" in r.text

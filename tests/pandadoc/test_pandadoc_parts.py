@@ -3,11 +3,14 @@ downloadable PDF."""
 
 from __future__ import annotations
 
+import base64
 import io
 
 import pikepdf
 import pytest
+from fixtures.requests import create_body, field
 from pandadoc_helpers import doc_data, finalize, jobs_of, sign
+from PIL import Image
 
 from signet.kit.ids import parse_uuid
 
@@ -225,3 +228,28 @@ def test_download_serves_the_current_pdf_then_the_sealed_one(pd, app):
         pikepdf.open(io.BytesIO(final.content)) as sealed,
     ):
         assert len(pdf.pages) == len(sealed.pages)
+
+
+def test_update_checks_the_images_its_tokens_and_values_put_in_read_only_fields(pd, api):
+    def png_uri(width: int, height: int) -> str:
+        buf = io.BytesIO()
+        Image.new("L", (width, height)).save(buf, "PNG")
+        return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+
+    small, huge = png_uri(40, 20), png_uri(8000, 8000)  # huge: 8000 x 8000 in a few KB
+    stamp = field(None, "image", read_only=True, read_only_value=small, variable_name="logo")
+    created = api.post("/signing-requests", create_body(fields=[field(), stamp]))
+    assert created.status_code == 201, created.text
+    sid = created.json()["id"]
+    for change in (
+        {"name": "Renamed", "tokens": [{"name": "logo", "value": huge}]},
+        {"name": "Renamed", "fields": {"logo": {"value": huge}}},
+        {"name": "Renamed", "fields": {"logo": {"value": "not an image"}}},
+    ):
+        r = pd.patch(f"/documents/{sid}", change)
+        assert r.status_code == 400, r.text
+        assert "4096 pixels a side" in r.text
+        assert api.get(f"/signing-requests/{sid}").json()["name"] != "Renamed"  # all undone
+        fields = api.get(f"/signing-requests/{sid}/fields").json()["results"]
+        (logo,) = [f for f in fields if f.get("variable_name") == "logo"]
+        assert logo["read_only_value"] == small

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import base64
 import io
+import struct
 import threading
+import zlib
 
 import pytest
 from fixtures.requests import create_body, field, signer
@@ -127,6 +129,28 @@ def test_a_mark_larger_than_4096_pixels_a_side_is_refused(api, app):
         _finish(app, rid, signature=tall, signature_kind="uploaded")
     with pytest.raises(ValidationFailed, match="4096 pixels a side"):
         _finish(app, rid, signature=png_uri(), signature_kind="drawn", initials=tall)
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    check = struct.pack(">I", zlib.crc32(kind + data))
+    return struct.pack(">I", len(data)) + kind + data + check
+
+
+@pytest.mark.parametrize("case", ["a second, larger IHDR", "breaks while decoding"])
+def test_a_mark_is_judged_by_what_decoding_it_gives(api, app, case):
+    # What Pillow decodes, not what the first header says: a PNG may carry a second IHDR
+    # (Pillow takes the last one), or a right header over data that breaks.
+    rid = _sent(api)["recipients"][0]["id"]
+    ihdr = [_chunk(b"IHDR", struct.pack(">IIBBBBB", 64, 32, 8, 0, 0, 0, 0))]
+    if case == "a second, larger IHDR":
+        ihdr.append(_chunk(b"IHDR", struct.pack(">IIBBBBB", 5000, 5000, 8, 0, 0, 0, 0)))
+        pixels = zlib.compress(b"\0" * 5001 * 5000)
+    else:
+        pixels = zlib.compress(b"\0" * 65 * 32)[:10]
+    png = b"\x89PNG\r\n\x1a\n" + b"".join(ihdr) + _chunk(b"IDAT", pixels) + _chunk(b"IEND", b"")
+    mark = "data:image/png;base64," + base64.b64encode(png).decode()
+    with pytest.raises(ValidationFailed, match="4096 pixels a side"):
+        _finish(app, rid, signature=mark, signature_kind="uploaded")
 
 
 def test_cc_cannot_sign_and_decline_closes_the_request(api, app):

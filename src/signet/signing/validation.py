@@ -16,7 +16,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from signet.signing import rules
 from signet.signing.specs import DraftSpec, FieldSpec, RecipientSpec, ReminderSpec
-from signet.signing.values import png_size_ok
+from signet.signing.values import image_ok
 
 Problems = list[tuple[str, str]]
 
@@ -193,11 +193,7 @@ def _is_image_data_uri(value: str) -> bool:
         raw = base64.b64decode(m.group(2), validate=True)
     except ValueError:
         return False
-    if len(raw) > 2 * 1024 * 1024:
-        return False
-    if raw.startswith(b"\x89PNG\r\n\x1a\n"):
-        return png_size_ok(raw)
-    return raw.startswith(b"\xff\xd8\xff")  # embedded as it is, never decoded
+    return len(raw) <= 2 * 1024 * 1024 and image_ok(raw, ("PNG", "JPEG"))
 
 
 def check_field(
@@ -299,7 +295,7 @@ def check_field(
         problems.append(
             (
                 f"{loc}.read_only_value",
-                "a stamp needs a PNG (at most 4096 pixels a side) or JPEG data URI of at most 2 MB",
+                "a stamp needs a PNG or JPEG data URI of at most 2 MB and 4096 pixels a side",
             )
         )
     if ftype == "radio_buttons" and not f.multi_group_id:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import base64
+import io
 import re
 from datetime import date
 from typing import Any
+
+from PIL import Image
 
 from signet.models import Field
 from signet.signing import rules
@@ -19,7 +22,7 @@ MARK_PROBLEM = "must be a PNG image (data URI) of at most 2 MB and 4096 pixels a
 
 
 def png_data_uri_ok(value: str) -> bool:
-    """A PNG data URI of at most MAX_MARK_BYTES, whose header says at most MAX_MARK_SIDE a side."""
+    """A PNG data URI of at most MAX_MARK_BYTES that decodes, at most MAX_MARK_SIDE a side."""
     m = _PNG_URI.match(value or "")
     if not m:
         return False
@@ -27,15 +30,31 @@ def png_data_uri_ok(value: str) -> bool:
         raw = base64.b64decode(m.group(1), validate=False)
     except ValueError:
         return False
-    return raw.startswith(b"\x89PNG\r\n\x1a\n") and len(raw) <= MAX_MARK_BYTES and png_size_ok(raw)
+    return len(raw) <= MAX_MARK_BYTES and image_ok(raw, ("PNG",))
 
 
-def png_size_ok(raw: bytes) -> bool:
-    """True when the PNG's header (its first chunk, IHDR) says at most MAX_MARK_SIDE a side."""
-    if raw[12:16] != b"IHDR":
+def image_ok(raw: bytes, formats: tuple[str, ...]) -> bool:
+    """True when ``raw`` is an image in one of ``formats`` (Pillow's names) that decodes whole
+    and is at most MAX_MARK_SIDE pixels a side.
+
+    Checked when a mark or stamp arrives, as the seal will read it: the size Pillow reports is
+    the one it decodes (a second IHDR chunk in a PNG would pass a look at the first), and a
+    file that breaks while decoding is refused now rather than failing every finalisation.
+    The size is checked before any pixel is decoded, so decoding costs at most 64 MB.
+    """
+    try:
+        with Image.open(io.BytesIO(raw)) as image:
+            if image.format not in formats:
+                return False
+            width, height = image.size
+            if not (0 < width <= MAX_MARK_SIDE and 0 < height <= MAX_MARK_SIDE):
+                return False
+            image.load()
+    except MemoryError:
+        raise
+    except Exception:  # noqa: BLE001  (Pillow reports a damaged file with many types)
         return False
-    width, height = int.from_bytes(raw[16:20], "big"), int.from_bytes(raw[20:24], "big")
-    return 0 < width <= MAX_MARK_SIDE and 0 < height <= MAX_MARK_SIDE
+    return True
 
 
 def normalise_value(field: Field, raw: Any) -> tuple[str | None, str | None]:

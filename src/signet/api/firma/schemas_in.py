@@ -74,8 +74,8 @@ class FieldIn(_In):
     read_only_value: str | None = Field(
         default=None,
         description=(
-            "The fixed value of a read-only field; for a stamp (image) field a PNG (at most "
-            "4096 pixels a side) or JPEG data URI of at most 2 MB"
+            "The fixed value of a read-only field; for a stamp (image) field a PNG or JPEG "
+            "data URI of at most 2 MB and 4096 pixels a side"
         ),
     )
     final_value: str | None = None
@@ -129,8 +129,8 @@ class AnchorTagIn(_In):
     read_only_value: str | None = Field(
         default=None,
         description=(
-            "The fixed value of a read-only field; for a stamp (image) field a PNG (at most "
-            "4096 pixels a side) or JPEG data URI of at most 2 MB"
+            "The fixed value of a read-only field; for a stamp (image) field a PNG or JPEG "
+            "data URI of at most 2 MB and 4096 pixels a side"
         ),
     )
     variable_name: str | None = None

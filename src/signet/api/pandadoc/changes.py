@@ -26,6 +26,7 @@ from signet.signing.send_options import send_document
 from signet.signing.service import require_processed
 from signet.signing.specs import DraftSpec, RecipientSpec
 from signet.signing.step_orders import current_orders, keep_orders
+from signet.signing.validation import check_draft
 
 router = APIRouter(tags=["PandaDoc: documents"])
 
@@ -122,6 +123,12 @@ async def update_document(document_id: str, request: Request, auth: Auth, state:
                     )
                 if values or assign:
                     apply_field_values(sr, values, assign)
+                if body.tokens is not None or values:
+                    # Tokens and values fill read-only fields (a stamp's image): checked as
+                    # they will be sealed, and the whole update undone if one is refused.
+                    more, _ = check_draft(spec_from_request(sr), sr.page_count, test=sr.test)
+                    if more:
+                        raise ValidationFailed(more)
 
     await run_in_threadpool(work)
     return Response(status_code=204)
