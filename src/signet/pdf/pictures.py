@@ -63,7 +63,7 @@ def read_picture(data: bytes) -> Picture:
     except MemoryError:
         raise
     except Exception as exc:  # noqa: BLE001  (a client's file: see the docstring)
-        raise ValueError(f"the image cannot be read: {exc}") from exc
+        raise ValueError(str(exc) or type(exc).__name__) from exc
 
 
 def _flate(key: str, image: Image.Image) -> Picture:
