@@ -7,6 +7,7 @@ PUT, and makes every edit all-or-nothing.
 from __future__ import annotations
 
 from dataclasses import fields as dc_fields
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -16,6 +17,7 @@ from signet.models import Field, Recipient, Reminder, SigningRequest
 from signet.models.base import utcnow
 from signet.signing import notify
 from signet.signing.notify import Env
+from signet.signing.prefill import apply_field_values, apply_tokens
 from signet.signing.service import (
     _field_from_spec,
     _recipient_from_spec,
@@ -84,6 +86,29 @@ def spec_from_request(request: SigningRequest) -> DraftSpec:
             for rm in request.reminders
         ],
     )
+
+
+def fill_draft(
+    request: SigningRequest,
+    tokens: list[dict[str, str]] | None,
+    values: dict[str, Any],
+    assign: dict[str, str] | None = None,
+) -> None:
+    """Fill a draft from ``tokens`` and field ``values`` (and reassign fields by ``assign``),
+    then check it as it now is.
+
+    Tokens and values fill read-only fields, a stamp's image among them, after the draft's own
+    check: what they put there is checked as the seal will read it. ValidationFailed leaves the
+    filling to be undone by the caller's transaction.
+    """
+    if tokens is not None:
+        apply_tokens(request, tokens)
+    if values or assign:
+        apply_field_values(request, values, assign)
+    if tokens is not None or values:
+        problems, _ = check_draft(spec_from_request(request), request.page_count, test=request.test)
+        if problems:
+            raise ValidationFailed(problems)
 
 
 def update_draft(

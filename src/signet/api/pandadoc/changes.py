@@ -18,15 +18,14 @@ from signet.db import transaction
 from signet.errors import Conflict, ValidationFailed
 from signet.kit.ids import parse_uuid
 from signet.signing import status_changes
-from signet.signing.editing import spec_from_request, update_draft
-from signet.signing.prefill import apply_field_values, apply_tokens, as_text
+from signet.signing.editing import fill_draft, spec_from_request, update_draft
+from signet.signing.prefill import as_text
 from signet.signing.remind_now import ReminderOrder, remind
 from signet.signing.revert import revert_to_draft
 from signet.signing.send_options import send_document
 from signet.signing.service import require_processed
 from signet.signing.specs import DraftSpec, RecipientSpec
 from signet.signing.step_orders import current_orders, keep_orders
-from signet.signing.validation import check_draft
 
 router = APIRouter(tags=["PandaDoc: documents"])
 
@@ -117,18 +116,12 @@ async def update_document(document_id: str, request: Request, auth: Auth, state:
                     raise ValidationFailed(problems)
                 update_draft(session, state, sr, actor, spec, changed=changed or ["document"])
                 keep_orders(sr, orders)
+                tokens = None
                 if body.tokens is not None:
-                    apply_tokens(
-                        sr, [{"name": t.name, "value": as_text(t.value) or ""} for t in body.tokens]
-                    )
-                if values or assign:
-                    apply_field_values(sr, values, assign)
-                if body.tokens is not None or values:
-                    # Tokens and values fill read-only fields (a stamp's image): checked as
-                    # they will be sealed, and the whole update undone if one is refused.
-                    more, _ = check_draft(spec_from_request(sr), sr.page_count, test=sr.test)
-                    if more:
-                        raise ValidationFailed(more)
+                    tokens = [
+                        {"name": t.name, "value": as_text(t.value) or ""} for t in body.tokens
+                    ]
+                fill_draft(sr, tokens, values, assign)
 
     await run_in_threadpool(work)
     return Response(status_code=204)
