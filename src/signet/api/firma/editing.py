@@ -24,19 +24,6 @@ from signet.signing.validation import check_draft
 
 router = APIRouter(tags=["Signing requests"])
 
-_PROPERTY_KEYS = (
-    "name",
-    "description",
-    "expiration_hours",
-    "settings",
-    "language",
-    "metadata",
-    "completion_title",
-    "completion_message",
-    "completion_redirect_url",
-    "completion_redirect_delay",
-)
-
 
 def _apply_properties(
     spec: DraftSpec, props: dict[str, Any], problems: list[tuple[str, str]], loc: str = ""
@@ -103,7 +90,7 @@ async def patch_signing_request(
     `field` (`{id, deleted: true}` removes it)."""
     body = await read_model(request, fin.SigningRequestPatch)
     sent = body.model_fields_set
-    props = {k: getattr(body, k) for k in _PROPERTY_KEYS if k in sent}
+    props = {k: getattr(body, k) for k in fin.PATCH_PROPERTY_KEYS if k in sent}
     kinds = [bool(props), "recipient" in sent, "field" in sent, "seal_participant" in sent]
     if sum(kinds) != 1:
         raise ValidationFailed([("body", "give exactly one of: properties, recipient, field")])

@@ -186,6 +186,21 @@ class UploadTicketCreate(_In):
     content_type: str = "application/pdf"
 
 
+# The properties a PATCH may change, of a signing request and of a template alike.
+PATCH_PROPERTY_KEYS = (
+    "name",
+    "description",
+    "expiration_hours",
+    "settings",
+    "language",
+    "metadata",
+    "completion_title",
+    "completion_message",
+    "completion_redirect_url",
+    "completion_redirect_delay",
+)
+
+
 class SigningRequestPatch(_In):
     """Exactly one of: properties, ``recipient``, ``field`` (``seal_participant`` → 501)."""
 

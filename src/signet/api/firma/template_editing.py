@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from signet.api.auth import AuthContext
 from signet.api.deps import Auth, State
 from signet.api.firma import pdf_input
+from signet.api.firma import schemas_in as fin
 from signet.api.firma import template_schemas as t
 from signet.api.firma import template_serializers as ser
 from signet.api.firma.convert import recipient_spec
@@ -33,18 +34,6 @@ from signet.templates import repository, service
 
 router = APIRouter(tags=["Templates"])
 Problems = list[tuple[str, str]]
-_PROPERTY_KEYS = (
-    "name",
-    "description",
-    "expiration_hours",
-    "settings",
-    "language",
-    "metadata",
-    "completion_title",
-    "completion_message",
-    "completion_redirect_url",
-    "completion_redirect_delay",
-)
 
 
 def _document(
@@ -144,7 +133,7 @@ async def patch_template(
     sent = body.model_fields_set
     props = {
         k: getattr(body, k)
-        for k in (*_PROPERTY_KEYS, "document", "document_id", "tags")
+        for k in (*fin.PATCH_PROPERTY_KEYS, "document", "document_id", "tags")
         if k in sent
     }
     if sum([bool(props), "user" in sent, "field" in sent]) != 1:
