@@ -106,15 +106,23 @@ def _rows_table(rows: Sequence[Row], width: float) -> Table:
     return Table.of(columns, cells, pad_y=2.2, rules=rules)
 
 
-def _grid_table(columns: Sequence[float], header: Sequence[str], rows: list[list[Lines]]) -> Table:
+def _grid_table(
+    columns: Sequence[float],
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    size: float = 9.0,
+) -> Table:
     """A table with a header row that repeats on every page it runs onto."""
-    widths = [c - (0 if i == 0 else 2) - 4 for i, c in enumerate(columns)]
+    widths = [c - (0 if i == 0 else 2) - 4 for i, c in enumerate(columns)]  # less the padding
     head = [_label(h, w) for h, w in zip(header, widths, strict=True)]
+    body = [
+        [text(v, w, size, color=_INK) for v, w in zip(row, widths, strict=True)] for row in rows
+    ]
 
     def rules(i: int, n: int) -> tuple[float, colors.Color]:
         return (0.6, _MUTED) if i == 0 else (0.25, _RULE)
 
-    return Table.of(columns, [head, *rows], header=1, pad_left=(0.0, 2.0), rules=rules)
+    return Table.of(columns, [head, *body], header=1, pad_left=(0.0, 2.0), rules=rules)
 
 
 def _picture_rows(r: CertificateRecipient) -> list[Row]:
@@ -209,12 +217,7 @@ def _recipient_block(r: CertificateRecipient, tz: str, width: float) -> list[Any
 
 def _cc_section(ccs: Sequence[CertificateRecipient], tz: str, width: float) -> list[Any]:
     columns = (width * 0.3, width * 0.3, width * 0.4)
-    widths = [c - (0 if i == 0 else 2) - 4 for i, c in enumerate(columns)]
-    rows = [
-        [text(v, w, color=_INK) for v, w in zip((c.name, c.email, format_time(c.sent_at, tz)),
-                                                widths, strict=True)]
-        for c in ccs
-    ]  # fmt: skip
+    rows = [(c.name, c.email, format_time(c.sent_at, tz)) for c in ccs]
     table = _grid_table(columns, ("Name", "Email", "Copy sent"), rows)
     return [*_heading("CC recipients", width), Gap(1.5 * mm), table]
 
@@ -223,9 +226,8 @@ def _events_section(data: CertificateData, width: float) -> list[Any]:
     tz = data.time_zone
     zone_label = "UTC" if _zone(tz) is None else f"UTC / {tz}"
     columns = (width * 0.27, width * 0.27, width * 0.28, width * 0.18)
-    widths = [c - (0 if i == 0 else 2) - 4 for i, c in enumerate(columns)]
     header = (f"Time ({zone_label})", "Event", "Actor", "IP address")
-    rows = [_event_row(e, tz, widths) for e in data.events]
+    rows = [_event_row(e, tz) for e in data.events]
     final = [
         Gap(3 * mm),
         _label("Final hash of the audit chain", width),
@@ -234,15 +236,14 @@ def _events_section(data: CertificateData, width: float) -> list[Any]:
     return [
         *_heading("Event log", width),
         Gap(1.5 * mm),
-        _grid_table(columns, header, rows),
+        _grid_table(columns, header, rows, 8),
         *final,
     ]
 
 
-def _event_row(event: CertificateEvent, tz: str, widths: Sequence[float]) -> list[Lines]:
-    values = (format_time(event.time, tz, short=True), event.event, event.actor or "-",
-              event.ip or "-")  # fmt: skip
-    return [text(v, w, 8, color=_INK) for v, w in zip(values, widths, strict=True)]
+def _event_row(event: CertificateEvent, tz: str) -> tuple[str, str, str, str]:
+    return (format_time(event.time, tz, short=True), event.event, event.actor or "-",
+            event.ip or "-")  # fmt: skip
 
 
 def _watermark(canvas: Canvas, size: tuple[float, float]) -> None:
