@@ -41,8 +41,10 @@ from signet.api.state import AppState
 from signet.config import Settings, get_settings
 from signet.db import open_database
 from signet.errors import PayloadTooLarge
+from signet.jobs.worker import Worker
 from signet.pdf import fonts
 from signet.storage import LocalBlobStore
+from signet.wiring import wire
 
 log = logging.getLogger("signet")
 
@@ -99,9 +101,8 @@ def _extra_schemas() -> dict[str, Any]:
     return dict(schema.get("$defs", {}))
 
 
-def start_worker(state: AppState, concurrency: int) -> Any:
-    from signet.jobs.worker import Worker
-
+def start_worker(state: AppState, concurrency: int) -> Worker:
+    wire()
     s = state.settings
     worker = Worker(
         state,
@@ -165,6 +166,7 @@ def build_state(settings: Settings) -> AppState:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    wire()
     state = build_state(settings)
     db = state.db
 

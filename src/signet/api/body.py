@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import binascii
 import re
-from typing import TypeVar
+from typing import Any, TypeVar
 
+import orjson
 from fastapi import Request
 from pydantic import BaseModel, ValidationError
 
@@ -69,3 +70,18 @@ def decode_base64_pdf(text: str, limit: int, loc: str = "document") -> bytes:
     if len(data) > limit:
         raise PayloadTooLarge(f"The document is larger than {limit // (1024 * 1024)} MB")
     return data
+
+
+def body_doc(model: type[BaseModel]) -> dict[str, Any]:
+    """OpenAPI text for a JSON body that the endpoint reads and checks itself."""
+    schema = model.model_json_schema()
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+
+
+async def read_json(request: Request) -> Any:
+    """The parsed JSON body (any type: the caller checks its shape)."""
+    raw = await read_body(request, request.app.state.signet.settings.max_json_body_bytes)
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise ValidationFailed([("body", "the body is not valid JSON")]) from None

@@ -10,9 +10,9 @@ import orjson
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from signet.audit.actors import Actor
 from signet.models import AuditEvent, SigningRequest
 from signet.models.base import utcnow
-from signet.signing.specs import Actor
 
 GENESIS = "0" * 64
 

@@ -1,4 +1,4 @@
-"""Periodic clean-up run by every worker's sweep thread: old finished jobs and delivery logs."""
+"""Periodic clean-up of the job table: finished jobs are kept a week, then purged."""
 
 from __future__ import annotations
 
@@ -7,15 +7,12 @@ from typing import Any
 
 from signet.db import transaction
 from signet.jobs.queue import purge_done
-from signet.models.base import utcnow
+from signet.jobs.registry import periodic
 
 DONE_JOBS_KEPT = timedelta(days=7)
 
 
-def run(ctx: Any) -> None:
-    from signet.webhooks.service import purge_delivery_log
-
+@periodic("jobs.purge_done", every=3600)
+def purge_done_jobs(ctx: Any) -> None:
     with transaction(ctx.db.write) as session:
         purge_done(session, DONE_JOBS_KEPT)
-    with transaction(ctx.db.write) as session:
-        purge_delivery_log(session, utcnow())

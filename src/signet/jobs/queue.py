@@ -9,7 +9,6 @@ worker whose lease was taken over cannot overwrite the newer attempt's outcome.
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -130,12 +129,6 @@ def complete(session: Session, job: Claimed) -> bool:
         )
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-def backoff_seconds(attempt: int, base: float) -> float:
-    """Exponential with ±10 % jitter: base, 2·base, 4·base … capped at one day."""
-    delay = min(base * (2 ** (attempt - 1)), 86_400.0)
-    return delay * random.uniform(0.9, 1.1)
 
 
 def fail(session: Session, job: Claimed, error: str, *, retry_in: float | None) -> str:

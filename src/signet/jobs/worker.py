@@ -1,4 +1,6 @@
-"""The worker: threads that claim due jobs, run their handlers, and record the outcome.
+"""The worker: threads that claim due jobs, run their handlers, and record the outcome, and a
+sweep thread that runs the periodic work. What to run comes from ``signet.jobs.registry``, filled
+by the domain modules that the composition root (``signet.wiring``) imports.
 
 A handler runs with no transaction open (it opens its own), so a slow SMTP server or webhook
 receiver never holds SQLite's write lock. Handlers are idempotent: a job runs at least once.
@@ -10,9 +12,8 @@ import logging
 import os
 import socket
 import threading
+import time
 import traceback
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import event
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session
 from signet.db import transaction
 from signet.jobs import queue
 from signet.jobs.queue import Claimed
+from signet.jobs.registry import HANDLERS, PERIODIC, GiveUp, RetryLater
 
 log = logging.getLogger("signet.jobs")
 
@@ -34,62 +36,8 @@ def _after_commit(session: Session) -> None:
         _wakeup.set()
 
 
-class RetryLater(Exception):
-    """Raised by a handler to retry after a given delay (e.g. a 429 with Retry-After)."""
-
-    def __init__(self, message: str, delay: float) -> None:
-        super().__init__(message)
-        self.delay = delay
-
-
-class GiveUp(Exception):
-    """Raised by a handler when retrying cannot help: the job is parked as dead at once."""
-
-
-Handler = Callable[[Any, Claimed], None]
-
-
-@dataclass(frozen=True)
-class Registration:
-    handler: Handler
-    # attempt number (1-based) → seconds until the next try; None → no more tries.
-    retry: Callable[[int, float], float | None]
-
-
-REGISTRY: dict[str, Registration] = {}
-
-
-def schedule_delay(attempt: int, base: float) -> float | None:
-    """The published retry schedule: base · 3.7^(n-1), ±10 % jitter; ~3 days over 10 attempts
-    at the default base of 5 s (5 s, 18 s, 68 s, 4 min, 16 min, 1 h, 3.7 h, 14 h, 51 h)."""
-    import random
-
-    if attempt >= 10:
-        return None
-    return base * (3.7 ** (attempt - 1)) * random.uniform(0.9, 1.1)
-
-
-def job_handler(
-    kind: str, retry: Callable[[int, float], float | None] = schedule_delay
-) -> Callable[[Handler], Handler]:
-    def register(fn: Handler) -> Handler:
-        REGISTRY[kind] = Registration(fn, retry)
-        return fn
-
-    return register
-
-
-def load_handlers() -> None:
-    """Import every module that registers handlers."""
-    import signet.mail.tasks  # noqa: F401
-    import signet.signing.processing  # noqa: F401
-    import signet.signing.tasks  # noqa: F401
-    import signet.webhooks.disabled_notice  # noqa: F401
-    import signet.webhooks.tasks  # noqa: F401
-
-
 class Worker:
-    """``concurrency`` threads running jobs until ``stop()``; also runs the periodic sweep."""
+    """``concurrency`` threads running jobs until ``stop()``; also runs the periodic work."""
 
     def __init__(
         self,
@@ -100,7 +48,6 @@ class Worker:
         lease_seconds: float = 60.0,
         sweep_interval: float = 30.0,
     ) -> None:
-        load_handlers()
         self.ctx = ctx
         self.concurrency = max(1, concurrency)
         self.poll_interval = poll_interval
@@ -131,20 +78,17 @@ class Worker:
             t.join(timeout)
 
     def _sweep_loop(self) -> None:
-        import time
-
-        from signet.jobs import housekeeping
-        from signet.signing.tasks import sweep_expired
-
-        next_housekeeping = 0.0
+        next_run = dict.fromkeys(PERIODIC, 0.0)
         while not self._stop.is_set():
-            try:
-                sweep_expired(self.ctx)
-                if time.monotonic() >= next_housekeeping:
-                    housekeeping.run(self.ctx)
-                    next_housekeeping = time.monotonic() + 3600
-            except Exception:  # noqa: BLE001 - the sweep must keep running
-                log.exception("expiry sweep or housekeeping failed")
+            for task in list(PERIODIC.values()):
+                if time.monotonic() < next_run.get(task.name, 0.0):
+                    continue
+                try:
+                    task.run(self.ctx)
+                except Exception:  # noqa: BLE001 - the sweep must keep running
+                    log.exception("periodic task %s failed", task.name)
+                if task.every is not None:
+                    next_run[task.name] = time.monotonic() + task.every
             self._stop.wait(self.sweep_interval)
 
     def _loop(self, worker_id: str) -> None:
@@ -166,7 +110,7 @@ class Worker:
 
     def run_one(self, job: Claimed) -> None:
         db = self.ctx.db
-        reg = REGISTRY.get(job.kind)
+        reg = HANDLERS.get(job.kind)
         done = threading.Event()
 
         def heartbeat() -> None:

@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from signet.jobs.queue import Claimed
-from signet.jobs.worker import GiveUp, job_handler
+from signet.jobs.registry import GiveUp, job_handler
 from signet.kit.links import SEVEN_DAYS, file_link, signing_link
 from signet.mail import (
     Attachment,

@@ -13,6 +13,7 @@ from signet.jobs.queue import enqueue
 from signet.models import Recipient, SigningRequest
 from signet.signing import rules
 from signet.webhooks.events import emit
+from signet.webhooks.payloads import request_payloads
 
 
 class Env(Protocol):
@@ -25,16 +26,10 @@ class Env(Protocol):
     def secret(self) -> bytes: ...
 
 
-def _payloads(env: Env, request: SigningRequest, extra: dict[str, Any]) -> tuple[dict, dict]:
-    from signet.webhooks.payloads import firma_data, pandadoc_data
-
-    return firma_data(env, request, extra), pandadoc_data(env, request, extra)
-
-
 def event(
     session: Session, env: Env, request: SigningRequest, event_type: str, **extra: Any
 ) -> None:
-    firma, pandadoc = _payloads(env, request, extra)
+    firma, pandadoc = request_payloads(env, request, extra)
     emit(
         session,
         workspace_id=request.workspace_id,

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from signet.audit.service import record_event
 from signet.db import transaction
 from signet.jobs.queue import Claimed, enqueue
-from signet.jobs.worker import job_handler
+from signet.jobs.registry import job_handler
 from signet.models import Blob, SigningRequest
 from signet.models.base import utcnow
 from signet.pdf.inspect import PdfInfo, PdfProblem, inspect_pdf

@@ -9,6 +9,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+# Who acts is an audit concept; the domain's callers find it here beside the specs they build.
+from signet.audit.actors import SYSTEM, Actor
+
+__all__ = [
+    "SYSTEM",
+    "Actor",
+    "DraftSpec",
+    "FieldSpec",
+    "RecipientSpec",
+    "ReminderSpec",
+]
+
 
 @dataclass
 class RecipientSpec:
@@ -98,22 +110,3 @@ class DraftSpec:
     recipients: list[RecipientSpec] = field(default_factory=list)
     fields: list[FieldSpec] = field(default_factory=list)
     reminders: list[ReminderSpec] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who did something, for the audit log."""
-
-    type: str  # api_key | recipient | system
-    id: str | None = None
-    name: str | None = None
-    email: str | None = None
-    ip_address: str | None = None
-    user_agent: str | None = None
-
-    @property
-    def source(self) -> str:
-        return {"api_key": "admin", "recipient": "signer"}.get(self.type, "system")
-
-
-SYSTEM = Actor(type="system", name="Signet")

@@ -1,4 +1,5 @@
-"""Jobs of the signing domain: expiry at ``expires_at`` (and a sweep behind it), reminders."""
+"""Jobs of the signing domain: expiry at ``expires_at`` (and a periodic sweep behind it),
+reminders, finalisation."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from sqlalchemy import select
 
 from signet.db import transaction
 from signet.jobs.queue import Claimed
-from signet.jobs.worker import job_handler
+from signet.jobs.registry import job_handler, periodic
 from signet.models import Reminder, SigningRequest, Workspace
 from signet.models.base import utcnow
 from signet.signing import notify, service
@@ -33,6 +34,7 @@ def expire_job(ctx: Any, job: Claimed) -> None:
     expire_request(ctx, job.payload["signing_request_id"])
 
 
+@periodic("signing.sweep_expired")
 def sweep_expired(ctx: Any, limit: int = 500) -> int:
     """Store every lazy expiry the scheduled jobs have not (e.g. a job that was lost)."""
     with ctx.db.read() as session:

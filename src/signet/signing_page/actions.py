@@ -14,7 +14,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 
 from signet.api.auth import client_ip
-from signet.api.firma.status import list_status
 from signet.api.state import AppState
 from signet.db import transaction
 from signet.errors import Conflict, PayloadTooLarge, ValidationFailed
@@ -29,7 +28,7 @@ from signet.signing_page import uploads
 from signet.signing_page.access import Link, resolve, workspace_settings
 from signet.signing_page.security import require_csrf
 from signet.signing_page.views import completion_texts, consent_text, download_allowed
-from signet.webhooks.payloads import pandadoc_status
+from signet.webhooks.payloads import FIRMA, PANDADOC, status_of
 
 MAX_SIGNATURE_TEXT, MAX_INITIALS_TEXT = 255, 64
 _MARK_SIZES = {"signature": (900, 240), "initials": (360, 240)}
@@ -164,8 +163,8 @@ def add_action_routes(router: APIRouter, prefix: str, kind: str) -> None:
             return {
                 "request_completed": completed,
                 "finished_at": pandadoc_time(recipient.finished_at),
-                "request_status": list_status(request),
-                "pandadoc_status": pandadoc_status(request),
+                "request_status": status_of(FIRMA, request),
+                "pandadoc_status": status_of(PANDADOC, request),
                 "redirect_url": settings.get("completion_redirect_url") or None,
                 "redirect_delay": delay if isinstance(delay, int) else 5,
                 "completion_title": title,
@@ -194,8 +193,8 @@ def add_action_routes(router: APIRouter, prefix: str, kind: str) -> None:
             return {
                 "declined_at": pandadoc_time(recipient.declined_at),
                 "reason": recipient.decline_reason,
-                "request_status": list_status(request),
-                "pandadoc_status": pandadoc_status(request),
+                "request_status": status_of(FIRMA, request),
+                "pandadoc_status": status_of(PANDADOC, request),
             }
 
         return JSONResponse(await run_in_threadpool(_run(http, link, work)))

@@ -9,7 +9,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from signet.api.firma.status import list_status
 from signet.kit.ids import short_id
 from signet.models import Blob, Recipient, SigningRequest
 from signet.models.base import utcnow
@@ -20,7 +19,7 @@ from signet.signing_page.access import Link
 from signet.signing_page.fields import FieldView, build_field_views
 from signet.signing_page.page_images import DEFAULT_WIDTH, EXTENSION, WIDTHS
 from signet.signing_page.security import clean_origins
-from signet.webhooks.payloads import pandadoc_status
+from signet.webhooks.payloads import FIRMA, PANDADOC, status_of
 
 DEFAULT_CONSENT_TEXT = (
     "Before you sign, please confirm that you agree to do business electronically. You will "
@@ -118,8 +117,8 @@ def message_data(
         "document-short-id": short_id(request.id),
         "recipient-short-id": short_id(recipient.id),
         "session-id": link.session_id or "",
-        "pandadoc-status": pandadoc_status(request),
-        "request-status": list_status(request),
+        "pandadoc-status": status_of(PANDADOC, request),
+        "request-status": status_of(FIRMA, request),
         "embed-origins": json.dumps(clean_origins(ws_settings.get("embed_allowed_origins"))),
     }
 

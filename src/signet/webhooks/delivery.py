@@ -31,7 +31,7 @@ from sqlalchemy import case, func, select, update
 from signet import __version__
 from signet.db import transaction
 from signet.jobs.queue import Claimed
-from signet.jobs.worker import RetryLater, schedule_delay
+from signet.jobs.registry import RetryLater, schedule_delay
 from signet.models import (
     Webhook,
     WebhookAttempt,

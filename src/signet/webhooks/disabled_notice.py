@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from signet.jobs.queue import Claimed, enqueue
-from signet.jobs.worker import job_handler
+from signet.jobs.registry import job_handler
 from signet.mail import render_email
 from signet.mail.tasks import deliver
 from signet.models import Webhook, Workspace

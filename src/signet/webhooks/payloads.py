@@ -1,86 +1,78 @@
-"""The ``data`` of webhook events, in each face's shape, taken at the moment of the change."""
+"""Each face's view of a signing request or template, for webhook ``data`` and embed events.
+
+The domain knows no face. Each face registers how it shows a request (its status word, its
+webhook data) and a template; the composition root (``signet.wiring``) does the registering, and
+the domain asks here by face name. Webhook events carry the data of both faces, taken in the
+transaction of the change (docs/compat/webhooks.md).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
 
-from signet.kit.ids import short_id
-from signet.kit.timefmt import pandadoc_time
-from signet.models import SigningRequest
-from signet.signing.service import effective_state
+from signet.models import SigningRequest, Template
 
-PANDADOC_STATUS = {
-    "uploaded": "document.uploaded",
-    "draft": "document.draft",
-    "error": "document.error",
-    "completed": "document.completed",
-    "cancelled": "document.voided",
-    "expired": "document.voided",
-    "declined": "document.declined",
-    "deleted": "document.deleted",
-}
+FIRMA = "firma"
+PANDADOC = "pandadoc"
 
 
-def pandadoc_status(request: SigningRequest) -> str:
-    state = effective_state(request)
-    if state == "in_progress":
-        return "document.viewed" if request.viewed else "document.sent"
-    return PANDADOC_STATUS.get(state, "document.draft")
+class Env(Protocol):
+    """What the views need from the running app (links are absolute and signed)."""
+
+    @property
+    def base_url(self) -> str: ...
+
+    @property
+    def secret(self) -> bytes: ...
 
 
-def firma_data(env: Any, request: SigningRequest, extra: dict[str, Any]) -> dict[str, Any]:
-    from signet.api.firma.serializers import list_item_out
-
-    data = list_item_out(env, request).model_dump(mode="json")
-    data["metadata"] = request.metadata_ or {}
-    data.update({k: v for k, v in extra.items() if v is not None})
-    return data
+Data = dict[str, Any]
 
 
-def pandadoc_data(env: Any, request: SigningRequest, extra: dict[str, Any]) -> dict[str, Any]:
-    from signet.kit.links import signing_link
+@dataclass(frozen=True)
+class FaceViews:
+    """How one face shows things: ``extra`` holds event details (``reason``, ``action_by``…)."""
 
-    recipients = []
-    for r in request.recipients:
-        recipients.append(
-            {
-                "id": short_id(r.id),
-                "first_name": r.first_name,
-                "last_name": r.last_name,
-                "email": r.email,
-                "recipient_type": {"Approver": "approver", "CC": "CC"}.get(r.designation, "signer"),
-                "has_completed": r.finished_at is not None,
-                "role": r.role or "",
-                "roles": [r.role] if r.role else [],
-                "signing_order": r.order if r.acts else None,
-                "shared_link": signing_link(env.base_url, r.id),
-            }
-        )
-    data: dict[str, Any] = {
-        "id": short_id(request.id),
-        "name": request.name,
-        "status": pandadoc_status(request),
-        "date_created": pandadoc_time(request.created_at),
-        "date_modified": pandadoc_time(request.updated_at),
-        "date_completed": pandadoc_time(request.finished_at),
-        "date_sent": pandadoc_time(request.sent_at),
-        "expiration_date": pandadoc_time(request.expires_at),
-        "version": str(request.version),
-        "recipients": recipients,
-        "metadata": request.metadata_ or {},
-        "tags": request.tags or [],
-        "fields": [
-            {
-                "uuid": f.id,
-                "name": f.name or f.variable_name or f.type,
-                "value": f.value,
-                "field_id": f.variable_name or f.id,
-            }
-            for f in request.fields
-        ],
-        "tokens": [],
-    }
-    for key in ("action_by", "action_date"):
-        if key in extra:
-            data[key] = extra[key]
-    return data
+    status: Callable[[SigningRequest], str]
+    request_data: Callable[[Any, SigningRequest, Data], Data]
+    template_data: Callable[[Any, Template, Data], Data]
+
+
+_VIEWS: dict[str, FaceViews] = {}
+
+
+def register(face: str, views: FaceViews) -> None:
+    _VIEWS[face] = views
+
+
+def views_of(face: str) -> FaceViews:
+    try:
+        return _VIEWS[face]
+    except KeyError:
+        raise RuntimeError(
+            f"no views registered for the {face} face: call signet.wiring.wire() at start-up"
+        ) from None
+
+
+def status_of(face: str, request: SigningRequest) -> str:
+    """The face's word for the request's state (Firma ``in_progress``, PandaDoc
+    ``document.sent`` …)."""
+    return views_of(face).status(request)
+
+
+def request_payloads(env: Env, request: SigningRequest, extra: Data) -> tuple[Data, Data]:
+    """The Firma and the PandaDoc ``data`` of a signing-request event."""
+    return (
+        views_of(FIRMA).request_data(env, request, extra),
+        views_of(PANDADOC).request_data(env, request, extra),
+    )
+
+
+def template_payloads(env: Env, template: Template, extra: Data) -> tuple[Data, Data]:
+    """The Firma and the PandaDoc ``data`` of a template event."""
+    return (
+        views_of(FIRMA).template_data(env, template, extra),
+        views_of(PANDADOC).template_data(env, template, extra),
+    )

@@ -37,7 +37,7 @@ MAX_SUBSCRIPTIONS_PER_WORKSPACE = 300
 
 
 class AuthContext(Protocol):
-    """The caller, as the API's key check describes it (``signet.api.auth.AuthContext``)."""
+    """The caller: the workspace (and company) an API key belongs to, as the faces know it."""
 
     @property
     def workspace_id(self) -> str: ...

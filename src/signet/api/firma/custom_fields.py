@@ -14,8 +14,8 @@ from pydantic import BaseModel, Field
 
 from signet.api.auth import AuthContext
 from signet.api.deps import Auth, State
-from signet.api.firma.openapi import errors_of
 from signet.api.firma.schemas_in import _In
+from signet.api.openapi import errors_of
 from signet.api.responses import JSONBytes, json_response
 from signet.db import transaction
 from signet.errors import NotFound

@@ -15,7 +15,7 @@ from signet.api.firma import schemas_in as fin
 from signet.api.firma import schemas_out as out
 from signet.api.firma import serializers as ser
 from signet.api.firma.convert import legacy_spec
-from signet.api.firma.openapi import errors_of
+from signet.api.openapi import errors_of
 from signet.api.responses import JSONBytes, json_response
 from signet.db import transaction
 from signet.errors import SignetError, ValidationFailed

@@ -13,7 +13,7 @@ from signet.api.firma import schemas_in as fin
 from signet.api.firma import schemas_out as out
 from signet.api.firma import serializers as ser
 from signet.api.firma.convert import field_spec, recipient_spec, reminder_spec
-from signet.api.firma.openapi import body_of, errors_of
+from signet.api.openapi import body_of, errors_of
 from signet.api.responses import JSONBytes, json_response
 from signet.db import transaction
 from signet.errors import NotFound, NotImplementedRoute, ValidationFailed

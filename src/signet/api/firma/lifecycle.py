@@ -9,7 +9,7 @@ from signet.api.body import parse_model, read_body
 from signet.api.deps import Auth, State
 from signet.api.firma import schemas_in as fin
 from signet.api.firma import schemas_out as out
-from signet.api.firma.openapi import body_of, errors_of
+from signet.api.openapi import body_of, errors_of
 from signet.api.responses import JSONBytes, json_response
 from signet.db import transaction
 from signet.kit.timefmt import firma_time as ft

@@ -441,15 +441,3 @@ class ResendResponse(BaseModel):
     recipients_notified: int
     recipients_failed: int
     recipients: list[ResendRecipient]
-
-
-class ErrorItem(BaseModel):
-    message: str
-
-
-class FirmaError(BaseModel):
-    error: str
-    code: str
-    message: str | None = None
-    details: dict[str, Any] | None = None
-    errors: list[ErrorItem] | None = None

@@ -16,9 +16,9 @@ from signet.api.firma import schemas_in as fin
 from signet.api.firma import schemas_out as out
 from signet.api.firma import serializers as ser
 from signet.api.firma.convert import draft_spec
-from signet.api.firma.openapi import body_of, errors_of
 from signet.api.firma.status import FILTER_STATES
 from signet.api.firma.template_convert import anchor_specs, template_use
+from signet.api.openapi import body_of, errors_of
 from signet.api.responses import JSONBytes, json_response
 from signet.api.state import AppState
 from signet.db import transaction

@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from signet.api.deps import Auth, State
 from signet.api.firma import schemas_out as out
 from signet.api.firma import serializers as ser
-from signet.api.firma.openapi import errors_of
+from signet.api.openapi import errors_of
 from signet.api.responses import JSONBytes, json_response
 from signet.audit.service import list_events
 from signet.errors import SignetError

@@ -19,8 +19,8 @@ from signet.api.firma import template_schemas as t
 from signet.api.firma import template_serializers as ser
 from signet.api.firma.convert import recipient_spec
 from signet.api.firma.editing import _apply_properties, _field_as_input
-from signet.api.firma.openapi import errors_of
 from signet.api.firma.template_convert import template_field_spec, template_reminder_spec
+from signet.api.openapi import errors_of
 from signet.api.responses import JSONBytes, json_response
 from signet.api.state import AppState
 from signet.db import transaction

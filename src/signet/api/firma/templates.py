@@ -15,9 +15,9 @@ from signet.api.deps import Auth, State
 from signet.api.firma import pdf_input, template_editing
 from signet.api.firma import template_schemas as t
 from signet.api.firma import template_serializers as ser
-from signet.api.firma.openapi import errors_of
 from signet.api.firma.schemas_out import Pagination
 from signet.api.firma.template_convert import anchor_specs, template_spec
+from signet.api.openapi import errors_of
 from signet.api.responses import JSONBytes, json_response
 from signet.api.state import AppState
 from signet.db import transaction

@@ -5,19 +5,16 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any
 
-import orjson
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from signet.api.auth import AuthContext
-from signet.api.body import read_body
+from signet.api.body import body_doc, read_json
 from signet.api.deps import Auth, State
-from signet.api.firma.openapi import errors_of
+from signet.api.openapi import errors_of
 from signet.api.responses import JSONBytes, json_response
 from signet.api.state import AppState
 from signet.db import transaction
-from signet.errors import ValidationFailed
 from signet.kit.timefmt import firma_time
 from signet.webhooks import delivery, service
 from signet.webhooks import schemas as s
@@ -28,21 +25,6 @@ _ROTATED_WARNING = (
     "Update your webhook signature verification to use the new secret. The old secret stays "
     "valid for 7 days: deliveries carry X-Firma-Signature-Old signed with it until then."
 )
-
-
-def body_doc(model: type[BaseModel]) -> dict[str, Any]:
-    """OpenAPI text for a JSON body that the endpoint reads and checks itself."""
-    schema = model.model_json_schema()
-    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
-
-
-async def read_json(request: Request) -> Any:
-    """The parsed JSON body (any type: the caller checks its shape)."""
-    raw = await read_body(request, request.app.state.signet.settings.max_json_body_bytes)
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        raise ValidationFailed([("body", "the body is not valid JSON")]) from None
 
 
 def _status_out(scope: service.Scope, state: AppState) -> s.SecretStatus:

@@ -14,7 +14,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from signet.api.deps import Auth, State
-from signet.api.firma.openapi import errors_of
+from signet.api.openapi import errors_of
 from signet.api.responses import JSONBytes, json_response
 from signet.db import transaction
 from signet.errors import NotFound, ValidationFailed

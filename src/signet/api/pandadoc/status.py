@@ -4,9 +4,20 @@ in filters and status changes (API.md §5.2)."""
 from __future__ import annotations
 
 from signet.errors import ValidationFailed
-from signet.webhooks.payloads import pandadoc_status
+from signet.models import SigningRequest
+from signet.signing.service import effective_state
 
-__all__ = ["STATUS_NAMES", "MANUAL_TARGETS", "pandadoc_status", "parse_status_code"]
+# Core state → the document's status word (``in_progress`` is sent or viewed, see below).
+PANDADOC_STATUS = {
+    "uploaded": "document.uploaded",
+    "draft": "document.draft",
+    "error": "document.error",
+    "completed": "document.completed",
+    "cancelled": "document.voided",
+    "expired": "document.voided",
+    "declined": "document.declined",
+    "deleted": "document.deleted",
+}
 
 STATUS_NAMES = {
     0: "document.draft",
@@ -25,6 +36,15 @@ STATUS_NAMES = {
     13: "document.external_review",
     14: "document.scheduled",
 }
+
+
+def pandadoc_status(request: SigningRequest) -> str:
+    state = effective_state(request)
+    if state == "in_progress":
+        return "document.viewed" if request.viewed else "document.sent"
+    return PANDADOC_STATUS.get(state, "document.draft")
+
+
 _BY_NAME = {v: k for k, v in STATUS_NAMES.items()}
 
 # PATCH /documents/{id}/status: code → the core state it sets.

@@ -9,8 +9,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from signet.api.auth import AuthContext
+from signet.api.body import body_doc, read_json
 from signet.api.deps import Auth, State
-from signet.api.firma.webhooks import body_doc, read_json
 from signet.api.responses import JSONBytes, json_response
 from signet.api.state import AppState
 from signet.db import transaction

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from signet.api.auth import authenticate
 from signet.api.body import read_body
 from signet.api.deps import State
-from signet.api.firma.openapi import errors_of
+from signet.api.openapi import errors_of
 from signet.api.responses import JSONBytes, json_response
 from signet.errors import SignetError, Unauthorized, ValidationFailed
 from signet.kit.timefmt import firma_time

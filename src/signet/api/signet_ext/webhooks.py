@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from signet.api.deps import Auth, State
-from signet.api.firma.openapi import errors_of
+from signet.api.openapi import errors_of
 from signet.api.responses import JSONBytes, json_response
 from signet.db import transaction
 from signet.webhooks import schemas as s

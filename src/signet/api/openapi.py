@@ -1,4 +1,5 @@
-"""OpenAPI helpers for endpoints that read their body themselves (large base64 documents)."""
+"""OpenAPI helpers shared by the Firma face and Signet's own extension (which answers errors in
+Firma's shape): the error body model, declared error responses, bodies read by the endpoint."""
 
 from __future__ import annotations
 
@@ -6,7 +7,18 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from signet.api.firma.schemas_out import FirmaError
+
+class ErrorItem(BaseModel):
+    message: str
+
+
+class FirmaError(BaseModel):
+    error: str
+    code: str
+    message: str | None = None
+    details: dict[str, Any] | None = None
+    errors: list[ErrorItem] | None = None
+
 
 _ERR_TEXT = {
     400: "Validation error: every problem is listed in `errors`",
