@@ -107,16 +107,6 @@ async def authenticate(request: Request) -> AuthContext:
     return await run_in_threadpool(_load_key, request, digest)
 
 
-def authenticate_sync(request: Request) -> AuthContext:
-    """For code already running in a worker thread."""
-    key = extract_key(request.headers.get("authorization"))
-    if not key:
-        raise Unauthorized("Missing or invalid API key")
-    digest = hash_token(key)
-    ctx = request.app.state.key_cache.get(digest)
-    return ctx if ctx is not None else _load_key(request, digest)
-
-
 def _load_key(request: Request, digest: str) -> AuthContext:
     state = request.app.state.signet
     cache: KeyCache = request.app.state.key_cache

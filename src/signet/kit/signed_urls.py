@@ -38,11 +38,6 @@ def sign(secret: bytes, payload: dict[str, Any], ttl_seconds: int, now: float | 
     return f"{body}.{_b64(mac)}"
 
 
-def expiry_of(token: str) -> int:
-    body = token.split(".", 1)[0]
-    return int(orjson.loads(_unb64(body))["exp"])
-
-
 def verify(secret: bytes, token: str, now: float | None = None) -> dict[str, Any]:
     try:
         body, mac = token.split(".", 1)

@@ -25,7 +25,7 @@ from signet.signing.validation import check_draft
 router = APIRouter(tags=["Signing requests"])
 
 
-def _apply_properties(
+def apply_properties(
     spec: DraftSpec, props: dict[str, Any], problems: list[tuple[str, str]], loc: str = ""
 ) -> list[str]:
     changed = []
@@ -110,7 +110,7 @@ async def patch_signing_request(
             spec = spec_from_request(sr)
             problems: list[tuple[str, str]] = []
             if props:
-                changed = _apply_properties(spec, props, problems)
+                changed = apply_properties(spec, props, problems)
                 if problems:
                     raise ValidationFailed(problems)
                 update_draft(
@@ -173,7 +173,7 @@ async def patch_signing_request(
                     )
                     return out.PatchFieldResponse(message="Field deleted", field=None)
                 current_f = spec.fields[idx]
-                merged = {**_field_as_input(current_f), **fin_.model_dump(exclude_unset=True)}
+                merged = {**field_as_input(current_f), **fin_.model_dump(exclude_unset=True)}
                 if "position" in fin_.model_fields_set:
                     for k in ("x", "y", "width", "height"):
                         merged.pop(k, None)
@@ -206,7 +206,7 @@ async def patch_signing_request(
     return json_response(await run_in_threadpool(work))
 
 
-def _field_as_input(fs: Any) -> dict[str, Any]:
+def field_as_input(fs: Any) -> dict[str, Any]:
     d = {k: v for k, v in vars(fs).items() if k not in ("ref", "recipient_ref")}
     d["recipient_id"] = fs.recipient_ref
     return d
@@ -250,7 +250,7 @@ async def put_signing_request(
             }
             problems: list[tuple[str, str]] = []
             if body.signing_request_properties:
-                _apply_properties(
+                apply_properties(
                     spec, body.signing_request_properties, problems, "signing_request_properties."
                 )
             if body.language:
@@ -322,7 +322,7 @@ async def put_signing_request(
                         continue
                     if existing is not None:
                         merged = {
-                            **_field_as_input(spec.fields[existing]),
+                            **field_as_input(spec.fields[existing]),
                             **fin_.model_dump(exclude_unset=True),
                         }
                         if "position" not in fin_.model_fields_set:

@@ -18,7 +18,7 @@ from signet.api.firma import schemas_in as fin
 from signet.api.firma import template_schemas as t
 from signet.api.firma import template_serializers as ser
 from signet.api.firma.convert import recipient_spec
-from signet.api.firma.editing import _apply_properties, _field_as_input
+from signet.api.firma.editing import apply_properties, field_as_input
 from signet.api.firma.template_convert import template_field_spec, template_reminder_spec
 from signet.api.openapi import errors_of
 from signet.api.responses import JSONBytes, json_response
@@ -97,7 +97,7 @@ def _field_upsert(
         if fin_.deleted:
             del spec.fields[idx]
             return None
-        merged = {**_field_as_input(spec.fields[idx]), **fin_.model_dump(exclude_unset=True)}
+        merged = {**field_as_input(spec.fields[idx]), **fin_.model_dump(exclude_unset=True)}
         if "position" in fin_.model_fields_set:
             for key in ("x", "y", "width", "height"):
                 merged.pop(key, None)
@@ -149,7 +149,7 @@ async def patch_template(
             problems: Problems = []
             if props:
                 changed = _document(session, state, auth, template, props, actor)
-                changed += _apply_properties(spec, props, problems)
+                changed += apply_properties(spec, props, problems)
                 if "tags" in props:
                     template.tags = list(props["tags"] or [])
                     changed.append("tags")
@@ -320,7 +320,7 @@ async def put_template(
             problems: Problems = []
             props = dict(body.template_properties or {})
             changed = _document(session, state, auth, template, props, actor)
-            changed += _apply_properties(spec, props, problems, "template_properties.")
+            changed += apply_properties(spec, props, problems, "template_properties.")
             if "tags" in props:
                 template.tags = [str(x) for x in props["tags"] or []]
             gone = _put_users(spec, body, problems)
