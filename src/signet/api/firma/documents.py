@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import orjson
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
-from signet.api.body import decode_base64_pdf, parse_model, read_body
+from signet.api.body import parse_model, read_body
 from signet.api.deps import Auth, State
+from signet.api.firma import pdf_input
 from signet.api.firma import schemas_in as fin
 from signet.api.firma import schemas_out as out
 from signet.api.firma import serializers as ser
@@ -22,16 +22,10 @@ from signet.errors import SignetError, ValidationFailed
 from signet.kit import signed_urls
 from signet.kit.links import ONE_HOUR, SEVEN_DAYS, upload_link
 from signet.kit.timefmt import firma_time as ft
-from signet.models import UploadedDocument
-from signet.models.base import utcnow
-from signet.signing import service
-from signet.signing.documents import check_pdf, store_pdf
-from signet.signing.validation import check_draft
+from signet.signing import creation, uploads
 
 router = APIRouter(tags=["Documents"])
 upload_router = APIRouter(tags=["Documents"])
-
-ALLOWED_UPLOAD_TYPES = {"application/pdf"}
 
 
 def legacy_out(state: Any, sr: Any) -> out.LegacyDocument:
@@ -123,32 +117,17 @@ async def create_document(request: Request, auth: Auth, state: State) -> JSONByt
     actor = auth.actor(request)
     if has_file:
         ticket = parse_model(raw, fin.UploadTicketCreate)
-        problems = []
-        if ticket.file_size < 1:
-            problems.append(("file_size", "must be at least 1 byte"))
-        elif ticket.file_size > state.settings.max_upload_bytes:
-            raise SignetError(
-                f"file_size is over the {state.settings.max_upload_bytes} byte limit",
-                code="PAYLOAD_TOO_LARGE",
-                status_code=413,
-            )
-        if ticket.content_type.split(";")[0].strip().lower() not in ALLOWED_UPLOAD_TYPES:
-            problems.append(("content_type", "must be application/pdf (DOCX needs a converter)"))
-        if problems:
-            raise ValidationFailed(problems)
 
         def make_ticket() -> out.UploadTicket:
             with transaction(state.db.write) as session:
-                doc = UploadedDocument(
+                doc = uploads.open_upload(
+                    session,
                     workspace_id=auth.workspace_id,
                     file_name=ticket.file_name,
-                    content_type="application/pdf",
-                    declared_size=ticket.file_size,
-                    status="pending",
-                    upload_expires_at=utcnow() + timedelta(seconds=ONE_HOUR),
+                    file_size=ticket.file_size,
+                    content_type=ticket.content_type,
+                    max_bytes=state.settings.max_upload_bytes,
                 )
-                session.add(doc)
-                session.flush()
                 url, token = upload_link(state.base_url, state.secret, doc.id)
                 return out.UploadTicket(
                     document_id=doc.id, upload_url=url, upload_token=token, expires_in=ONE_HOUR
@@ -160,34 +139,25 @@ async def create_document(request: Request, auth: Auth, state: State) -> JSONByt
     del raw
 
     def legacy() -> out.LegacyDocument:
+        problems: list[tuple[str, str]] = []
+        document = pdf_input.source_or_problems(
+            state, problems, document=body.document, document_id=None, required=None
+        )
+        body.document = None  # let the base64 text go before the PDF is processed
+        new = creation.NewRequest(
+            spec=legacy_spec(body), document=document, problems=problems, require_signer=False
+        )
         with transaction(state.db.write) as session:
-            spec = legacy_spec(body)
-            info = None
-            problems: list[tuple[str, str]] = []
-            if body.document:
-                try:
-                    data = decode_base64_pdf(body.document, state.settings.max_inline_pdf_bytes)
-                    body.document = None
-                    info = check_pdf(data)
-                except ValidationFailed as exc:
-                    problems += exc.problems
-            more, _ = check_draft(
-                spec, info.page_count if info else None, test=auth.test, require_signer=False
-            )
-            if problems + more:
-                raise ValidationFailed(problems + more)
-            blob = store_pdf(session, state.store, info) if info else None
-            sr, _ = service.create_draft(
+            created = creation.create_request(
                 session,
                 state,
+                state.store,
+                new,
                 workspace_id=auth.workspace_id,
                 actor=actor,
-                spec=spec,
-                blob=blob,
                 test=auth.test,
-                require_signer=False,
             )
-            return legacy_out(state, sr)
+            return legacy_out(state, created.request)
 
     return json_response(await run_in_threadpool(legacy), 201)
 
@@ -220,31 +190,9 @@ async def upload_document(token: str, request: Request, state: State) -> JSONByt
 
     def work() -> out.UploadResult:
         with transaction(state.db.write) as session:
-            doc = session.get(UploadedDocument, payload["d"], with_for_update=True)
-            if doc is None:
-                raise SignetError("Invalid upload URL", code="ACCESS_DENIED", status_code=403)
-            if doc.status == "uploaded":
-                raise SignetError(
-                    "This upload URL has already been used",
-                    code="ALREADY_UPLOADED",
-                    status_code=409,
-                )
-            if len(data) != doc.declared_size:
-                raise ValidationFailed(
-                    [
-                        (
-                            "body",
-                            f"expected {doc.declared_size} bytes as declared "
-                            f"in file_size, received {len(data)}",
-                        )
-                    ]
-                )
-            blob = store_pdf(session, state.store, check_pdf(data, loc="body"))
-            doc.blob_sha256 = blob.sha256
-            doc.status = "uploaded"
-            doc.usable_until = utcnow() + timedelta(hours=24)
+            upload, blob = uploads.receive_upload(session, state.store, payload["d"], data)
             return out.UploadResult(
-                document_id=doc.id,
+                document_id=upload.id,
                 status="uploaded",
                 page_count=blob.page_count,
                 sha256=blob.sha256,

@@ -25,33 +25,14 @@ from signet.db import transaction
 from signet.errors import ValidationFailed
 from signet.kit.links import SEVEN_DAYS, signing_link
 from signet.kit.timefmt import parse_time
-from signet.models import Blob, SigningRequest
-from signet.pdf.inspect import PdfInfo
-from signet.signing import repository, service
-from signet.signing.anchors import relabel
+from signet.models import SigningRequest
+from signet.signing import creation, repository, service
 from signet.signing.specs import Actor
-from signet.signing.validation import check_draft
 from signet.templates.using import use_template
 
 router = APIRouter(tags=["Signing requests"])
 # The hottest read, registered by create_app ahead of every other route.
 read_router = APIRouter(tags=["Signing requests"])
-
-
-def _resolve_document(
-    session: Any, state: AppState, auth: AuthContext, body: fin.SigningRequestCreate
-) -> Blob | PdfInfo:
-    """The stored blob of an uploaded document, or the checked (not yet stored) inline PDF."""
-    if not body.document and not body.document_id:
-        raise ValidationFailed(
-            [("document", "a base64 document, a document_id or a template_id is required")]
-        )
-    document = pdf_input.resolve_pdf(
-        session, state, auth, document=body.document, document_id=body.document_id
-    )
-    body.document = None  # let the base64 text go before the PDF is processed
-    assert document is not None
-    return document
 
 
 def _create(
@@ -110,38 +91,35 @@ def _from_document(
     and_send: bool,
 ) -> tuple[SigningRequest, list[str]]:
     problems: list[tuple[str, str]] = []
-    warnings: list[str] = []
-    spec = draft_spec(body, problems)
-    document: Blob | PdfInfo | None = None
-    try:
-        document = _resolve_document(session, state, auth, body)
-    except ValidationFailed as exc:
-        problems = exc.problems + problems
-    origins: dict[int, int] = {}
-    if document is not None and body.anchor_tags:
-        document, anchored = pdf_input.with_anchors(
-            state, document, spec, anchor_specs(body.anchor_tags)
-        )
-        problems += anchored.problems
-        warnings += anchored.warnings
-        origins = anchored.origins
-    page_count = document.page_count if document is not None else None
-    more, _ = check_draft(spec, page_count, test=auth.test)
-    problems += relabel(more, origins)
-    if problems:
-        raise _create_phase(ValidationFailed(problems), and_send)
-    assert document is not None
-    blob = pdf_input.store(session, state, document)
-    request, more_warnings = service.create_draft(
-        session,
+    document = pdf_input.source_or_problems(
         state,
-        workspace_id=auth.workspace_id,
-        actor=actor,
-        spec=spec,
-        blob=blob,
-        test=auth.test,
+        problems,
+        document=body.document,
+        document_id=body.document_id,
+        required="a base64 document, a document_id or a template_id is required",
     )
-    return request, warnings + more_warnings
+    body.document = None  # let the base64 text go before the PDF is processed
+    spec_problems: list[tuple[str, str]] = []
+    new = creation.NewRequest(
+        spec=draft_spec(body, spec_problems),
+        document=document,
+        problems=problems,
+        spec_problems=spec_problems,
+        anchors=anchor_specs(body.anchor_tags) if body.anchor_tags else [],
+    )
+    try:
+        created = creation.create_request(
+            session,
+            state,
+            state.store,
+            new,
+            workspace_id=auth.workspace_id,
+            actor=actor,
+            test=auth.test,
+        )
+    except ValidationFailed as exc:
+        raise _create_phase(exc, and_send) from None
+    return created.request, created.warnings
 
 
 def _from_template(

@@ -22,13 +22,11 @@ from signet.api.pandadoc.serializers import created_out
 from signet.api.state import AppState
 from signet.db import transaction
 from signet.errors import ValidationFailed
-from signet.pdf.inspect import PdfInfo
-from signet.signing import processing, service
-from signet.signing.documents import store_pdf
+from signet.signing import creation, processing
+from signet.signing.creation import DocumentSource
 from signet.signing.prefill import apply_field_values, apply_tokens, as_text
 from signet.signing.specs import Actor, DraftSpec
 from signet.signing.step_orders import keep_orders
-from signet.signing.validation import check_draft
 
 INFO_MESSAGE = (
     "The document is being processed. Poll GET /public/v1/documents/{id} until its "
@@ -56,56 +54,53 @@ def create_document(
     actor: Actor,
     body: sch.DocumentCreateIn,
     *,
-    info: PdfInfo | None,
+    document: DocumentSource,
     url: str | None,
     default_name: str,
     problems: list[tuple[str, str]],
 ) -> sch.DocumentCreatedOut:
     """Check everything, then create the document ``uploaded`` and queue its processing."""
-    rec = recipients_in(body.recipients, problems)
-    metadata = metadata_in(body.metadata, problems)
+    spec_problems: list[tuple[str, str]] = []
+    rec = recipients_in(body.recipients, spec_problems)
+    metadata = metadata_in(body.metadata, spec_problems)
     placements: list[dict[str, Any]] = []
     values: dict[str, Any] = {}
     assign: dict[str, str] = {}
     if isinstance(body.fields, list):
-        placements = placements_in(body.fields, _resolver(rec), problems)
+        placements = placements_in(body.fields, _resolver(rec), spec_problems)
     elif isinstance(body.fields, dict):
-        values, assign = values_in(body.fields, rec.by_role, problems)
+        values, assign = values_in(body.fields, rec.by_role, spec_problems)
     for i, tag in enumerate(body.tags):
         if not tag.strip() or len(tag) > 255:
-            problems.append((f"tags[{i}]", "tags are 1 to 255 characters"))
+            spec_problems.append((f"tags[{i}]", "tags are 1 to 255 characters"))
     settings: dict[str, Any] = {"use_signing_order": rec.use_signing_order}
     if rec.email_otp:
         settings["require_otp_verification"] = True
-    spec = DraftSpec(
-        name=(body.name or "").strip() or default_name,
-        settings=settings,
-        metadata=metadata,
-        recipients=rec.specs,
+    new = creation.NewRequest(
+        spec=DraftSpec(
+            name=(body.name or "").strip() or default_name,
+            settings=settings,
+            metadata=metadata,
+            recipients=rec.specs,
+        ),
+        document=document,
+        problems=problems,
+        spec_problems=spec_problems,
+        placements=placements,
+        relabel=lambda more: renumber(more, placements),
+        require_signer=False,
     )
-    placed = placements
-    if info is not None:
-        # The PDF is known: place the fields now; a URL's PDF is placed once fetched.
-        spec.fields = processing.placed_specs(placements, info.page_sizes)
-        placements = []
-    more, _ = check_draft(
-        spec, info.page_count if info else None, test=auth.test, require_signer=False
-    )
-    problems += renumber(more, placed)
-    if problems:
-        raise ValidationFailed(problems)
     with transaction(state.db.write) as session:
-        blob = store_pdf(session, state.store, info) if info else None
-        sr, _ = service.create_draft(
+        created = creation.create_request(
             session,
             state,
+            state.store,
+            new,
             workspace_id=auth.workspace_id,
             actor=actor,
-            spec=spec,
-            blob=blob,
             test=auth.test,
-            require_signer=False,
         )
+        sr = created.request
         ids = {s.ref: r.id for s, r in zip(rec.specs, sr.recipients, strict=True)}
         keep_orders(
             sr,
@@ -123,7 +118,7 @@ def create_document(
         assigned = {name: ids[ref] for name, ref in assign.items()}
         if values or assigned:
             apply_field_values(sr, values, assigned)
-        for p in placements:
+        for p in created.placements:
             p["spec"]["recipient_ref"] = ids.get(p["spec"]["recipient_ref"] or "")
         first_signer = next((r.id for r in sr.recipients if r.designation == "Signer"), None)
         processing.start(
@@ -131,7 +126,7 @@ def create_document(
             sr,
             processing.Pending(
                 url=url,
-                placements=placements,
+                placements=created.placements,
                 parse_form_fields=body.parse_form_fields,
                 form_assignments={
                     name: {"recipient_id": assigned.get(name), "value": as_text(values.get(name))}

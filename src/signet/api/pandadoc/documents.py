@@ -26,8 +26,7 @@ from signet.api.pandadoc.common import body_of, errors_of, load
 from signet.api.pandadoc.creation import create_document, create_from_template
 from signet.api.responses import JSONBytes, json_response
 from signet.errors import NotImplementedRoute, PayloadTooLarge, ValidationFailed
-from signet.pdf.inspect import PdfInfo
-from signet.signing.documents import check_pdf
+from signet.signing.creation import DocumentSource
 from signet.signing.url_fetch import UrlRefused, check_source_url
 
 router = APIRouter(tags=["PandaDoc: documents"])
@@ -80,7 +79,7 @@ async def _upload(request: Request, auth: Any, state: Any) -> JSONBytes:
     raw_data = await part.read() if isinstance(part, UploadFile) else part
     body = _data_part(raw_data, problems)
     file = form.get("file")
-    info: PdfInfo | None = None
+    document = DocumentSource(loc="file")
     name = "Untitled document"
     if not isinstance(file, UploadFile):
         problems.append(
@@ -88,13 +87,7 @@ async def _upload(request: Request, auth: Any, state: Any) -> JSONBytes:
         )
     else:
         name = (file.filename or name).rsplit("/", 1)[-1].removesuffix(".pdf") or name
-        data = await _read_upload(file, limit)
-        try:
-            info = check_pdf(data, loc="file")
-        except ValidationFailed as exc:
-            problems.extend(exc.problems)
-    if info is None and not problems:
-        problems.append(("file", "is required"))
+        document.pdf = await _read_upload(file, limit)
     actor = auth.actor(request)
     result = await run_in_threadpool(
         create_document,
@@ -102,7 +95,7 @@ async def _upload(request: Request, auth: Any, state: Any) -> JSONBytes:
         auth,
         actor,
         body,
-        info=info,
+        document=document,
         url=None,
         default_name=name,
         problems=problems,
@@ -168,7 +161,7 @@ async def create(request: Request, auth: Auth, state: State) -> JSONBytes:
         auth,
         auth.actor(request),
         body,
-        info=None,
+        document=DocumentSource(),
         url=body.url,
         default_name=name[:255],
         problems=problems,

@@ -1,0 +1,149 @@
+"""The one create pipeline of a signing request, for every face.
+
+read the document → place anchor tags → check everything → store the PDF → create the draft.
+
+Every problem found before the store is reported at once (400) and nothing is written. The
+faces only read their body into a ``NewRequest`` and shape the answer; where they differ (which
+problems they found themselves, whether a signer is required, fields given in PDF points)
+``NewRequest`` says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from signet.errors import ValidationFailed
+from signet.models import Blob, SigningRequest
+from signet.pdf.inspect import PdfInfo
+from signet.signing import notify, processing, service, uploads
+from signet.signing.anchors import AnchorResult, AnchorSpec, apply_anchor_tags, relabel
+from signet.signing.documents import check_pdf, store_pdf
+from signet.signing.specs import Actor, DraftSpec
+from signet.signing.validation import check_draft
+from signet.storage import BlobStore
+
+Problems = list[tuple[str, str]]
+# A PDF already stored (an upload), or checked and not stored yet (sent with the create).
+Document = Blob | PdfInfo
+
+
+@dataclass
+class DocumentSource:
+    """Where the create's PDF comes from, as the face received it: its bytes (decoded), an
+    upload's id (``signing.uploads``), or neither (no PDF yet, or none at all)."""
+
+    pdf: bytes | None = None
+    upload_id: str | None = None
+    loc: str = "document"  # where a problem with the bytes is reported
+
+
+@dataclass
+class NewRequest:
+    """A create, read from a face's body into domain terms."""
+
+    spec: DraftSpec
+    document: DocumentSource = field(default_factory=DocumentSource)
+    # Problems the face found before the document (reported first), and while building the
+    # spec (reported after the document's).
+    problems: Problems = field(default_factory=list)
+    spec_problems: Problems = field(default_factory=list)
+    anchors: list[AnchorSpec] = field(default_factory=list)
+    # Fields given in PDF points ({"index", "spec", "box"}, see ``processing.Pending``): placed
+    # now when the PDF is known, else left for processing once it is fetched.
+    placements: list[dict[str, Any]] = field(default_factory=list)
+    # Points problems about the spec's fields back at the client's own field locations.
+    relabel: Callable[[Problems], Problems] | None = None
+    require_signer: bool = True
+
+
+@dataclass
+class Created:
+    request: SigningRequest
+    warnings: list[str]
+    placements: list[dict[str, Any]]  # fields in points still to place (the PDF comes later)
+
+
+def create_request(
+    session: Session,
+    env: notify.Env,
+    store: BlobStore,
+    new: NewRequest,
+    *,
+    workspace_id: str,
+    actor: Actor,
+    test: bool = False,
+) -> Created:
+    """Check everything about ``new``, then store its PDF and create the draft; the caller
+    owns the transaction. Raises ``ValidationFailed`` with every problem, nothing written."""
+    spec = new.spec
+    problems = list(new.problems)
+    document: Document | None = None
+    try:
+        document = read_document(session, workspace_id, new.document)
+    except ValidationFailed as exc:
+        problems += exc.problems
+    problems += new.spec_problems
+    warnings: list[str] = []
+    origins: dict[int, int] = {}
+    if document is not None and new.anchors:
+        document, anchored = place_anchors(store, document, spec, new.anchors)
+        problems += anchored.problems
+        warnings += anchored.warnings
+        origins = anchored.origins
+    placements = new.placements
+    if document is not None and placements:
+        spec.fields = processing.placed_specs(placements, document.page_sizes)
+        placements = []
+    more, _ = check_draft(
+        spec,
+        document.page_count if document is not None else None,
+        test=test,
+        require_signer=new.require_signer,
+    )
+    more = relabel(more, origins)
+    problems += new.relabel(more) if new.relabel else more
+    if problems:
+        raise ValidationFailed(problems)
+    blob = store_document(session, store, document) if document is not None else None
+    request, more_warnings = service.create_draft(
+        session,
+        env,
+        workspace_id=workspace_id,
+        actor=actor,
+        spec=spec,
+        blob=blob,
+        test=test,
+        require_signer=new.require_signer,
+    )
+    return Created(request, warnings + more_warnings, placements)
+
+
+def read_document(session: Session, workspace_id: str, source: DocumentSource) -> Document | None:
+    """The upload's stored PDF, or the given bytes checked (not stored yet), or None."""
+    if source.upload_id is not None:
+        return uploads.usable_blob(session, workspace_id, source.upload_id)
+    if source.pdf is not None:
+        return check_pdf(source.pdf, loc=source.loc)
+    return None
+
+
+def document_bytes(store: BlobStore, document: Document) -> bytes:
+    return document.data if isinstance(document, PdfInfo) else store.get(document.sha256)
+
+
+def place_anchors(
+    store: BlobStore, document: Document, spec: DraftSpec, tags: list[AnchorSpec]
+) -> tuple[Document, AnchorResult]:
+    """Add the anchor tags' fields to ``spec``; the painted document replaces the original."""
+    result = apply_anchor_tags(spec, document_bytes(store, document), tags)
+    if result.pdf is not None:
+        document = check_pdf(result.pdf)
+    return document, result
+
+
+def store_document(session: Session, store: BlobStore, document: Document) -> Blob:
+    return document if isinstance(document, Blob) else store_pdf(session, store, document)
