@@ -22,7 +22,9 @@ from signet.pdf.inspect import PdfInfo
 from signet.signing import notify, processing, service, uploads
 from signet.signing.anchors import AnchorResult, AnchorSpec, apply_anchor_tags, relabel
 from signet.signing.documents import check_pdf, store_pdf
+from signet.signing.prefill import apply_field_values, apply_tokens, as_text
 from signet.signing.specs import Actor, DraftSpec
+from signet.signing.step_orders import keep_orders
 from signet.signing.validation import check_draft
 from signet.storage import BlobStore
 
@@ -42,6 +44,24 @@ class DocumentSource:
 
 
 @dataclass
+class Prefill:
+    """Values the draft starts with (see ``signing.prefill``)."""
+
+    tokens: list[dict[str, str]] = field(default_factory=list)
+    values: dict[str, Any] = field(default_factory=dict)  # field name → value
+    assign: dict[str, str] = field(default_factory=dict)  # field name → recipient ref
+
+
+@dataclass
+class ProcessLater:
+    """Create the draft ``uploaded`` and let ``signing.processing`` finish it in a job: fetch
+    the PDF from ``url``, place the fields given in points, read the PDF's form fields."""
+
+    url: str | None = None
+    parse_form_fields: bool = False
+
+
+@dataclass
 class NewRequest:
     """A create, read from a face's body into domain terms."""
 
@@ -58,13 +78,18 @@ class NewRequest:
     # Points problems about the spec's fields back at the client's own field locations.
     relabel: Callable[[Problems], Problems] | None = None
     require_signer: bool = True
+    tags: list[str] = field(default_factory=list)
+    # Signing orders kept as given (recipient ref → order): equal orders are one parallel step
+    # (see ``signing.step_orders``); otherwise the draft rules compact them to 1..n.
+    orders: dict[str, int] = field(default_factory=dict)
+    prefill: Prefill | None = None
+    later: ProcessLater | None = None
 
 
 @dataclass
 class Created:
     request: SigningRequest
     warnings: list[str]
-    placements: list[dict[str, Any]]  # fields in points still to place (the PDF comes later)
 
 
 def create_request(
@@ -77,8 +102,9 @@ def create_request(
     actor: Actor,
     test: bool = False,
 ) -> Created:
-    """Check everything about ``new``, then store its PDF and create the draft; the caller
-    owns the transaction. Raises ``ValidationFailed`` with every problem, nothing written."""
+    """Check everything about ``new``, then store its PDF and create the draft (and queue its
+    processing when ``new.later``); the caller owns the transaction. Raises
+    ``ValidationFailed`` with every problem, nothing written."""
     spec = new.spec
     problems = list(new.problems)
     document: Document | None = None
@@ -119,7 +145,48 @@ def create_request(
         test=test,
         require_signer=new.require_signer,
     )
-    return Created(request, warnings + more_warnings, placements)
+    _after_create(session, request, new, placements)
+    return Created(request, warnings + more_warnings)
+
+
+def _after_create(
+    session: Session, request: SigningRequest, new: NewRequest, placements: list[dict[str, Any]]
+) -> None:
+    """What a create asks for beyond the draft rules: kept orders, tags, prefilled values, and
+    the processing job, written in the same transaction as the draft."""
+    ids = {s.ref: r.id for s, r in zip(new.spec.recipients, request.recipients, strict=True)}
+    if new.orders:
+        keep_orders(request, {ids[ref]: order for ref, order in new.orders.items()})
+    if new.tags:
+        request.tags = list(new.tags)
+    assigned: dict[str, str] = {}
+    if new.prefill is not None:
+        if new.prefill.tokens:
+            apply_tokens(request, new.prefill.tokens)
+        assigned = {name: ids[ref] for name, ref in new.prefill.assign.items()}
+        if new.prefill.values or assigned:
+            apply_field_values(request, new.prefill.values, assigned)
+    if new.later is None:
+        return
+    values = new.prefill.values if new.prefill is not None else {}
+    for p in placements:
+        p["spec"]["recipient_ref"] = ids.get(p["spec"]["recipient_ref"] or "")
+    first_signer = next((r.id for r in request.recipients if r.designation == "Signer"), None)
+    processing.start(
+        session,
+        request,
+        processing.Pending(
+            url=new.later.url,
+            placements=placements,
+            parse_form_fields=new.later.parse_form_fields,
+            form_assignments={
+                name: {"recipient_id": assigned.get(name), "value": as_text(values.get(name))}
+                for name in set(values) | set(assigned)
+            },
+            default_recipient_id=first_signer,
+        ),
+    )
+    session.flush()
 
 
 def read_document(session: Session, workspace_id: str, source: DocumentSource) -> Document | None:

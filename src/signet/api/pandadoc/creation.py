@@ -1,7 +1,8 @@
 """Create a PandaDoc document: the shared part of the upload, URL and template routes.
 
-Everything visible at request time is checked first and reported at once (400, nothing stored);
-the document is then created ``uploaded`` and processed by a job (``signing.processing``).
+The body is read into the domain's ``NewRequest``; ``signing.creation`` checks everything
+visible at request time and reports it at once (400, nothing stored), then creates the
+document ``uploaded`` and queues its processing (``signing.processing``).
 """
 
 from __future__ import annotations
@@ -24,9 +25,8 @@ from signet.db import transaction
 from signet.errors import ValidationFailed
 from signet.signing import creation, processing
 from signet.signing.creation import DocumentSource
-from signet.signing.prefill import apply_field_values, apply_tokens, as_text
+from signet.signing.prefill import apply_tokens, as_text
 from signet.signing.specs import Actor, DraftSpec
-from signet.signing.step_orders import keep_orders
 
 INFO_MESSAGE = (
     "The document is being processed. Poll GET /public/v1/documents/{id} until its "
@@ -89,6 +89,16 @@ def create_document(
         placements=placements,
         relabel=lambda more: renumber(more, placements),
         require_signer=False,
+        tags=[t.strip() for t in body.tags],
+        orders={
+            s.ref: o for s, o in zip(rec.specs, rec.orders, strict=True) if o is not None and s.ref
+        },
+        prefill=creation.Prefill(
+            tokens=[{"name": t.name, "value": as_text(t.value) or ""} for t in body.tokens],
+            values=values,
+            assign=assign,
+        ),
+        later=creation.ProcessLater(url=url, parse_form_fields=body.parse_form_fields),
     )
     with transaction(state.db.write) as session:
         created = creation.create_request(
@@ -100,43 +110,7 @@ def create_document(
             actor=actor,
             test=auth.test,
         )
-        sr = created.request
-        ids = {s.ref: r.id for s, r in zip(rec.specs, sr.recipients, strict=True)}
-        keep_orders(
-            sr,
-            {
-                ids[s.ref]: o
-                for s, o in zip(rec.specs, rec.orders, strict=True)
-                if o is not None and s.ref
-            },
-        )
-        sr.tags = [t.strip() for t in body.tags]
-        if body.tokens:
-            apply_tokens(
-                sr, [{"name": t.name, "value": as_text(t.value) or ""} for t in body.tokens]
-            )
-        assigned = {name: ids[ref] for name, ref in assign.items()}
-        if values or assigned:
-            apply_field_values(sr, values, assigned)
-        for p in created.placements:
-            p["spec"]["recipient_ref"] = ids.get(p["spec"]["recipient_ref"] or "")
-        first_signer = next((r.id for r in sr.recipients if r.designation == "Signer"), None)
-        processing.start(
-            session,
-            sr,
-            processing.Pending(
-                url=url,
-                placements=created.placements,
-                parse_form_fields=body.parse_form_fields,
-                form_assignments={
-                    name: {"recipient_id": assigned.get(name), "value": as_text(values.get(name))}
-                    for name in set(values) | set(assigned)
-                },
-                default_recipient_id=first_signer,
-            ),
-        )
-        session.flush()
-        return created_out(sr, INFO_MESSAGE)
+        return created_out(created.request, INFO_MESSAGE)
 
 
 def create_from_template(
