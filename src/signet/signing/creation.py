@@ -146,6 +146,7 @@ def create_request(
         require_signer=new.require_signer,
     )
     _after_create(session, request, new, placements)
+    session.flush()
     return Created(request, warnings + more_warnings)
 
 
@@ -186,7 +187,6 @@ def _after_create(
             default_recipient_id=first_signer,
         ),
     )
-    session.flush()
 
 
 def read_document(session: Session, workspace_id: str, source: DocumentSource) -> Document | None:
