@@ -106,20 +106,17 @@ def create_request(
     processing when ``new.later``); the caller owns the transaction. Raises
     ``ValidationFailed`` with every problem, nothing written."""
     spec = new.spec
-    problems = list(new.problems)
-    document: Document | None = None
-    try:
-        document = read_document(session, workspace_id, new.document)
-    except ValidationFailed as exc:
-        problems += exc.problems
-    problems += new.spec_problems
-    warnings: list[str] = []
-    origins: dict[int, int] = {}
-    if document is not None and new.anchors:
-        document, anchored = place_anchors(store, document, spec, new.anchors)
-        problems += anchored.problems
-        warnings += anchored.warnings
-        origins = anchored.origins
+    read = read_with_anchors(
+        session,
+        store,
+        workspace_id=workspace_id,
+        spec=spec,
+        source=new.document,
+        anchors=new.anchors,
+        problems=new.problems,
+        spec_problems=new.spec_problems,
+    )
+    document, problems, warnings = read.document, read.problems, read.warnings
     placements = new.placements
     if document is not None and placements:
         spec.fields = processing.placed_specs(placements, document.page_sizes)
@@ -130,7 +127,7 @@ def create_request(
         test=test,
         require_signer=new.require_signer,
     )
-    more = relabel(more, origins)
+    more = relabel(more, read.origins)
     problems += new.relabel(more) if new.relabel else more
     if problems:
         raise ValidationFailed(problems)
@@ -187,6 +184,47 @@ def _after_create(
             default_recipient_id=first_signer,
         ),
     )
+
+
+@dataclass
+class ReadDocument:
+    """A create's document once read, checked and anchored, and every problem found so far."""
+
+    document: Document | None
+    problems: Problems
+    warnings: list[str]
+    origins: dict[int, int]  # spec field index → anchor tag index (see ``anchors.relabel``)
+
+
+def read_with_anchors(
+    session: Session,
+    store: BlobStore,
+    *,
+    workspace_id: str,
+    spec: DraftSpec,
+    source: DocumentSource,
+    anchors: list[AnchorSpec],
+    problems: Problems,
+    spec_problems: Problems,
+) -> ReadDocument:
+    """The first steps of any create from a document, a request's or a template's: read the
+    document, then add the anchor tags' fields to ``spec``. Problems come in a fixed order:
+    ``problems`` (the face's, found first), the document's, ``spec_problems``, the tags'."""
+    found = list(problems)
+    document: Document | None = None
+    try:
+        document = read_document(session, workspace_id, source)
+    except ValidationFailed as exc:
+        found += exc.problems
+    found += spec_problems
+    warnings: list[str] = []
+    origins: dict[int, int] = {}
+    if document is not None and anchors:
+        document, anchored = place_anchors(store, document, spec, anchors)
+        found += anchored.problems
+        warnings += anchored.warnings
+        origins = anchored.origins
+    return ReadDocument(document, found, warnings, origins)
 
 
 def read_document(session: Session, workspace_id: str, source: DocumentSource) -> Document | None:

@@ -1,6 +1,6 @@
 """Firma's two ways to give a create or replace its PDF: ``document`` (base64) or an uploaded
-``document_id``. Reading them is the face's part; checking, anchoring and storing the PDF are
-the domain's (``signing.creation``), re-exported here for the template routes."""
+``document_id``. Reading them is the face's part; checking and storing the PDF are the
+domain's (``signing.creation``), called from here for the template replace routes."""
 
 from __future__ import annotations
 
@@ -12,9 +12,7 @@ from signet.api.state import AppState
 from signet.errors import ValidationFailed
 from signet.models import Blob
 from signet.signing import creation
-from signet.signing.anchors import AnchorResult, AnchorSpec
 from signet.signing.creation import Document, DocumentSource
-from signet.signing.specs import DraftSpec
 
 REQUIRED = "a base64 document or a document_id is required"
 
@@ -76,13 +74,6 @@ def resolve_pdf(
 
 def pdf_bytes(state: AppState, document: Document) -> bytes:
     return creation.document_bytes(state.store, document)
-
-
-def with_anchors(
-    state: AppState, document: Document, spec: DraftSpec, tags: list[AnchorSpec]
-) -> tuple[Document, AnchorResult]:
-    """Add the anchor tags' fields to ``spec``; the painted document replaces the original."""
-    return creation.place_anchors(state.store, document, spec, tags)
 
 
 def store(session: Any, state: AppState, document: Document) -> Blob:

@@ -26,6 +26,7 @@ from signet.kit.links import ONE_HOUR, SEVEN_DAYS
 from signet.kit.timefmt import firma_time as ft
 from signet.kit.timefmt import parse_time
 from signet.pdf.anchors import token_names
+from signet.signing import creation
 from signet.signing.anchors import relabel
 from signet.templates import copying, repository, service
 from signet.templates.using import TemplateUse, use_template
@@ -82,30 +83,32 @@ def _create(
     state: AppState, auth: AuthContext, request: Request, body: t.TemplateCreate
 ) -> t.TemplateCreated:
     warnings = [f"{w}: unknown key ignored" for w in body.unknown_keys("")]
+    spec_problems: list[tuple[str, str]] = []
+    spec = template_spec(body, spec_problems)
     problems: list[tuple[str, str]] = []
-    spec = template_spec(body, problems)
+    source = pdf_input.source_or_problems(
+        state, problems, document=body.document, document_id=body.document_id
+    )
+    body.document = None  # let the base64 text go before the PDF is processed
     with transaction(state.db.write) as session:
-        document = None
-        try:
-            document = pdf_input.resolve_pdf(
-                session, state, auth, document=body.document, document_id=body.document_id
-            )
-        except ValidationFailed as exc:
-            problems = exc.problems + problems
-        origins: dict[int, int] = {}
-        if document is not None and body.anchor_tags:
-            document, anchored = pdf_input.with_anchors(
-                state, document, spec, anchor_specs(body.anchor_tags)
-            )
-            problems += anchored.problems
-            warnings += anchored.warnings
-            origins = anchored.origins
-        if problems:
+        read = creation.read_with_anchors(
+            session,
+            state.store,
+            workspace_id=auth.workspace_id,
+            spec=spec,
+            source=source,
+            anchors=anchor_specs(body.anchor_tags) if body.anchor_tags else [],
+            problems=problems,
+            spec_problems=spec_problems,
+        )
+        document, origins = read.document, read.origins
+        warnings += read.warnings
+        if read.problems:
             # Report everything at once: the document's problems and the template's.
             rest, _ = service.check_template(spec, document.page_count if document else None)
-            raise ValidationFailed(problems + relabel(rest, origins))
+            raise ValidationFailed(read.problems + relabel(rest, origins))
         assert document is not None
-        blob = pdf_input.store(session, state, document)
+        blob = creation.store_document(session, state.store, document)
         try:
             template, more = service.create_template(
                 session,
@@ -115,7 +118,7 @@ def _create(
                 spec=spec,
                 blob=blob,
                 tags=body.tags,
-                tokens=token_names(pdf_input.pdf_bytes(state, document)),
+                tokens=token_names(creation.document_bytes(state.store, document)),
                 test=auth.test,
             )
         except ValidationFailed as exc:
