@@ -3,9 +3,10 @@
 read the document → place anchor tags → check everything → store the PDF → create the draft.
 
 Every problem found before the store is reported at once (400) and nothing is written. The
-faces only read their body into a ``NewRequest`` and shape the answer; where they differ (which
-problems they found themselves, whether a signer is required, fields given in PDF points)
-``NewRequest`` says so.
+faces only read their body into a ``NewRequest`` and shape the answer. Where the creates really
+differ, ``NewRequest`` says so instead of a face running steps of its own: the problems a face
+found itself, whether a signer is required, anchor tags, fields given in PDF points, kept
+signing orders, tags, prefilled values, and processing later (PandaDoc's ``uploaded`` first).
 """
 
 from __future__ import annotations
