@@ -20,7 +20,7 @@ from signet.api.responses import JSONBytes, json_response
 from signet.db import transaction
 from signet.errors import SignetError, ValidationFailed
 from signet.kit import signed_urls
-from signet.kit.links import ONE_HOUR, SEVEN_DAYS, upload_link
+from signet.kit.links import SEVEN_DAYS, upload_link
 from signet.kit.timefmt import firma_time as ft
 from signet.signing import creation, uploads
 
@@ -128,9 +128,10 @@ async def create_document(request: Request, auth: Auth, state: State) -> JSONByt
                     content_type=ticket.content_type,
                     max_bytes=state.settings.max_upload_bytes,
                 )
-                url, token = upload_link(state.base_url, state.secret, doc.id)
+                ttl = int(uploads.SEND_WITHIN.total_seconds())
+                url, token = upload_link(state.base_url, state.secret, doc.id, ttl)
                 return out.UploadTicket(
-                    document_id=doc.id, upload_url=url, upload_token=token, expires_in=ONE_HOUR
+                    document_id=doc.id, upload_url=url, upload_token=token, expires_in=ttl
                 )
 
         return json_response(await run_in_threadpool(make_ticket), 201)
