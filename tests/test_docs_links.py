@@ -91,9 +91,12 @@ def test_no_source_file_points_outside_the_repository() -> None:
 
 
 def cited() -> list[tuple[str, str, str | None]]:
-    """(where, page, anchor) for every docs/ citation in src/."""
+    """(where, page, anchor) for every docs/ citation in src/ and tests/."""
+    this = Path(__file__).resolve()
     out = []
-    for path in text_files(SRC):
+    for path in text_files(SRC, TESTS):
+        if path.resolve() == this:
+            continue
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             for match in CITATION.finditer(line):
                 out.append((f"{path.relative_to(ROOT)}:{number}", match[1], match[2]))
