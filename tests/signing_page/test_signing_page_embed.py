@@ -1,5 +1,5 @@
 """Embedded signing: the example host page on another origin frames /s/{id} and receives the
-session_view.* and signet.signing.* messages (API.md §6)."""
+session_view.* and signet.signing.* messages (docs/compat/framing.md#postmessage-events)."""
 
 from __future__ import annotations
 

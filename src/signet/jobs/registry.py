@@ -40,8 +40,9 @@ PeriodicTask = Callable[[Any], object]
 
 
 def schedule_delay(attempt: int, base: float) -> float | None:
-    """The published retry schedule: base · 3.7^(n-1), ±10 % jitter; ~3 days over 10 attempts
-    at the default base of 5 s (5 s, 18 s, 68 s, 4 min, 16 min, 1 h, 3.7 h, 14 h, 51 h)."""
+    """The published retry schedule (docs/compat/webhooks.md#retry-schedule): base · 3.7^(n-1),
+    ±10 % jitter; ~3 days over 10 attempts at the default base of 5 s (5 s, 18 s, 68 s, 4 min,
+    16 min, 58 min, 3.6 h, 13 h, 49 h)."""
     if attempt >= 10:
         return None
     return base * (3.7 ** (attempt - 1)) * random.uniform(0.9, 1.1)

@@ -1,4 +1,5 @@
-"""Emails (API.md §8): rendering from templates, MIME assembly, and delivery by SMTP or .eml file.
+"""Emails (docs/emails.md): rendering from templates, MIME assembly, and delivery by SMTP or
+.eml file.
 
 Pure code: no database, no HTTP. The job that sends an email loads its data, then calls
 ``render_email`` → ``build_message`` → ``send_via_smtp`` (or ``write_eml`` without SMTP).

@@ -58,11 +58,12 @@ EMAIL_TYPES: tuple[str, ...] = (
     "signing_completed",
 )
 
-# Notices to the workspace's team about the service itself (API.md §7.3: a webhook turned off),
-# from the built-in templates only.
+# Notices to the workspace's team about the service itself (a webhook turned off:
+# docs/compat/webhooks.md#auto-disable), from the built-in templates only.
 NOTICE_TYPES: tuple[str, ...] = ("webhook_disabled",)
 
-# API.md §8. Anything else in a template renders empty and is reported by template_warnings().
+# docs/emails.md#placeholders. Anything else in a template renders empty and is reported by
+# template_warnings().
 PLACEHOLDERS: frozenset[str] = frozenset(
     {
         "signer_name",
@@ -277,11 +278,12 @@ def render_email(
 ) -> RenderedEmail:
     """Render one email's subject, HTML body and plain-text body.
 
-    ``context`` holds the API.md §8 placeholders (strings, numbers or datetimes; ``None`` renders
-    empty). ``subject`` replaces the template subject as literal text (PandaDoc send subject,
-    reminder subject). ``sources`` are override layers, most specific first (workspace, company);
-    the built-in templates always come last. When an override provides the HTML body but no
-    text body, the text body is generated from the HTML so both parts say the same thing.
+    ``context`` holds the placeholders of docs/emails.md#placeholders (strings, numbers or
+    datetimes; ``None`` renders empty). ``subject`` replaces the template subject as literal
+    text (PandaDoc send subject, reminder subject). ``sources`` are override layers, most
+    specific first (workspace, company); the built-in templates always come last. When an
+    override provides the HTML body but no text body, the text body is generated from the HTML
+    so both parts say the same thing.
     """
     if email_type not in EMAIL_TYPES and email_type not in NOTICE_TYPES:
         raise ValueError(

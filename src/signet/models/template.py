@@ -30,7 +30,8 @@ class Template(Base):
     page_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
     expiration_hours: Mapped[int] = mapped_column(Integer, default=168)
     language: Mapped[str] = mapped_column(String(8), default="en")
-    # TemplateSettings (API.md §4.1) plus completion_* keys, as given; None = inherit.
+    # TemplateSettings (docs/settings.md#template-settings) plus completion_* keys, as given;
+    # None = inherit.
     settings: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONType, default=dict)
     tags: Mapped[list[str]] = mapped_column(JSONType, default=list)
@@ -99,7 +100,7 @@ class TemplateField(FieldColumns, Base):
 
 
 class TemplateReminder(Base):
-    """A reminder of the template: ``hours`` after sending (API.md §4.4)."""
+    """A reminder of the template: ``hours`` after sending (docs/compat/firma.md#reminders)."""
 
     __tablename__ = "template_reminders"
 

@@ -1,4 +1,5 @@
-"""The certificate of completion (API §9): a few PDF pages that say who signed what, when.
+"""The certificate of completion (docs/certificate.md): a few PDF pages that say who signed
+what, when.
 
 It is appended to the final PDF and also stands alone. Every name and value goes through
 :mod:`signet.pdf.fonts`, so an Arabic signer or a Chinese document name prints as text.

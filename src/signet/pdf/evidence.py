@@ -147,7 +147,7 @@ class CertificateEvent:
 
 @dataclass(frozen=True)
 class CertificateData:
-    """Everything the certificate of completion shows (API §9)."""
+    """Everything the certificate of completion shows (docs/certificate.md#contents)."""
 
     document_name: str
     signing_request_id: str  # UUID

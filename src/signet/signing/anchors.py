@@ -1,4 +1,5 @@
-"""Anchor tags: place fields where a text marker sits in the document (API.md §4.2).
+"""Anchor tags: place fields where a text marker sits in the document
+(docs/compat/firma.md#field-types).
 
 Each tag finds its ``anchor_string`` in the PDF text (case and whole-word rules), picks one or
 every occurrence, and adds a field at the marker's top-left corner plus the offsets (percent of

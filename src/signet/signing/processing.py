@@ -1,7 +1,8 @@
-"""PandaDoc's asynchronous creation (API.md §5.1): a document is created ``uploaded`` and the
-``document.process`` job turns it into a ``draft`` moments later, or into ``error`` (with a
-``signing_request.creation_failed`` event) when a problem only shows then: the URL cannot be
-fetched, the fetched file is not a usable PDF, or the fields do not fit it.
+"""PandaDoc's asynchronous creation (docs/compat/pandadoc.md#asynchronous-creation): a
+document is created ``uploaded`` and the ``document.process`` job turns it into a ``draft``
+moments later, or into ``error`` (with a ``signing_request.creation_failed`` event) when a
+problem only shows then: the URL cannot be fetched, the fetched file is not a usable PDF, or the
+fields do not fit it.
 
 Problems visible at request time are refused there with a 400 and nothing stored; until the
 job has run, changes to the document answer 409 (``require_processed``).

@@ -1,4 +1,5 @@
-"""Change a document's recipients after creation (PandaDoc's recipient routes, API.md §5.1):
+"""Change a document's recipients after creation (PandaDoc's recipient routes,
+docs/compat/pandadoc.md#recipients):
 add a CC, edit a recipient, remove one, reassign a signer to someone else.
 
 CCs may come and go while a document is live (not once it is declined or voided); Signers and

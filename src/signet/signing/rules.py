@@ -75,7 +75,8 @@ LANGUAGES = {
     "ca",
 }
 
-# Built-in defaults of the request settings (API.md §4.1). None means "inherit; off".
+# Built-in defaults of the request settings (docs/settings.md#request-settings). None means
+# "inherit; off".
 SETTINGS_DEFAULTS: dict[str, Any] = {
     "allow_download": True,
     "attach_pdf_on_finish": True,

@@ -267,7 +267,7 @@ def active_step(request: SigningRequest) -> list[Recipient]:
 
 
 def send_problems(request: SigningRequest) -> list[tuple[str, str]]:
-    """Every reason the request cannot be sent now (API.md §3.1 send checks)."""
+    """Every reason the request cannot be sent now (docs/compat/firma.md#send-checks)."""
     problems: list[tuple[str, str]] = []
     if request.document_sha256 is None:
         problems.append(("document", "a document must be attached before sending"))

@@ -1,5 +1,6 @@
 """Manual status changes (PandaDoc ``PATCH /documents/{id}/status``) and deleting a document
-in any state (PandaDoc ``DELETE /documents/{id}``). API.md §4.5.
+in any state (PandaDoc ``DELETE /documents/{id}``). See
+docs/compat/statuses.md#manual-status-changes.
 
 A manual completion is finalised with the values present at that moment and still gets its
 certificate; a manual expiry and a manual decline are audited as such (``details.manual``).

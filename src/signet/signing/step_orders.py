@@ -1,4 +1,5 @@
-"""PandaDoc's signing order: equal ``signing_order`` values form one parallel step (API.md §4.3).
+"""PandaDoc's signing order: equal ``signing_order`` values form one parallel step
+(docs/compat/pandadoc.md#signing-order).
 
 The shared draft rules compact Signer/Approver orders to 1..n, breaking ties by position. A
 document made or edited through the PandaDoc face keeps the numbers it was given instead, so

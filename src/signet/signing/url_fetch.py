@@ -1,5 +1,5 @@
 """Fetch a PDF from a URL a client gave us (PandaDoc ``POST /documents {url}``), refusing
-anything that points inside the network (API.md §5.1).
+anything that points inside the network (docs/compat/pandadoc.md#creating-from-a-url).
 
 https only, port 443 (``allow_private`` — the operator's ``SIGNET_WEBHOOK_ALLOW_PRIVATE`` —
 also allows http, other ports and private addresses). Every address the name resolves to is

@@ -431,7 +431,8 @@ def check_draft(
 
 
 def compact_orders(recipients: list[RecipientSpec], use_signing_order: bool) -> list[int]:
-    """Orders resolved per API.md §4.3: Signers and Approvers share 1..n, CCs their own 1..m."""
+    """Orders resolved per docs/compat/firma.md#signing-order: Signers and Approvers share
+    1..n, CCs their own 1..m."""
     out = [0] * len(recipients)
     for is_cc in (False, True):
         idx = [

@@ -1,4 +1,5 @@
-"""Check and normalise the values a recipient submits, per field type (API.md §4.2)."""
+"""Check and normalise the values a recipient submits, per field type
+(docs/compat/firma.md#field-types)."""
 
 from __future__ import annotations
 

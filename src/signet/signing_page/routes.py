@@ -1,5 +1,6 @@
-"""The signing page's routes: ``/signing/{recipient_id}`` and ``/s/{session_id}`` (API.md §6),
-their actions, page images and download, and ``/signing-assets/`` for scripts, styles and fonts.
+"""The signing page's routes: ``/signing/{recipient_id}`` and ``/s/{session_id}``
+(docs/signing-page.md#routes), their actions, page images and download, and
+``/signing-assets/`` for scripts, styles and fonts.
 
 None of them is part of the API, so none appears in the OpenAPI document.
 """

@@ -2,7 +2,8 @@
 
 * **CSP.** No inline script or style: every script, style and font comes from Signet itself, data
   reaches the script through ``data-*`` attributes. ``frame-ancestors`` follows the workspace's
-  ``embed_allowed_origins`` (API.md §6 "Framing"); ``X-Frame-Options`` is never sent.
+  ``embed_allowed_origins`` (docs/compat/framing.md#content-security-policy);
+  ``X-Frame-Options`` is never sent.
 * **CSRF.** Each rendered page carries a token ``<issued>.<mac>`` where ``mac`` is an HMAC of the
   recipient id and the issue time under a key derived from the app secret. The page's script
   sends it back in the ``X-Signet-CSRF`` header; a missing, altered, foreign or stale token → 403.
@@ -73,7 +74,8 @@ def clean_origins(value: object) -> list[str]:
 
 
 def frame_ancestors(allowed: Iterable[str], *, test: bool) -> str:
-    """The CSP ``frame-ancestors`` source list for a page of this workspace (API.md §6)."""
+    """The CSP ``frame-ancestors`` source list for a page of this workspace
+    (docs/compat/framing.md#content-security-policy)."""
     origins = list(allowed)
     if origins:
         return " ".join(["'self'", *origins])

@@ -110,7 +110,7 @@ def download_allowed(request: SigningRequest) -> bool:
 def message_data(
     link: Link, request: SigningRequest, recipient: Recipient, ws_settings: dict[str, Any]
 ) -> dict[str, str]:
-    """What the script needs for postMessage events (API.md §6)."""
+    """What the script needs for postMessage events (docs/compat/framing.md#postmessage-events)."""
     return {
         "request-id": request.id,
         "recipient-id": recipient.id,

@@ -39,7 +39,8 @@ from signet.signing.validation import check_draft, compact_orders, normalise_des
 from signet.storage import BlobStore
 from signet.templates.events import template_event
 
-# TemplateSettings = the request settings minus the identity flags (API.md §4.1).
+# TemplateSettings = the request settings minus the identity flags
+# (docs/settings.md#template-settings).
 IDENTITY_SETTINGS = {
     "identity_editable_fields",
     "notify_identity_change_email",
@@ -273,7 +274,8 @@ def touch(template: Template) -> None:
 
 
 def page_size_problems(old: Blob, new: Blob) -> list[tuple[str, str]]:
-    """Why ``new`` cannot replace ``old`` under the template's fields (API.md §3.4)."""
+    """Why ``new`` cannot replace ``old`` under the template's fields
+    (docs/compat/firma.md#templates)."""
     if new.page_count != old.page_count:
         return [
             (

@@ -4,7 +4,7 @@ The request copies what it needs (the document, users as recipients, fields, set
 reminders) at creation, so later changes to the template never reach it. ``plan`` is the pure
 merge of a template with the overrides; ``use_template`` checks, stores and announces it.
 
-Matching (API.md §3.1, §5.1):
+Matching (docs/compat/firma.md#creating-from-a-template):
 - a recipient names its template user by ``template_user_id``, else ``role`` (PandaDoc, case
   sensitive), else ``order``, else takes the next unclaimed Signer/Approver (Firma);
 - an explicit CC is never matched: it is added, and the template's CCs are copied unless one

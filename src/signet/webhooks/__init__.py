@@ -1,1 +1,2 @@
-"""Webhooks: events fanned out to subscribers in the Firma and PandaDoc formats (API.md §7)."""
+"""Webhooks: events fanned out to subscribers in the Firma and PandaDoc formats
+(docs/compat/webhooks.md)."""

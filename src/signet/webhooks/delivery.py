@@ -1,4 +1,5 @@
-"""Send webhook deliveries: sign, POST once, log the attempt, decide what follows (API.md §7.3).
+"""Send webhook deliveries: sign, POST once, log the attempt, decide what follows
+(docs/compat/webhooks.md#delivery).
 
 :func:`deliver` is the ``webhook.deliver`` job; :func:`send_test` serves the synchronous
 ``POST /webhooks/{id}/test``. Policy, in one place:
@@ -95,7 +96,7 @@ class Result:
 def build_outgoing(
     hook: Webhook, delivery: WebhookDelivery, keys: tuple[str, str | None], timestamp: int
 ) -> Outgoing:
-    """Headers and URL of one attempt, in the webhook's format (API.md §7.1, §7.2)."""
+    """Headers and URL of one attempt, in the webhook's format (docs/compat/webhooks.md)."""
     body = delivery.body.encode()
     headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT}
     if hook.format == "pandadoc":

@@ -1,5 +1,6 @@
-"""The team's email when a failing webhook is turned off (API.md §7.3): queued by
-``service.auto_disable`` in its transaction, one job per address, sent by the worker."""
+"""The team's email when a failing webhook is turned off (docs/compat/webhooks.md#auto-disable):
+queued by ``service.auto_disable`` in its transaction, one job per address, sent by the
+worker."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ NOTICE_JOB = "email.webhook_disabled"
 def _team(session: Session, hook: Webhook) -> list[tuple[str, str]]:
     """(team email, workspace name) of whoever may see the hook: its workspace, or for a
     company-level hook the company's protected workspace (only the company's key sees those
-    hooks, API.md §1.2; other workspaces' teams must not learn its URL); each address once."""
+    hooks, docs/compat/webhooks.md#scope-and-secrets; other workspaces' teams must not learn
+    its URL); each address once."""
     query = select(Workspace).where(Workspace.company_id == hook.company_id)
     if hook.workspace_id is not None:
         query = query.where(Workspace.id == hook.workspace_id)

@@ -1,5 +1,5 @@
 """Outbound URL guard: refuse URLs that point into private networks, and connect only to the
-address that was checked (API.md §5.1 "URL fetch must refuse private addresses", §7.3).
+address that was checked (docs/compat/webhooks.md#outbound-addresses).
 
 Used by webhook delivery and by anything else that fetches a URL a client gave us. Two steps:
 

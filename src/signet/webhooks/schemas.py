@@ -1,4 +1,4 @@
-"""Request and response shapes of the webhook endpoints, per face (API.md §3.4, §5.5, §10).
+"""Request and response shapes of the webhook endpoints, per face (docs/compat/webhooks.md).
 
 Request bodies are checked by ``parse_firma_body`` / ``parse_subscription_body``, which report
 every problem at once (pydantic stops a field at its first error and cannot see the URL
@@ -21,7 +21,7 @@ from signet.webhooks import netguard
 
 # --------------------------------------------------------------------------- request checks
 
-# API.md §7.1, aliases included; "accepted but never emitted" names too.
+# docs/compat/webhooks.md#events, aliases included; "accepted but never emitted" names too.
 FIRMA_EVENTS = frozenset(
     {
         "signing_request.created", "signing_request.updated", "signing_request.deleted",
@@ -39,7 +39,7 @@ FIRMA_EVENTS = frozenset(
     }
 )  # fmt: skip
 FIRMA_ACCEPTED_PREFIXES = ("seal.", "domain.", "organization_seal.")
-# API.md §7.2, plus the triggers accepted but never emitted.
+# docs/compat/webhooks.md#events, plus the triggers accepted but never emitted.
 PANDADOC_TRIGGERS = frozenset(
     {
         "document_state_changed", "recipient_completed", "document_updated", "document_deleted",
@@ -193,7 +193,7 @@ class FirmaWebhookCreate(BaseModel):
     """Body of `POST /webhooks`."""
 
     url: str = Field(description="https URL that receives the events (POST, JSON)")
-    events: list[str] = Field(min_length=1, description="Event names (API.md §7.1), aliases too")
+    events: list[str] = Field(min_length=1, description="Event names, aliases too")
     description: str | None = Field(default=None, max_length=1000)
     workspace_id: str | None = Field(
         default=None,

@@ -4,12 +4,13 @@ bodies are checked in ``webhooks.schemas``; sending is ``webhooks.delivery``.)
 
 Services flush and never commit: the endpoint (or job) owns the transaction.
 
-Scope (API.md §1.2, §3.4): a webhook with ``workspace_id`` set belongs to that workspace; one
-with ``workspace_id = NULL`` is company-level and receives every workspace's events. A key sees
-its own workspace's webhooks; the protected key (the company's key) also sees the company-level
-ones. Where a Firma body or query omits ``workspace_id`` it means the key's own scope: the
-company for the protected key (API.md: "omitted means company-level"), the key's workspace for
-any other key (a workspace key cannot act for the company).
+Scope (docs/compat/webhooks.md#scope-and-secrets): a webhook with ``workspace_id`` set
+belongs to that workspace; one with ``workspace_id = NULL`` is company-level and receives every
+workspace's events. A key sees its own workspace's webhooks; the protected key (the company's
+key) also sees the company-level ones. Where a Firma body or query omits ``workspace_id`` it
+means the key's own scope: the company for the protected key (upstream: "omitted means
+company-level"), the key's workspace for any other key (a workspace key cannot act for the
+company).
 """
 
 from __future__ import annotations
@@ -387,8 +388,9 @@ LOG_RETENTION = timedelta(days=30)
 
 
 def purge_delivery_log(session: Session, now: datetime, keep: timedelta = LOG_RETENTION) -> int:
-    """Delete attempts, and finished deliveries, older than ``keep`` (API.md §7.3: the log is
-    kept 30 days). Events are left alone. Returns the number of deliveries deleted."""
+    """Delete attempts, and finished deliveries, older than ``keep`` (the log is kept 30
+    days: docs/compat/webhooks.md#delivery-log). Events are left alone. Returns the number of
+    deliveries deleted."""
     cutoff = now - keep
     old = select(WebhookDelivery.id).where(
         WebhookDelivery.created_at < cutoff, WebhookDelivery.state != "pending"

@@ -1,4 +1,5 @@
-"""Webhook signing secrets and signatures, in the Firma and PandaDoc formats (API.md §7).
+"""Webhook signing secrets and signatures, in the Firma and PandaDoc formats
+(docs/compat/webhooks.md).
 
 Firma signs a timestamp and the body into a header; PandaDoc signs the body into a ``signature``
 query parameter. Both are HMAC-SHA256 keyed with the secret's text (not hex-decoded), as the
@@ -28,7 +29,7 @@ __all__ = [
     "verify_pandadoc_signature",
 ]
 
-# Receivers should allow ±5 min on t (API.md §7.1).
+# Receivers should allow ±5 min on t (docs/compat/webhooks.md#firma-format).
 FIRMA_TOLERANCE_SECONDS = 300
 _DIGITS_RE = re.compile(r"^[0-9]+$")
 

@@ -130,7 +130,8 @@ def _from_template(
     body: fin.SigningRequestCreate,
     and_send: bool,
 ) -> tuple[SigningRequest, list[str]]:
-    """Template-based: recipients and fields override the template's (API.md §3.1)."""
+    """Template-based: recipients and fields override the template's
+    (docs/compat/firma.md#creating-from-a-template)."""
     problems: list[tuple[str, str]] = []
     use = template_use(body, problems)
     if problems:

@@ -1,4 +1,4 @@
-"""Firma: webhooks, their test delivery, and the signing secrets (API.md §3.4, §7.1)."""
+"""Firma: webhooks, their test delivery, and the signing secrets (docs/compat/webhooks.md)."""
 
 from __future__ import annotations
 
@@ -150,7 +150,7 @@ def _create(state: AppState, auth: AuthContext, data: Any) -> dict[str, Any]:
     responses=errors_of(400, 401, 404),
 )
 async def create_webhook(request: Request, auth: Auth, state: State) -> JSONBytes:
-    """Subscribe an https URL to events (API.md §7.1; aliases are delivered under the name you
+    """Subscribe an https URL to events (aliases are delivered under the name you
     subscribed to). Deliveries are signed with the scope's secret: see `rotate-secret`. Every
     problem with the body is listed in one 400 answer."""
     data = await read_json(request)

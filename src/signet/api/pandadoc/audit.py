@@ -1,6 +1,6 @@
 """PandaDoc v2: ``GET /public/v2/documents/{id}/audit-trail`` with PandaDoc's integer action
-codes (API.md §5.4). Events that have no code are left out, and ``count`` counts what is
-listed."""
+codes (docs/compat/pandadoc.md#audit-trail). Events that have no code are left out, and
+``count`` counts what is listed."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Translate PandaDoc request bodies into the domain's face-neutral specs (API.md §5.1, §5.3).
+"""Translate PandaDoc request bodies into the domain's face-neutral specs (docs/compat/pandadoc.md).
 
 Problems are collected, never raised one by one, so a 400 lists every one of them.
 """

@@ -1,5 +1,5 @@
 """Response models of the PandaDoc face: PandaDoc's shapes, as its official SDK (6.2.0)
-accepts them (API.md §5.4)."""
+accepts them (docs/compat/pandadoc.md#response-shapes)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Translate domain objects into the PandaDoc face's shapes: 22-char ids, ``document.*``
-statuses, microsecond times, fields in points (API.md §5.4)."""
+statuses, microsecond times, fields in points (docs/compat/pandadoc.md#response-shapes)."""
 
 from __future__ import annotations
 

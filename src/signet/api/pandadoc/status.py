@@ -1,5 +1,5 @@
 """How the PandaDoc face shows a core state: ``document.*`` strings in responses, integer codes
-in filters and status changes (API.md §5.2)."""
+in filters and status changes (docs/compat/statuses.md#pandadoc)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""PandaDoc: webhook subscriptions and the log of webhook events (API.md §5.5, §7.2)."""
+"""PandaDoc: webhook subscriptions and the log of webhook events
+(docs/compat/webhooks.md#pandadoc-format)."""
 
 from __future__ import annotations
 

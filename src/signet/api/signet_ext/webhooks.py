@@ -1,4 +1,5 @@
-"""Signet extension: the delivery log of a webhook, and redelivery (API.md §10)."""
+"""Signet extension: the delivery log of a webhook, and redelivery
+(docs/compat/webhooks.md#delivery-log)."""
 
 from __future__ import annotations
 

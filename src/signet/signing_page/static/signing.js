@@ -10,7 +10,7 @@
   var data = root.dataset;
   document.documentElement.classList.add("js");
 
-  // ---------------------------------------------------------------- host window messages (§6)
+  // ------------------------------------------ host window messages (docs/compat/framing.md)
 
   var framed = (function () {
     try { return window.parent !== window; } catch (e) { return true; }
