@@ -34,6 +34,8 @@ from signet.api.pandadoc import sessions as pandadoc_sessions
 from signet.api.pandadoc import templates as pandadoc_templates
 from signet.api.pandadoc import webhooks as pandadoc_webhooks
 from signet.api.pandadoc_placeholder import router as pandadoc_501
+from signet.api.rate_classes import classify
+from signet.api.rate_limit import RateLimit, RateLimiter, open_storage, resolve_limits
 from signet.api.responses import json_response
 from signet.api.signet_ext import verify as ext_verify
 from signet.api.signet_ext import webhooks as ext_webhooks
@@ -164,14 +166,51 @@ def build_state(settings: Settings) -> AppState:
     )
 
 
+_RETRY_AFTER = {
+    "Retry-After": {"description": "Seconds until a retry can pass", "schema": {"type": "integer"}}
+}
+
+
+def declare_rate_limits(schema: dict[str, Any]) -> None:
+    """Declare the 429 that every rate-limited operation may answer, in its face's error shape
+    (docs/rate-limits.md)."""
+    components = schema.get("components", {}).get("schemas", {})
+    for path, operations in schema.get("paths", {}).items():
+        for method, operation in operations.items():
+            rate_class = classify(method.upper(), path, has_key=True)
+            responses = operation.setdefault("responses", {})
+            if rate_class is None or "429" in responses:
+                continue
+            shape = "PandaDocErrorOut" if path.startswith("/public/") else "FirmaError"
+            declared: dict[str, Any] = {
+                "description": "Rate limit exceeded: retry after `Retry-After` seconds",
+                "headers": _RETRY_AFTER,
+            }
+            if shape in components:
+                ref = {"$ref": f"#/components/schemas/{shape}"}
+                declared["content"] = {"application/json": {"schema": ref}}
+            responses["429"] = declared
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     wire()
     state = build_state(settings)
     db = state.db
 
+    limiter = None
+    if settings.rate_limits_enabled:
+        limiter = RateLimiter(
+            open_storage(settings.redis_url, settings.redis_key_prefix),
+            resolve_limits(settings.rate_limits),
+        )
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if limiter is not None and settings.redis_url and not await limiter.check():
+            raise RuntimeError(
+                "SIGNET_REDIS_URL: Redis does not answer; start it or unset the setting"
+            )
         report_fonts()
         worker = None
         if settings.inline_worker:
@@ -199,6 +238,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         BodySizeLimit,
         limit=max(settings.max_upload_bytes, settings.max_json_body_bytes) + 64 * 1024,
     )
+    if limiter is not None:
+        app.add_middleware(RateLimit, limiter=limiter, key_cache=app.state.key_cache)
 
     @app.get("/healthz", tags=["Health"])
     def healthz() -> Any:
@@ -258,6 +299,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             }
         }
         schema["security"] = [{"apiKey": []}]
+        if limiter is not None:
+            declare_rate_limits(schema)
         app.openapi_schema = schema
         return schema
 

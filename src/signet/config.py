@@ -46,6 +46,14 @@ class Settings(BaseSettings):
     tsa_url: str | None = None
     installation_name: str = "Signet"
 
+    # Rate limits (docs/rate-limits.md): per API key and route class, and per client address.
+    rate_limits_enabled: bool = True
+    # Overrides of the class defaults, e.g. '{"firma.read": "400/minute"}'.
+    rate_limits: dict[str, str] = Field(default_factory=dict)
+    # Shared counters for several processes (and idempotency locks later): redis://host:6379/0.
+    redis_url: str | None = None
+    redis_key_prefix: str = "signet"
+
     @field_validator("database_url")
     @classmethod
     def _normalise_db_url(cls, v: str | None) -> str | None:

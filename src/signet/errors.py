@@ -7,6 +7,7 @@ SignetError
 ├── NotFound              404  also for another workspace's ids
 ├── Conflict              409  wrong state for the operation (code says which)
 ├── PayloadTooLarge       413
+├── RateLimited           429  with the seconds to wait (docs/rate-limits.md)
 └── NotImplementedRoute   501
 """
 
@@ -91,3 +92,21 @@ class PayloadTooLarge(SignetError):
 class NotImplementedRoute(SignetError):
     status_code = 501
     code = "NOT_IMPLEMENTED"
+
+
+class RateLimited(SignetError):
+    """Too many requests in a rate-limit class (docs/rate-limits.md); retry after some seconds."""
+
+    status_code = 429
+    code = "RATE_LIMITED"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            f"Too many requests: retry in {retry_after} seconds",
+            details={"retry_after": retry_after},
+        )
+        self.retry_after = retry_after
+        self.extra["pandadoc_body"] = {
+            "type": "throttled",
+            "detail": f"Request was throttled. Expected available in {retry_after} seconds.",
+        }

@@ -62,6 +62,9 @@ def firma_body(exc: SignetError) -> dict[str, Any]:
         elif exc.status_code == 501:
             body["error"] = "Not Implemented"
             body["message"] = exc.message
+        elif exc.status_code == 429:
+            body["error"] = "Rate Limit Exceeded"
+            body["message"] = exc.message
         if exc.details is not None:
             body["details"] = exc.details
     body.update(exc.extra)
