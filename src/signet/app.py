@@ -28,6 +28,7 @@ from signet.api.firma import templates as firma_templates
 from signet.api.firma import webhooks as firma_webhooks
 from signet.api.firma import workspace_settings as firma_workspace_settings
 from signet.api.firma.detail_read import DetailMemo
+from signet.api.idempotency import IDEMPOTENT_PREFIXES, Idempotency
 from signet.api.pandadoc import audit as pandadoc_audit
 from signet.api.pandadoc import documents as pandadoc_documents
 from signet.api.pandadoc import sessions as pandadoc_sessions
@@ -192,6 +193,28 @@ def declare_rate_limits(schema: dict[str, Any]) -> None:
             responses["429"] = declared
 
 
+_IDEMPOTENCY_HEADER = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "maxLength": 255},
+    "description": "Answer a retry with the first response (docs/idempotency.md)",
+}
+
+
+def declare_idempotency(schema: dict[str, Any]) -> None:
+    """Every POST of both faces takes ``Idempotency-Key`` and may answer 409 (the first request
+    with the key still runs) or 422 (the key was used with another body)."""
+    for path, operations in schema.get("paths", {}).items():
+        post = operations.get("post")
+        if post is None or not path.startswith(IDEMPOTENT_PREFIXES):
+            continue
+        post.setdefault("parameters", []).append(_IDEMPOTENCY_HEADER)
+        responses = post.setdefault("responses", {})
+        responses.setdefault("409", {"description": "IDEMPOTENCY_KEY_IN_USE, or a state conflict"})
+        responses.setdefault("422", {"description": "IDEMPOTENCY_KEY_REUSED with another body"})
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     wire()
@@ -237,6 +260,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         BodySizeLimit,
         limit=max(settings.max_upload_bytes, settings.max_json_body_bytes) + 64 * 1024,
+    )
+    app.add_middleware(
+        Idempotency,
+        body_limit=max(settings.max_upload_bytes, settings.max_json_body_bytes) + 64 * 1024,
     )
     if limiter is not None:
         app.add_middleware(RateLimit, limiter=limiter, key_cache=app.state.key_cache)
@@ -301,6 +328,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         schema["security"] = [{"apiKey": []}]
         if limiter is not None:
             declare_rate_limits(schema)
+        declare_idempotency(schema)
         app.openapi_schema = schema
         return schema
 

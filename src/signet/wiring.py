@@ -11,6 +11,7 @@ face is added here.
 
 from __future__ import annotations
 
+import signet.idempotency.tasks
 import signet.jobs.housekeeping
 import signet.mail.tasks
 import signet.signing.processing
@@ -24,6 +25,7 @@ from signet.webhooks import payloads
 # Modules whose import declares job handlers or periodic work (kept referenced, so a linter never
 # drops them as unused).
 JOB_MODULES = (
+    signet.idempotency.tasks,
     signet.jobs.housekeeping,
     signet.mail.tasks,
     signet.signing.processing,

@@ -4,6 +4,7 @@ from signet.models.audit_event import AuditEvent
 from signet.models.base import Base
 from signet.models.document import Blob, UploadedDocument
 from signet.models.field import Field
+from signet.models.idempotency_key import IdempotencyKey
 from signet.models.job import Job
 from signet.models.recipient import Recipient
 from signet.models.reminder import Reminder
@@ -33,6 +34,7 @@ __all__ = [
     "Company",
     "CustomFieldDefinition",
     "Field",
+    "IdempotencyKey",
     "Job",
     "Recipient",
     "Reminder",

@@ -1,0 +1,1 @@
+"""Idempotency keys: a retried POST answers its first response again (docs/idempotency.md)."""
