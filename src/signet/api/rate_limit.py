@@ -16,7 +16,7 @@ import math
 import time
 from dataclasses import dataclass
 
-from limits import RateLimitItem, parse
+from limits import RateLimitItem, WindowStats, parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from starlette.requests import Request
@@ -70,7 +70,15 @@ class Verdict:
     allowed: bool
     limit: int
     remaining: int
-    reset: int  # unix seconds
+    reset_at: float  # unix seconds
+    window: int  # seconds
+
+    @property
+    def reset(self) -> int:
+        return math.ceil(self.reset_at)
+
+    def retry_after(self) -> int:
+        return max(1, min(self.window, math.ceil(self.reset_at - time.time())))
 
     def headers(self) -> list[tuple[bytes, bytes]]:
         return [
@@ -78,6 +86,12 @@ class Verdict:
             (b"x-ratelimit-remaining", str(self.remaining).encode()),
             (b"x-ratelimit-reset", str(self.reset).encode()),
         ]
+
+
+def _verdict(allowed: bool, item: RateLimitItem, stats: WindowStats) -> Verdict:
+    return Verdict(
+        allowed, item.amount, max(0, stats.remaining), stats.reset_time, item.get_expiry()
+    )
 
 
 class RateLimiter:
@@ -95,18 +109,22 @@ class RateLimiter:
         item = self.limits[name]
         allowed = await self._limiter.hit(item, name, identity)
         stats = await self._limiter.get_window_stats(item, name, identity)
-        return Verdict(allowed, item.amount, max(0, stats.remaining), math.ceil(stats.reset_time))
+        return Verdict(
+            allowed, item.amount, max(0, stats.remaining), stats.reset_time, item.get_expiry()
+        )
 
     async def peek(self, name: str, identity: str) -> Verdict:
         """Where ``identity`` stands in ``name``, without counting a request."""
         item = self.limits[name]
         allowed = await self._limiter.test(item, name, identity)
         stats = await self._limiter.get_window_stats(item, name, identity)
-        return Verdict(allowed, item.amount, max(0, stats.remaining), math.ceil(stats.reset_time))
+        return Verdict(
+            allowed, item.amount, max(0, stats.remaining), stats.reset_time, item.get_expiry()
+        )
 
 
 def _refusal(scope: Scope, verdict: Verdict) -> JSONBytes:
-    retry_after = max(1, verdict.reset - int(time.time()))
+    retry_after = verdict.retry_after()
     response = error_response(Request(scope), RateLimited(retry_after))
     response.headers["Retry-After"] = str(retry_after)
     for name, value in verdict.headers():
