@@ -1,4 +1,4 @@
-// Frame a Signet signing session and log the messages it posts (API.md §6).
+// Frame a Signet signing session and log the messages it posts (docs/compat/framing.md).
 (function () {
   "use strict";
   var params = new URLSearchParams(location.search);
