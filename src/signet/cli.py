@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from typing import Any
 
 from signet.config import Settings, get_settings
 from signet.db import open_database, transaction
@@ -96,6 +97,8 @@ def _tune_allocator() -> None:
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    import os
+
     import uvicorn
 
     from signet.app import create_app
@@ -104,18 +107,33 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         settings.host = args.host
     if args.port:
         settings.port = args.port
+    workers = args.workers or 1
+    if workers > 1 and settings.resolved_database_url.startswith("sqlite"):
+        print(
+            f"signet serve --workers {workers} needs PostgreSQL: SQLite takes one writing process "
+            "at a time, so several API processes would wait on each other's locks. Set "
+            "SIGNET_DATABASE_URL=postgresql://… (see README, Running on PostgreSQL), or run one "
+            "process.",
+            file=sys.stderr,
+        )
+        return 2
     _tune_allocator()
     _migrate(settings)
     _first_run_banner(settings)
-    app = create_app(settings)
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level,
-        proxy_headers=True,
-        server_header=False,
-    )
+    common: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": settings.log_level,
+        "proxy_headers": True,
+        "server_header": False,
+    }
+    if workers == 1:
+        uvicorn.run(create_app(settings), **common)
+        return 0
+    # Each process builds its own app from the environment: pass the command line's choices on.
+    os.environ["SIGNET_HOST"] = settings.host
+    os.environ["SIGNET_PORT"] = str(settings.port)
+    uvicorn.run("signet.app:create_app", factory=True, workers=workers, **common)
     return 0
 
 
@@ -191,6 +209,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="start the HTTP server")
     serve.add_argument("--host", default=None)
     serve.add_argument("--port", type=int, default=None)
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="API processes (more than 1 needs PostgreSQL); each runs the inline job worker "
+        "unless SIGNET_INLINE_WORKER=0",
+    )
     serve.set_defaults(func=cmd_serve)
     migrate = sub.add_parser("migrate", help="bring the database schema up to date")
     migrate.set_defaults(func=cmd_migrate)

@@ -117,3 +117,57 @@ def test_serve_prints_a_key_and_a_working_curl_then_serves(tmp_path):
         proc.send_signal(signal.SIGINT)
         second_output, _ = proc.communicate(timeout=30)
     assert "signet_live_" not in second_output
+
+
+def test_serve_with_several_workers_on_sqlite_is_refused_naming_postgresql(tmp_path):
+    out = subprocess.run(
+        [*SIGNET, "serve", "--port", str(_free_port()), "--workers", "2"],
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 2
+    assert "needs PostgreSQL" in out.stderr and "SIGNET_DATABASE_URL" in out.stderr
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        text = (task / "children").read_text().split()
+        found += [int(c) for c in text]
+    return found
+
+
+def test_serve_with_two_workers_on_postgresql_runs_two_api_processes(tmp_path, pg_schema_url):
+    port = _free_port()
+    proc = subprocess.Popen(
+        [*SIGNET, "serve", "--port", str(port), "--workers", "2"],
+        env=_env(tmp_path, SIGNET_DATABASE_URL=pg_schema_url, SIGNET_INLINE_WORKER="0"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            assert proc.poll() is None, proc.stderr.read().decode()  # type: ignore[union-attr]
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, "server did not become healthy"
+            time.sleep(0.3)
+        # uvicorn's supervisor runs one child per worker (plus its multiprocessing helper, if any)
+        deadline = time.monotonic() + 30
+        while len([c for c in _children(proc.pid) if Path(f"/proc/{c}/cmdline").exists()]) < 2:
+            assert time.monotonic() < deadline, _children(proc.pid)
+            time.sleep(0.3)
+        for _ in range(10):
+            assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
