@@ -8,16 +8,15 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from pydantic.json_schema import models_json_schema
 from sqlalchemy import text
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from signet import __version__, signing_page
 from signet.api.auth import KeyCache
-from signet.api.errors import error_response, install_error_handlers
+from signet.api.errors import install_error_handlers
 from signet.api.files import router as files_router
 from signet.api.firma import custom_fields as firma_custom_fields
 from signet.api.firma import documents, editing, lifecycle, signing_requests, subresources
@@ -28,6 +27,7 @@ from signet.api.firma import templates as firma_templates
 from signet.api.firma import webhooks as firma_webhooks
 from signet.api.firma import workspace_settings as firma_workspace_settings
 from signet.api.firma.detail_read import DetailMemo
+from signet.api.http_guard import HttpGuard
 from signet.api.idempotency import IDEMPOTENT_PREFIXES, Idempotency
 from signet.api.pandadoc import audit as pandadoc_audit
 from signet.api.pandadoc import documents as pandadoc_documents
@@ -43,7 +43,6 @@ from signet.api.signet_ext import webhooks as ext_webhooks
 from signet.api.state import AppState
 from signet.config import Settings, get_settings
 from signet.db import open_database
-from signet.errors import PayloadTooLarge
 from signet.jobs.worker import Worker
 from signet.pdf import fonts
 from signet.storage import LocalBlobStore
@@ -54,26 +53,6 @@ log = logging.getLogger("signet")
 FIRMA_PREFIX = "/functions/v1/signing-request-api"
 
 DESCRIPTION = (Path(__file__).parent / "api" / "description.md").read_text()
-
-
-class BodySizeLimit:
-    """Refuse bodies past the largest limit any endpoint accepts, before reading them."""
-
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app = app
-        self.limit = limit
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            for name, value in scope["headers"]:
-                if name == b"content-length" and value.isdigit() and int(value) > self.limit:
-                    response = error_response(
-                        Request(scope),
-                        PayloadTooLarge(f"The request body is over {self.limit} bytes"),
-                    )
-                    await response(scope, receive, send)
-                    return
-        await self.app(scope, receive, send)
 
 
 def _extra_schemas() -> dict[str, Any]:
@@ -258,15 +237,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.detail_memo = DetailMemo()
     install_error_handlers(app)
     app.add_middleware(
-        BodySizeLimit,
-        limit=max(settings.max_upload_bytes, settings.max_json_body_bytes) + 64 * 1024,
-    )
-    app.add_middleware(
         Idempotency,
         body_limit=max(settings.max_upload_bytes, settings.max_json_body_bytes) + 64 * 1024,
     )
     if limiter is not None:
         app.add_middleware(RateLimit, limiter=limiter, key_cache=app.state.key_cache)
+    # Outermost: heads and bodies are bounded, and keys checked, before anything reads them.
+    app.add_middleware(HttpGuard, settings=settings)
 
     @app.get("/healthz", tags=["Health"])
     def healthz() -> Any:

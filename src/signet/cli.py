@@ -102,6 +102,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     from signet.app import create_app
+    from signet.kit.http_server import HTTP_PROTOCOL, MAX_HEAD_BYTES
 
     if args.host:
         settings.host = args.host
@@ -126,6 +127,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         "log_level": settings.log_level,
         "proxy_headers": True,
         "server_header": False,
+        "http": HTTP_PROTOCOL,
+        "h11_max_incomplete_event_size": MAX_HEAD_BYTES,
     }
     if workers == 1:
         uvicorn.run(create_app(settings), **common)

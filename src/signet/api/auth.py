@@ -26,6 +26,9 @@ _MAX_CACHE = 10_000
 # key, or someone trying keys, costs no database read and no worker thread. Short, so a key
 # created just after a failed try with it works within seconds.
 _UNKNOWN_TTL = 5.0
+# The request's checked key context, so that a key checked before the body is read (see
+# signet.api.http_guard) is not looked up again by the endpoint's dependency, and the reverse.
+AUTH_SCOPE_KEY = "signet.auth"
 
 
 @dataclass(frozen=True)
@@ -96,15 +99,19 @@ class KeyCache:
 
 async def authenticate(request: Request) -> AuthContext:
     """The caller's key context. A cached key costs no thread hop and no query."""
+    known: AuthContext | None = request.scope.get(AUTH_SCOPE_KEY)
+    if known is not None:
+        return known
     key = extract_key(request.headers.get("authorization"))
     if not key:
         raise Unauthorized("Missing or invalid API key")
     cache: KeyCache = request.app.state.key_cache
     digest = hash_token(key)
     ctx = cache.get(digest)
-    if ctx is not None:
-        return ctx
-    return await run_in_threadpool(_load_key, request, digest)
+    if ctx is None:
+        ctx = await run_in_threadpool(_load_key, request, digest)
+    request.scope[AUTH_SCOPE_KEY] = ctx
+    return ctx
 
 
 def _load_key(request: Request, digest: str) -> AuthContext:

@@ -153,7 +153,13 @@ def install_error_handlers(app: FastAPI) -> None:
         if exc.status_code == 404:
             err = SignetError("Not found", code="NOT_FOUND", status_code=404)
         elif exc.status_code == 405:
-            err = SignetError("Method not allowed", code="METHOD_NOT_ALLOWED", status_code=405)
+            # The router names the allowed methods in the exception's Allow header.
+            err = SignetError(
+                "Method not allowed",
+                code="METHOD_NOT_ALLOWED",
+                status_code=405,
+                extra={"headers": dict(exc.headers or {})},
+            )
         else:
             err = SignetError(str(exc.detail), code="HTTP_ERROR", status_code=exc.status_code)
         return error_response(request, err)

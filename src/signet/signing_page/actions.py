@@ -9,11 +9,13 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import unquote
 
+import orjson
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 
 from signet.api.auth import client_ip
+from signet.api.body import read_body
 from signet.api.state import AppState
 from signet.db import transaction
 from signet.errors import Conflict, PayloadTooLarge, ValidationFailed
@@ -32,6 +34,8 @@ from signet.webhooks.payloads import FIRMA, PANDADOC, status_of
 
 MAX_SIGNATURE_TEXT, MAX_INITIALS_TEXT = 255, 64
 _MARK_SIZES = {"signature": (900, 240), "initials": (360, 240)}
+# A finish carries at most a drawn signature and initials (2 MB PNGs, base64) and the values.
+MAX_PAGE_JSON_BYTES = 8 * 1024 * 1024
 
 
 def _state(http: Request) -> AppState:
@@ -40,9 +44,10 @@ def _state(http: Request) -> AppState:
 
 
 async def _json_body(http: Request) -> dict[str, Any]:
+    raw = await read_body(http, MAX_PAGE_JSON_BYTES)
     try:
-        body = await http.json()
-    except ValueError:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError:
         raise ValidationFailed([("body", "must be a JSON object")]) from None
     if not isinstance(body, dict):
         raise ValidationFailed([("body", "must be a JSON object")])

@@ -1,0 +1,186 @@
+"""What every HTTP request must pass before the app reads it, and the headers every response gets.
+
+- The request head is bounded: past ``MAX_HEADER_BYTES`` in all, 431.
+- The body is bounded while it streams, whatever its framing (``Content-Length`` or chunked):
+  413 once it passes the route's limit. A declared JSON body may be ``max_json_body_bytes``;
+  other routes may take the largest body any endpoint accepts, and the endpoints that read their
+  own bodies (``signet.api.body.read_body``) apply their tighter limit as they read.
+- A route that needs an API key checks it before the first byte of the body is read: a missing
+  or wrong key costs the server nothing but the headers (401).
+- API and file responses are not sniffed and not stored by caches; with an ``https`` public base
+  URL every response carries HSTS.
+
+A refusal found while the app reads the body is raised inside ``receive``; whatever the app then
+sends is dropped and the refusal is answered instead, in the face's own error format.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.routing import APIRoute
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from signet.api.auth import AUTH_SCOPE_KEY, authenticate
+from signet.api.errors import error_response
+from signet.config import Settings
+from signet.errors import PayloadTooLarge, SignetError
+
+# Browsers send a few KiB of headers; large cookies or tokens stay far below this.
+MAX_HEADER_BYTES = 32 * 1024
+
+API_PREFIXES = ("/functions/", "/v1/", "/public/", "/signet/", "/files/")
+HSTS = b"max-age=31536000; includeSubDomains"
+
+
+class _Refused(Exception):
+    """Raised from ``receive`` to stop the app reading; the middleware answers ``error``."""
+
+    def __init__(self, error: SignetError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+def _needs_key(route: Any) -> bool:
+    """Whether the route's dependencies include API key authentication (memoised on the route)."""
+    cached = getattr(route, "_signet_needs_key", None)
+    if cached is not None:
+        return bool(cached)
+    found = False
+    if isinstance(route, APIRoute):
+        stack = [route.dependant]
+        while stack and not found:
+            dep = stack.pop()
+            found = dep.call is authenticate
+            stack.extend(dep.dependencies)
+    route._signet_needs_key = found
+    return found
+
+
+class HttpGuard:
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.json_limit = settings.max_json_body_bytes
+        # The largest body any endpoint accepts, with room for multipart framing.
+        self.body_limit = max(settings.max_upload_bytes, settings.max_json_body_bytes) + 64 * 1024
+        self.hsts = (settings.base_url or "").lower().startswith("https://")
+
+    def _limit_for(self, route: Any) -> int:
+        if isinstance(route, APIRoute) and route.body_field is not None:
+            return self.json_limit
+        return self.body_limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        extra: list[tuple[bytes, bytes]] = []
+        # API answers and signed file links are never to be kept by a cache: no-store replaces
+        # whatever the endpoint said.
+        replace_cache = path.startswith(API_PREFIXES)
+        if replace_cache:
+            extra += [(b"x-content-type-options", b"nosniff"), (b"cache-control", b"no-store")]
+        if self.hsts:
+            extra.append((b"strict-transport-security", HSTS))
+
+        head = 0
+        declared: int | None = None
+        for name, value in scope["headers"]:
+            head += len(name) + len(value)
+            if name == b"content-length" and value.isdigit():
+                declared = int(value)
+        if head > MAX_HEADER_BYTES:
+            await self._answer(
+                scope,
+                receive,
+                send,
+                SignetError(
+                    f"The request headers are larger than {MAX_HEADER_BYTES} bytes",
+                    code="HEADERS_TOO_LARGE",
+                    status_code=431,
+                ),
+                extra,
+            )
+            return
+        if declared is not None and declared > self.body_limit:
+            await self._answer(scope, receive, send, _too_large(self.body_limit), extra)
+            return
+
+        refusal: SignetError | None = None
+        started = False
+        checked = False
+        limit = self.body_limit
+        received = 0
+
+        async def guarded_receive() -> Message:
+            nonlocal refusal, checked, limit, received
+            if refusal is not None:
+                raise _Refused(refusal)
+            if not checked:
+                checked = True
+                route = scope.get("route")
+                limit = self._limit_for(route)
+                if declared is not None and declared > limit:
+                    refusal = _too_large(limit)
+                    raise _Refused(refusal)
+                if AUTH_SCOPE_KEY not in scope and _needs_key(route):
+                    try:
+                        await authenticate(Request(scope))
+                    except SignetError as exc:
+                        refusal = exc
+                        raise _Refused(exc) from None
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    refusal = _too_large(limit)
+                    raise _Refused(refusal)
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal started
+            if refusal is not None:
+                return  # the app's answer to a body it could not read; ours is sent below
+            if message["type"] == "http.response.start":
+                started = True
+                if extra:
+                    headers = [
+                        (n, v)
+                        for n, v in message.get("headers", ())
+                        if not (replace_cache and n.lower() == b"cache-control")
+                    ]
+                    present = {n.lower() for n, _ in headers}
+                    message["headers"] = headers + [(n, v) for n, v in extra if n not in present]
+            await send(message)
+
+        try:
+            await self.app(scope, guarded_receive, guarded_send)
+        except _Refused:
+            pass
+        except Exception:
+            if refusal is None:
+                raise
+        if refusal is not None and not started:
+            await self._answer(scope, receive, send, refusal, extra)
+
+    async def _answer(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        error: SignetError,
+        extra: list[tuple[bytes, bytes]] | None = None,
+    ) -> None:
+        response = error_response(Request(scope), error)
+        if error.status_code in (413, 431):
+            # The rest of the body (or head) is not read: the connection cannot be reused.
+            response.headers["connection"] = "close"
+        for name, value in extra or ():
+            response.headers[name.decode()] = value.decode()
+        await response(scope, receive, send)
+
+
+def _too_large(limit: int) -> PayloadTooLarge:
+    return PayloadTooLarge(f"The request body is larger than {limit} bytes")
