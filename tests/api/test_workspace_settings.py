@@ -28,3 +28,17 @@ def test_settings_round_trip_and_validation(api, other_api):
     )
     assert bad.status_code == 400 and len(bad.json()["errors"]) == 3
     assert other_api.get(path).status_code == 404
+
+
+def test_null_puts_a_setting_back_to_its_default(api):
+    path = f"/workspace/{api.workspace_id}/settings"
+    set_ = api.put(path, {"language": "fr", "timezone": "Europe/Paris", "team_email": "t@x.io"})
+    assert set_.status_code == 200, set_.text
+    r = api.put(
+        path,
+        {"language": None, "timezone": None, "team_email": None, "embed_allowed_origins": None},
+    )
+    assert r.status_code == 200, r.text
+    body = api.get(path).json()
+    assert (body["language"], body["timezone"], body["team_email"]) == ("en", "UTC", None)
+    assert body["embed_allowed_origins"] == []

@@ -312,3 +312,13 @@ def test_html_frame_is_accessible() -> None:
     assert "<h1 " in email.html
     # Layout tables are announced as presentation, not data tables.
     assert email.html.count("<table") == email.html.count('role="presentation"')
+
+
+def test_control_characters_never_reach_the_subject() -> None:
+    context = {**full_context(), "document_name": "Con\x00tract\x07 \x1b[31mred\r\nBcc: x"}
+    for subject in (
+        render_email("signing_invite", context).subject,
+        render_email("signing_invite", full_context(), subject="Sign\x07 me\x00\nnow").subject,
+    ):
+        assert not any(ord(c) < 32 or ord(c) == 127 for c in subject), repr(subject)
+    assert "Contract [31mred Bcc: x" in render_email("signing_invite", context).subject

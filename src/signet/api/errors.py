@@ -38,6 +38,8 @@ def pydantic_problems(errors: list[Any]) -> list[tuple[str, str]]:
         loc = list(err.get("loc", ()))
         # Drop pydantic's union/function tags so locations stay the client's own keys.
         loc = [p for p in loc if not (isinstance(p, str) and ("[" in p or "-" in p))]
+        # signet.api.input_model names the spot inside the model it refused.
+        loc += list((err.get("ctx") or {}).get("signet_path", ()))
         msg = err.get("msg", "invalid")
         if err.get("type") == "missing":
             msg = "is required"

@@ -258,9 +258,14 @@ def _prepare_context(email_type: str, context: Mapping[str, Any]) -> dict[str, A
     return values
 
 
+# Control characters other than whitespace (which _one_line folds into spaces).
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+
+
 def _one_line(text: str) -> str:
-    # A subject is a header: line breaks would be refused by the email package, so fold them.
-    return " ".join(text.split())
+    # A subject is a header: line breaks would be refused by the email package, so fold them;
+    # other control characters (NUL, BEL, ESC) have no place in a header and are dropped.
+    return " ".join(_CONTROL.sub("", text).split())
 
 
 def _tidy_text(text: str) -> str:

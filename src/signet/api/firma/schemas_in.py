@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from signet.api.input_model import InputModel
 
 
-class _In(BaseModel):
+class _In(InputModel):
     # Unknown keys are ignored (and listed in warnings on create endpoints).
     model_config = ConfigDict(extra="allow")
 

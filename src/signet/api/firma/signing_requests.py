@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from signet.api.auth import AuthContext, authenticate
 from signet.api.body import read_model
-from signet.api.deps import Auth, State
+from signet.api.deps import Auth, PageNumber, State
 from signet.api.firma import detail_read, pdf_input
 from signet.api.firma import schemas_in as fin
 from signet.api.firma import schemas_out as out
@@ -262,7 +262,7 @@ def list_signing_requests(
     request: Request,
     auth: Auth,
     state: State,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: PageNumber = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 50,
     status: Annotated[str | None, Query(description="Comma list; draft = not_sent")] = None,
     name: str | None = None,

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Body, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from signet.api.auth import AuthContext
-from signet.api.deps import Auth, State
+from signet.api.deps import Auth, PageNumber, State
 from signet.api.firma import pdf_input, template_editing
 from signet.api.firma import template_schemas as t
 from signet.api.firma import template_serializers as ser
@@ -39,7 +39,7 @@ router.include_router(template_editing.router)
 def list_templates(
     auth: Auth,
     state: State,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: PageNumber = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 50,
     name: str | None = None,
     created_after: str | None = None,

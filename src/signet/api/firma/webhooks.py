@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from signet.api.auth import AuthContext
 from signet.api.body import body_doc, read_json
-from signet.api.deps import Auth, State
+from signet.api.deps import Auth, PageNumber, State
 from signet.api.openapi import errors_of
 from signet.api.responses import JSONBytes, json_response
 from signet.api.state import AppState
@@ -90,7 +90,7 @@ def workspace_rotate_secret(workspace_id: str, auth: Auth, state: State) -> JSON
 def list_webhooks(
     auth: Auth,
     state: State,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: PageNumber = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 50,
     sort_by: Annotated[str, Query(pattern="^(created_at|updated_at|url)$")] = "created_at",
     sort_order: Annotated[str, Query(pattern="^(asc|desc)$")] = "desc",

@@ -14,6 +14,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from signet.api.deps import Auth, State
+from signet.api.input_model import InputModel
 from signet.api.openapi import errors_of
 from signet.api.responses import JSONBytes, json_response
 from signet.db import transaction
@@ -27,7 +28,7 @@ router = APIRouter(tags=["Workspace settings"])
 _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$")
 
 
-class WorkspaceSettingsIn(BaseModel):
+class WorkspaceSettingsIn(InputModel):
     model_config = ConfigDict(extra="ignore")
 
     team_email: str | None = None
@@ -93,13 +94,14 @@ def get_workspace_settings(workspace_id: str, auth: Auth, state: State) -> JSONB
 def put_workspace_settings(
     workspace_id: str, body: WorkspaceSettingsIn, auth: Auth, state: State
 ) -> JSONBytes:
-    """Change the settings given (others stay as they are). `embed_allowed_origins` decides
-    which sites may frame the signing page (`frame-ancestors`)."""
+    """Change the settings given (others stay as they are); `null` puts a setting back to its
+    default. `embed_allowed_origins` decides which sites may frame the signing page
+    (`frame-ancestors`)."""
     problems: list[tuple[str, str]] = []
     given = body.model_dump(exclude_unset=True)
     if given.get("team_email") and not is_valid_email(given["team_email"]):
         problems.append(("team_email", "Invalid email"))
-    if "timezone" in given:
+    if given.get("timezone") is not None:
         try:
             ZoneInfo(str(given["timezone"]))
         except (ZoneInfoNotFoundError, ValueError):
@@ -116,7 +118,9 @@ def put_workspace_settings(
         settings = dict(ws.settings or {})
         for key, value in given.items():
             if key == "timezone":
-                ws.timezone = value
+                ws.timezone = value or "UTC"
+            elif value is None:
+                settings.pop(key, None)
             else:
                 settings[key] = value
         ws.settings = settings

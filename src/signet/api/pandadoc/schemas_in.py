@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from signet.api.input_model import InputModel
 
 
-class _In(BaseModel):
+class _In(InputModel):
     model_config = ConfigDict(extra="ignore")
 
 

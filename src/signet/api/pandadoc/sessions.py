@@ -8,6 +8,7 @@ from starlette.concurrency import run_in_threadpool
 
 from signet.api.body import read_model
 from signet.api.deps import Auth, State
+from signet.api.input_model import InputModel
 from signet.api.pandadoc.common import not_ready
 from signet.api.responses import JSONBytes, json_response
 from signet.db import transaction
@@ -18,7 +19,7 @@ from signet.signing.sessions import create_session
 router = APIRouter(tags=["PandaDoc: documents"])
 
 
-class DocumentCreateLinkRequest(BaseModel):
+class DocumentCreateLinkRequest(InputModel):
     recipient: str = Field(description="Email address of the recipient who will sign")
     lifetime: float = Field(
         default=3600, description="Seconds the link stays valid (60 – 31,536,000)"

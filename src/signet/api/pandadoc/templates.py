@@ -16,8 +16,9 @@ from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from signet.api.deps import Auth, State
+from signet.api.deps import Auth, PageNumber, State
 from signet.api.errors import pydantic_problems
+from signet.api.input_model import InputModel
 from signet.api.pandadoc.common import errors_of
 from signet.api.pandadoc.schemas import (
     FieldLayoutOut,
@@ -43,7 +44,7 @@ from signet.templates import repository, service
 router = APIRouter(tags=["PandaDoc: templates"])
 
 
-class TemplateDataIn(BaseModel):
+class TemplateDataIn(InputModel):
     """The ``data`` part of an upload (``folder_uuid``, ``owner`` and others are ignored)."""
 
     name: str | None = None
@@ -136,7 +137,7 @@ def list_templates(
     id: str | None = None,  # noqa: A002 - PandaDoc's parameter name
     deleted: bool = False,
     count: Annotated[int, Query(ge=1, le=100)] = 50,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: PageNumber = 1,
 ) -> JSONBytes:
     """List templates, newest first. `q` matches part of the name; `tag` one tag exactly;
     `deleted=true` lists deleted templates. Stop paging on a short page."""

@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from signet.api.auth import AuthContext
 from signet.api.body import body_doc, read_json
-from signet.api.deps import Auth, State
+from signet.api.deps import Auth, PageNumber, State
 from signet.api.responses import JSONBytes, json_response
 from signet.api.state import AppState
 from signet.db import transaction
@@ -168,7 +168,7 @@ def list_webhook_events(
     auth: Auth,
     state: State,
     count: Annotated[int, Query(ge=1, le=100)] = 50,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: PageNumber = 1,
     since: Annotated[str | None, Query(description="Events from this time (ISO 8601)")] = None,
     to: Annotated[str | None, Query(description="Events up to this time (ISO 8601)")] = None,
     type: Annotated[list[str] | None, Query(description="Triggers (also `type[]`)")] = None,

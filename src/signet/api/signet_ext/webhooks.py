@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from signet.api.deps import Auth, State
+from signet.api.deps import Auth, PageNumber, State
 from signet.api.openapi import errors_of
 from signet.api.responses import JSONBytes, json_response
 from signet.db import transaction
@@ -27,7 +27,7 @@ def list_deliveries(
     webhook_id: str,
     auth: Auth,
     state: State,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: PageNumber = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 50,
     state_filter: Annotated[
         str | None,
