@@ -134,3 +134,45 @@ def test_the_page_bound_is_declared_in_openapi(client):
     params = spec["paths"][f"{FIRMA}/signing-requests"]["get"]["parameters"]
     page = next(p for p in params if p["name"] == "page")
     assert page["schema"]["maximum"] == 1_000_000
+
+
+DAMAGED_PDFS = {
+    "no trailer": b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF",
+    "broken page tree": (
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]"
+        b"/Count 1>>endobj 3 0 obj<</Type/Page/MediaBox[0 0 a b]>>endobj\n"
+        b"trailer<</Root 1 0 R>>\n%%EOF"
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(DAMAGED_PDFS))
+def test_pdf_errors_name_the_problem_not_a_python_object(api, case):
+    import base64
+
+    document = base64.b64encode(DAMAGED_PDFS[case]).decode()
+    r = api.post("/signing-requests", create_body(document=document))
+    assert r.status_code == 400, r.text
+    assert r.json()["error"].startswith("document: The PDF cannot be read: ")
+    assert "object at 0x" not in r.text and "_io." not in r.text
+    v = api.client.post(
+        "/signet/v1/verify",
+        files={"file": ("x.pdf", DAMAGED_PDFS[case], "application/pdf")},
+    )
+    assert v.status_code == 200, v.text
+    assert v.json()["pades"]["problems"] and "object at 0x" not in v.text
+
+
+def test_health_check_does_not_show_the_database_error(settings, tmp_path):
+    from starlette.testclient import TestClient
+
+    from signet.app import create_app
+
+    broken = settings.model_copy(
+        update={"database_url": f"sqlite:///{tmp_path}/missing/dir/signet.db"}
+    )
+    app = create_app(broken)
+    with TestClient(app) as c:
+        r = c.get("/healthz")
+    assert r.status_code == 503
+    assert r.json() == {"status": "error", "detail": "the database does not answer"}

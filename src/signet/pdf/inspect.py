@@ -7,6 +7,7 @@ A file that qpdf can read only by repairing it is re-saved once here, so every l
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 
 import pikepdf
@@ -14,6 +15,16 @@ import pikepdf
 
 class PdfProblem(ValueError):
     """The bytes are not a usable PDF; the message says why, for the API user."""
+
+
+# qpdf names its input in every message: for an in-memory file that is the stream's repr.
+_STREAM_NAME = re.compile(r"(stream\s+)?<[^<>]*\bobject at 0x[0-9a-fA-F]+>:?\s*")
+
+
+def describe_pdf_error(exc: BaseException) -> str:
+    """What qpdf (or another reader) says is wrong, without the Python object it read from."""
+    text = _STREAM_NAME.sub("", str(exc)).strip()
+    return text[:300] if text else type(exc).__name__
 
 
 @dataclass(frozen=True)
@@ -47,7 +58,7 @@ def inspect_pdf(data: bytes) -> PdfInfo:
     except pikepdf.PasswordError as exc:
         raise PdfProblem("The PDF is encrypted with a password; upload an unencrypted PDF") from exc
     except (pikepdf.PdfError, ValueError, OSError) as exc:
-        raise PdfProblem(f"The PDF cannot be read: {exc}") from exc
+        raise PdfProblem(f"The PDF cannot be read: {describe_pdf_error(exc)}") from exc
     with pdf:
         if pdf.is_encrypted:
             raise PdfProblem(
@@ -56,7 +67,7 @@ def inspect_pdf(data: bytes) -> PdfInfo:
         try:
             sizes = [_page_size(page) for page in pdf.pages]
         except (pikepdf.PdfError, ValueError, KeyError, TypeError) as exc:
-            raise PdfProblem(f"The PDF's pages cannot be read: {exc}") from exc
+            raise PdfProblem(f"The PDF's pages cannot be read: {describe_pdf_error(exc)}") from exc
         if not sizes:
             raise PdfProblem("The PDF has no pages")
         repaired = bool(pdf.get_warnings())
@@ -65,6 +76,8 @@ def inspect_pdf(data: bytes) -> PdfInfo:
             try:
                 pdf.save(out)
             except (pikepdf.PdfError, ValueError) as exc:
-                raise PdfProblem(f"The PDF is damaged and cannot be repaired: {exc}") from exc
+                raise PdfProblem(
+                    f"The PDF is damaged and cannot be repaired: {describe_pdf_error(exc)}"
+                ) from exc
             data = out.getvalue()
     return PdfInfo(data=data, page_count=len(sizes), page_sizes=sizes, repaired=repaired)

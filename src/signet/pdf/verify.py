@@ -33,6 +33,7 @@ from pyhanko.sign.validation import (
 from pyhanko.sign.validation.settings import KeyUsageConstraints
 from pyhanko_certvalidator import ValidationContext
 
+from signet.pdf.inspect import describe_pdf_error
 from signet.pdf.seal import INFO_KEY, METADATA_FORMAT, SEAL_FIELD_NAME, run_outside_event_loop
 
 __all__ = ["VerifyResult", "verify_pdf"]
@@ -437,5 +438,4 @@ def _has_signature_field(reader: PdfFileReader) -> bool:
 
 
 def _describe(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text[:300] if text else type(exc).__name__
+    return describe_pdf_error(exc)
