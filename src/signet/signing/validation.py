@@ -395,10 +395,37 @@ def check_reminders(reminders: list[ReminderSpec], resolve: Any, problems: Probl
             problems.append((f"{loc}.message", "at most 5000 characters"))
 
 
+def assign_to_lone_signer(spec: DraftSpec) -> None:
+    """Give each field that names no recipient to the only Signer, when there is exactly one
+    (upstream does; the first example of its documentation relies on it). With several Signers
+    the field stays unassigned and ``check_field`` names it. Read-only and approval fields are
+    left as they are: the first need no recipient, the second are for Approvers."""
+    signers = [r for r in spec.recipients if normalise_designation(r.designation) == "Signer"]
+    if len(signers) != 1:
+        return
+    unassigned = [
+        f
+        for f in spec.fields
+        if f.recipient_ref is None
+        and not f.read_only
+        and normalise_type(f.type) not in (None, "url", *rules.APPROVER_ONLY_TYPES)
+    ]
+    if not unassigned:
+        return
+    signer = signers[0]
+    if signer.ref is None:
+        signer.ref = f"temp_{uuid.uuid4().hex}"
+    for f in unassigned:
+        f.recipient_ref = signer.ref
+
+
 def check_draft(
     spec: DraftSpec, page_count: int | None, *, test: bool = False, require_signer: bool = True
 ) -> tuple[Problems, list[str]]:
-    """Every problem of a new draft, and warnings that do not block it."""
+    """Every problem of a new draft, and warnings that do not block it. Fields without a
+    recipient are first given to a lone Signer (``assign_to_lone_signer``), in ``spec`` itself:
+    the caller stores the spec it checked."""
+    assign_to_lone_signer(spec)
     problems: Problems = []
     warnings: list[str] = []
     if not spec.name or not spec.name.strip():
