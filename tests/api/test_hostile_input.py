@@ -176,3 +176,35 @@ def test_health_check_does_not_show_the_database_error(settings, tmp_path):
         r = c.get("/healthz")
     assert r.status_code == 503
     assert r.json() == {"status": "error", "detail": "the database does not answer"}
+
+
+def test_bodies_read_without_a_model_refuse_nul_too(api):
+    # PostgreSQL cannot store a NUL: it used to fail the insert (500).
+    for body, loc in (
+        ({"url": "https://example.com/h\x00", "events": ["signing_request.completed"]}, "url"),
+        (
+            {
+                "url": "https://example.com/h",
+                "events": ["signing_request.completed"],
+                "description": "a\x00b",
+            },
+            "description",
+        ),
+    ):
+        r = api.post("/webhooks", body)
+        assert r.status_code == 400, r.text
+        assert loc in r.json()["details"]
+    r = api.client.post(
+        "/public/v1/webhook-subscriptions",
+        json={"name": "a\x00", "url": "https://example.com/x"},
+        headers=api.headers,
+    )
+    assert r.status_code == 400, r.text
+    assert "name" in r.json()["detail"]
+
+
+def test_reminder_hours_past_ten_years_are_refused(api):
+    body = create_body(reminders=[{"hours": 10**20, "all_users": True}])
+    r = api.post("/signing-requests", body)
+    assert r.status_code == 400, r.text
+    assert "reminders[0].hours" in r.json()["details"]

@@ -112,6 +112,25 @@ def test_finish_requires_consent_and_required_fields(signet_server):
     assert r.json()["download_url"] == f"/signing/{rid}/download"
 
 
+def test_finish_refuses_control_characters_and_non_finite_numbers(signet_server):
+    body = one_signer_body("Hostile values")
+    created = signet_server.create_sent(body)
+    rid = created["recipients"][0]["id"]
+    ids = field_ids(body, created)
+    r = _finish(signet_server, rid, {ids["Company"]: "AC\x00ME"})
+    assert r.status_code == 400, r.text
+    assert f"values.{ids['Company']}" in r.json()["details"]
+    token = csrf_of(_page(signet_server, rid).text)
+    r = signet_server.http.post(
+        f"/signing/{rid}/finish",
+        content=b'{"consent": true, "values": {}, "zoom": NaN}',
+        headers={"X-Signet-CSRF": token, "Content-Type": "application/json"},
+    )
+    assert r.status_code == 400, r.text
+    r = _finish(signet_server, rid, {ids["Company"]: "ACME\tInc."})
+    assert r.status_code == 200, r.text
+
+
 def test_no_other_recipient_values_reach_a_page_before_completion(signet_server):
     body = two_signer_body("Privacy")
     body["recipients"].append(person("temp_cc", "cc@example.com", "Cee", "Cee", designation="CC"))

@@ -11,6 +11,7 @@ from fastapi import Request
 from pydantic import BaseModel, ValidationError
 
 from signet.api.errors import pydantic_problems
+from signet.api.input_model import refuse_bad_values
 from signet.errors import PayloadTooLarge, ValidationFailed
 
 M = TypeVar("M", bound=BaseModel)
@@ -82,6 +83,8 @@ async def read_json(request: Request) -> Any:
     """The parsed JSON body (any type: the caller checks its shape)."""
     raw = await read_body(request, request.app.state.signet.settings.max_json_body_bytes)
     try:
-        return orjson.loads(raw)
+        data = orjson.loads(raw)
     except orjson.JSONDecodeError:
         raise ValidationFailed([("body", "the body is not valid JSON")]) from None
+    refuse_bad_values(data)
+    return data

@@ -20,6 +20,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic_core import PydanticCustomError
 
+from signet.api.errors import loc_to_path
+from signet.errors import ValidationFailed
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SCANNED_CHARS = 64 * 1024
 
@@ -46,6 +49,14 @@ def find_bad_value(value: Any, path: Path = ()) -> tuple[Path, str] | None:
                 return found
     # Nested models checked themselves; other types (int, bool, None) are always fine.
     return None
+
+
+def refuse_bad_values(value: Any) -> None:
+    """For bodies read without a model: ValidationFailed at the first bad value's location."""
+    found = find_bad_value(value)
+    if found:
+        path, problem = found
+        raise ValidationFailed([(loc_to_path(path) or "body", problem)])
 
 
 class InputModel(BaseModel):

@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse
 
 from signet.api.auth import client_ip
 from signet.api.body import read_body
+from signet.api.input_model import refuse_bad_values
 from signet.api.state import AppState
 from signet.db import transaction
 from signet.errors import Conflict, PayloadTooLarge, ValidationFailed
@@ -51,6 +52,7 @@ async def _json_body(http: Request) -> dict[str, Any]:
         raise ValidationFailed([("body", "must be a JSON object")]) from None
     if not isinstance(body, dict):
         raise ValidationFailed([("body", "must be a JSON object")])
+    refuse_bad_values(body)
     return body
 
 
