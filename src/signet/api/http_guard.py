@@ -58,13 +58,41 @@ def _needs_key(route: Any) -> bool:
     return found
 
 
+Headers = list[tuple[bytes, bytes]]
+
+
+def _with_headers(send: Send, extra: Headers, names: frozenset[bytes]) -> Send:
+    """``send`` setting the ``extra`` headers (``names``) on the response head, replacing the
+    endpoint's own value of the same name (ASGI header names are lower case)."""
+
+    async def send_with_headers(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            kept = [h for h in message.get("headers", ()) if h[0] not in names]
+            message["headers"] = kept + extra
+        await send(message)
+
+    return send_with_headers
+
+
 class HttpGuard:
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
         self.json_limit = settings.max_json_body_bytes
         # The largest body any endpoint accepts, with room for multipart framing.
         self.body_limit = max(settings.max_upload_bytes, settings.max_json_body_bytes) + 64 * 1024
-        self.hsts = (settings.base_url or "").lower().startswith("https://")
+        hsts: Headers = []
+        if (settings.base_url or "").lower().startswith("https://"):
+            hsts.append((b"strict-transport-security", HSTS))
+        # API answers and signed file links are never to be kept by a cache: no-store replaces
+        # whatever the endpoint said.
+        self.api_headers: Headers = [
+            (b"x-content-type-options", b"nosniff"),
+            (b"cache-control", b"no-store"),
+            *hsts,
+        ]
+        self.other_headers: Headers = hsts
+        self.api_names = frozenset(n for n, _ in self.api_headers)
+        self.other_names = frozenset(n for n, _ in self.other_headers)
 
     def _limit_for(self, route: Any) -> int:
         if isinstance(route, APIRoute) and route.body_field is not None:
@@ -75,39 +103,41 @@ class HttpGuard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        path: str = scope["path"]
-        extra: list[tuple[bytes, bytes]] = []
-        # API answers and signed file links are never to be kept by a cache: no-store replaces
-        # whatever the endpoint said.
-        replace_cache = path.startswith(API_PREFIXES)
-        if replace_cache:
-            extra += [(b"x-content-type-options", b"nosniff"), (b"cache-control", b"no-store")]
-        if self.hsts:
-            extra.append((b"strict-transport-security", HSTS))
-
         head = 0
         declared: int | None = None
+        chunked = False
         for name, value in scope["headers"]:
             head += len(name) + len(value)
-            if name == b"content-length" and value.isdigit():
-                declared = int(value)
+            if name == b"content-length":
+                declared = int(value) if value.isdigit() else None
+            elif name == b"transfer-encoding":
+                chunked = True
+        api = scope["path"].startswith(API_PREFIXES)
+        extra, names = (
+            (self.api_headers, self.api_names) if api else (self.other_headers, self.other_names)
+        )
         if head > MAX_HEADER_BYTES:
-            await self._answer(
-                scope,
-                receive,
-                send,
-                SignetError(
-                    f"The request headers are larger than {MAX_HEADER_BYTES} bytes",
-                    code="HEADERS_TOO_LARGE",
-                    status_code=431,
-                ),
-                extra,
+            error = SignetError(
+                f"The request headers are larger than {MAX_HEADER_BYTES} bytes",
+                code="HEADERS_TOO_LARGE",
+                status_code=431,
             )
+            await self._answer(scope, receive, send, error, extra)
             return
         if declared is not None and declared > self.body_limit:
             await self._answer(scope, receive, send, _too_large(self.body_limit), extra)
             return
+        if extra:
+            send = _with_headers(send, extra, names)
+        if not chunked and not declared:
+            # No body to bound or to read before the key is checked: the common GET.
+            await self.app(scope, receive, send)
+            return
+        await self._guard_body(scope, receive, send, declared)
 
+    async def _guard_body(
+        self, scope: Scope, receive: Receive, send: Send, declared: int | None
+    ) -> None:
         refusal: SignetError | None = None
         started = False
         checked = False
@@ -143,16 +173,7 @@ class HttpGuard:
             nonlocal started
             if refusal is not None:
                 return  # the app's answer to a body it could not read; ours is sent below
-            if message["type"] == "http.response.start":
-                started = True
-                if extra:
-                    headers = [
-                        (n, v)
-                        for n, v in message.get("headers", ())
-                        if not (replace_cache and n.lower() == b"cache-control")
-                    ]
-                    present = {n.lower() for n, _ in headers}
-                    message["headers"] = headers + [(n, v) for n, v in extra if n not in present]
+            started = started or message["type"] == "http.response.start"
             await send(message)
 
         try:
@@ -163,21 +184,17 @@ class HttpGuard:
             if refusal is None:
                 raise
         if refusal is not None and not started:
-            await self._answer(scope, receive, send, refusal, extra)
+            # ``send`` adds the API headers already.
+            await self._answer(scope, receive, send, refusal, [])
 
     async def _answer(
-        self,
-        scope: Scope,
-        receive: Receive,
-        send: Send,
-        error: SignetError,
-        extra: list[tuple[bytes, bytes]] | None = None,
+        self, scope: Scope, receive: Receive, send: Send, error: SignetError, extra: Headers
     ) -> None:
         response = error_response(Request(scope), error)
         if error.status_code in (413, 431):
             # The rest of the body (or head) is not read: the connection cannot be reused.
             response.headers["connection"] = "close"
-        for name, value in extra or ():
+        for name, value in extra:
             response.headers[name.decode()] = value.decode()
         await response(scope, receive, send)
 
