@@ -31,7 +31,8 @@ from signet.errors import PayloadTooLarge, SignetError
 MAX_HEADER_BYTES = 32 * 1024
 
 API_PREFIXES = ("/functions/", "/v1/", "/public/", "/signet/", "/files/")
-HSTS = b"max-age=31536000; includeSubDomains"
+# The host only: sibling hosts of the base URL are not Signet's to speak for.
+HSTS = b"max-age=31536000"
 
 
 class _Refused(Exception):
@@ -44,6 +45,8 @@ class _Refused(Exception):
 
 def _needs_key(route: Any) -> bool:
     """Whether the route's dependencies include API key authentication (memoised on the route)."""
+    if route is None:
+        return False
     cached = getattr(route, "_signet_needs_key", None)
     if cached is not None:
         return bool(cached)
