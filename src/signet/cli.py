@@ -46,7 +46,8 @@ def cmd_api_keys_create(settings: Settings, args: argparse.Namespace) -> int:
 
 def _first_run_banner(settings: Settings) -> None:
     """On an empty data dir: create a workspace and one key, and show how to use it."""
-    from signet.workspaces.service import create_api_key, ensure_workspace, has_any_key
+    from signet.workspaces.repository import has_any_key
+    from signet.workspaces.service import create_api_key, ensure_workspace
 
     db = open_database(settings.resolved_database_url)
     try:

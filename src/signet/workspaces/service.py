@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from signet.kit.tokens import hash_token, new_api_key
 from signet.models import ApiKey, Company, Workspace
+from signet.workspaces import repository
 
 
 def default_company(session: Session) -> Company:
-    company = session.scalars(select(Company).order_by(Company.created_at).limit(1)).first()
+    company = repository.first_company(session)
     if company is None:
         company = Company(name="Signet")
         session.add(company)
@@ -20,11 +20,11 @@ def default_company(session: Session) -> Company:
 
 def ensure_workspace(session: Session, name: str) -> Workspace:
     """The workspace with this name, created (in the default company) if it does not exist."""
-    ws = session.scalars(select(Workspace).where(Workspace.name == name).limit(1)).first()
+    ws = repository.workspace_named(session, name)
     if ws is not None:
         return ws
     company = default_company(session)
-    first = not session.scalar(select(func.count()).select_from(Workspace))
+    first = not repository.count_workspaces(session)
     ws = Workspace(company_id=company.id, name=name, protected=bool(first), settings={})
     session.add(ws)
     session.flush()
@@ -45,7 +45,3 @@ def create_api_key(session: Session, workspace: Workspace, name: str, kind: str 
     )
     session.flush()
     return key
-
-
-def has_any_key(session: Session) -> bool:
-    return bool(session.scalar(select(func.count()).select_from(ApiKey)))
