@@ -27,22 +27,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import case, func, select, update
 
 from signet import __version__
 from signet.db import transaction
 from signet.jobs.queue import Claimed
 from signet.jobs.registry import RetryLater, schedule_delay
-from signet.models import (
-    Webhook,
-    WebhookAttempt,
-    WebhookDelivery,
-    WebhookEvent,
-    WebhookSecret,
-    Workspace,
-)
+from signet.models import Webhook, WebhookAttempt, WebhookDelivery, WebhookEvent
 from signet.models.base import utcnow
-from signet.webhooks import netguard, service
+from signet.webhooks import delivery_repository, netguard, service
 from signet.webhooks.events import firma_envelope
 from signet.webhooks.signatures import (
     append_signature_param,
@@ -221,16 +213,8 @@ def _prepare(ctx: Any, delivery_id: str) -> Plan | None:
 
     One query reads the delivery, its webhook, the event's workspace settings and the secret.
     """
-    query = (
-        select(WebhookDelivery, Webhook, Workspace.settings, WebhookSecret)
-        .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
-        .join(WebhookEvent, WebhookEvent.id == WebhookDelivery.event_id)
-        .join(Workspace, Workspace.id == WebhookEvent.workspace_id)
-        .outerjoin(WebhookSecret, service.secret_join())
-        .where(WebhookDelivery.id == delivery_id)
-    )
     with ctx.db.read() as session:
-        row = session.execute(query).first()
+        row = delivery_repository.delivery_to_send(session, delivery_id)
     if row is None or row[0].state != "pending":
         return None
     delivery, hook, settings, secret = row
@@ -264,38 +248,10 @@ def _log_attempt(session: Any, plan: Plan, attempt: int, result: Result) -> None
 
 def _note_on_delivery(session: Any, plan: Plan, attempt: int, result: Result, now: datetime) -> str:
     """Store the attempt's outcome on the delivery; returns the delivery's state after it."""
-    values: dict[str, Any] = {
-        "attempts": case((WebhookDelivery.attempts < attempt, attempt),
-                         else_=WebhookDelivery.attempts),
-        "last_status_code": result.status_code, "last_error": result.error, "updated_at": now,
-    }  # fmt: skip
-    if result.ok:
-        values.update(state="succeeded", delivered_at=now)
-    state = session.execute(
-        update(WebhookDelivery)
-        .where(WebhookDelivery.id == plan.delivery_id)
-        .values(**values)
-        .returning(WebhookDelivery.state)
-    ).scalar_one()
-    return str(state)
-
-
-def _note_on_webhook(session: Any, webhook_id: str, ok: bool, now: datetime) -> Any:
-    """Update the webhook's counters; returns (enabled, consecutive_failures, first_failure_at)."""
-    if ok:
-        values: dict[str, Any] = {"consecutive_failures": 0, "first_failure_at": None,
-                                  "last_success_at": now}  # fmt: skip
-    else:
-        values = {
-            "consecutive_failures": Webhook.consecutive_failures + 1,
-            "first_failure_at": func.coalesce(Webhook.first_failure_at, now),
-        }
-    return session.execute(
-        update(Webhook)
-        .where(Webhook.id == webhook_id)
-        .values(**values)
-        .returning(Webhook.enabled, Webhook.consecutive_failures, Webhook.first_failure_at)
-    ).one()
+    return delivery_repository.note_attempt_on_delivery(
+        session, plan.delivery_id, attempt,
+        status_code=result.status_code, error=result.error, succeeded=result.ok, now=now,
+    )  # fmt: skip
 
 
 def _should_auto_disable(failures: int, first_failure_at: datetime | None, now: datetime) -> bool:
@@ -315,12 +271,6 @@ def _disable_reason(result: Result) -> str:
     )
 
 
-def _set_state(session: Any, delivery_id: str, state: str) -> None:
-    session.execute(
-        update(WebhookDelivery).where(WebhookDelivery.id == delivery_id).values(state=state)
-    )
-
-
 def _record(ctx: Any, plan: Plan, attempt: int, result: Result, *, final: bool) -> bool:
     """Log the attempt and update the delivery and webhook; True when it should be retried.
 
@@ -331,7 +281,7 @@ def _record(ctx: Any, plan: Plan, attempt: int, result: Result, *, final: bool) 
     with transaction(ctx.db.write) as session:
         _log_attempt(session, plan, attempt, result)
         state = _note_on_delivery(session, plan, attempt, result, now)
-        enabled, failures, first_failure_at = _note_on_webhook(
+        enabled, failures, first_failure_at = delivery_repository.note_attempt_on_webhook(
             session, plan.webhook_id, result.ok, now
         )
         if result.ok:
@@ -340,12 +290,12 @@ def _record(ctx: Any, plan: Plan, attempt: int, result: Result, *, final: bool) 
             if enabled:
                 service.auto_disable(session, plan.webhook_id, now, _disable_reason(result))
                 log.warning("webhook %s auto-disabled after %s", plan.webhook_id, result.summary())
-            _set_state(session, plan.delivery_id, "failed")
+            delivery_repository.set_delivery_state(session, plan.delivery_id, "failed")
             return False
         if state != "pending":  # cancelled while we were sending
             return False
         if final:
-            _set_state(session, plan.delivery_id, "failed")
+            delivery_repository.set_delivery_state(session, plan.delivery_id, "failed")
             return False
         return True
 
@@ -410,7 +360,7 @@ def send_test(ctx: Any, caller: service.AuthContext, webhook_id: str) -> TestOut
     result = send(plan.outgoing, allow_private=ctx.settings.webhook_allow_private)
     with transaction(ctx.db.write) as session:
         _log_attempt(session, plan, 1, result)
-        row = session.get(WebhookDelivery, plan.delivery_id)
+        row = delivery_repository.delivery_by_id(session, plan.delivery_id)
         assert row is not None
         row.attempts, row.updated_at = 1, utcnow()
         row.last_status_code, row.last_error = result.status_code, result.error

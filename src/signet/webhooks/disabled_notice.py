@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from signet.jobs.queue import Claimed, enqueue
 from signet.jobs.registry import job_handler
 from signet.mail import render_email
 from signet.mail.tasks import deliver
-from signet.models import Webhook, Workspace
+from signet.models import Webhook
+from signet.webhooks import repository
 
 NOTICE_JOB = "email.webhook_disabled"
 
@@ -23,13 +23,8 @@ def _team(session: Session, hook: Webhook) -> list[tuple[str, str]]:
     company-level hook the company's protected workspace (only the company's key sees those
     hooks, docs/compat/webhooks.md#scope-and-secrets; other workspaces' teams must not learn
     its URL); each address once."""
-    query = select(Workspace).where(Workspace.company_id == hook.company_id)
-    if hook.workspace_id is not None:
-        query = query.where(Workspace.id == hook.workspace_id)
-    else:
-        query = query.where(Workspace.protected.is_(True))
     seen: dict[str, str] = {}
-    for workspace in session.scalars(query.order_by(Workspace.created_at)):
+    for workspace in repository.workspaces_seeing(session, hook):
         address = (workspace.settings or {}).get("team_email")
         if address and address not in seen:
             seen[address] = workspace.name
@@ -38,7 +33,7 @@ def _team(session: Session, hook: Webhook) -> list[tuple[str, str]]:
 
 def queue_notices(session: Session, webhook_id: str, reason: str) -> None:
     """Queue the email to each team address; none when no workspace set one."""
-    hook = session.get(Webhook, webhook_id)
+    hook = repository.webhook_by_id(session, webhook_id)
     if hook is None:
         return
     for address, workspace_name in _team(session, hook):
@@ -58,7 +53,7 @@ def queue_notices(session: Session, webhook_id: str, reason: str) -> None:
 def send_notice(ctx: Any, job: Claimed) -> None:
     p = job.payload
     with ctx.db.read() as session:
-        hook = session.get(Webhook, p["webhook_id"])
+        hook = repository.webhook_by_id(session, p["webhook_id"])
         if hook is None:
             return
         url = hook.url

@@ -6,13 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from signet.jobs.queue import enqueue
 from signet.kit.timefmt import firma_time
-from signet.models import Webhook, WebhookDelivery, WebhookEvent, Workspace
+from signet.models import Webhook, WebhookDelivery, WebhookEvent
 from signet.models.base import utcnow
+from signet.webhooks import repository
+from signet.workspaces.repository import workspace_by_id
 
 # Aliases: a subscriber to the alias receives the event under the alias, with the same id.
 FIRMA_ALIASES = {
@@ -82,7 +83,7 @@ def emit(
     signing_request_id: str | None = None,
 ) -> WebhookEvent:
     """Record one event and queue one delivery per subscribed, enabled webhook."""
-    workspace = session.get(Workspace, workspace_id)
+    workspace = workspace_by_id(session, workspace_id)
     assert workspace is not None
     event = WebhookEvent(
         company_id=workspace.company_id,
@@ -96,14 +97,10 @@ def emit(
     ws_settings = workspace.settings or {}
     if ws_settings.get("webhook_enabled") is False:
         return event
-    scope = [Webhook.workspace_id == workspace_id]
-    if not ws_settings.get("ignore_company_webhooks"):
-        scope.append(
-            (Webhook.workspace_id.is_(None)) & (Webhook.company_id == workspace.company_id)
-        )
-    hooks = session.scalars(
-        select(Webhook).where(or_(*scope), Webhook.enabled.is_(True), Webhook.deleted_at.is_(None))
-    ).all()
+    with_company = not ws_settings.get("ignore_company_webhooks")
+    hooks = repository.enabled_webhooks_for(
+        session, workspace_id, company_id=workspace.company_id if with_company else None
+    )
     session.flush()
     for hook in hooks:
         for name in _names_for(hook, event_type):

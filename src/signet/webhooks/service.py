@@ -1,6 +1,7 @@
 """Webhook rules shared by both faces: who sees which webhook, signing secrets and their
-rotation, creating, enabling and disabling webhooks, and reading the delivery log. (Request
-bodies are checked in ``webhooks.schemas``; sending is ``webhooks.delivery``.)
+rotation, creating, enabling and disabling webhooks, and redelivering. (Request bodies are
+checked in ``webhooks.schemas``; sending is ``webhooks.delivery``; the queries are in
+``webhooks.repository`` and ``webhooks.delivery_repository``.)
 
 Services flush and never commit: the endpoint (or job) owns the transaction.
 
@@ -15,22 +16,20 @@ company).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import and_, case, delete, func, literal, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import ColumnElement
 
 from signet.errors import Conflict, NotFound, ValidationFailed
 from signet.jobs.queue import enqueue
 from signet.kit.ids import parse_uuid
-from signet.models import Webhook, WebhookAttempt, WebhookDelivery, WebhookEvent, WebhookSecret
-from signet.models.base import new_id, utcnow
+from signet.models import Webhook, WebhookAttempt, WebhookDelivery, WebhookSecret
+from signet.models.base import utcnow
+from signet.webhooks import delivery_repository, repository
+from signet.webhooks.delivery_repository import EventFilter as EventFilter
 from signet.webhooks.disabled_notice import queue_notices
+from signet.webhooks.repository import Scope as Scope
 from signet.webhooks.signatures import new_firma_secret, new_pandadoc_shared_key
 
 GRACE_HOURS = 168
@@ -49,18 +48,6 @@ class AuthContext(Protocol):
 
 
 # --------------------------------------------------------------------------- scope
-
-
-@dataclass(frozen=True)
-class Scope:
-    """Whose secret signs a Firma webhook: ``company`` or ``workspace``, and its id."""
-
-    kind: str
-    owner_id: str
-
-    @property
-    def workspace_id(self) -> str | None:
-        return self.owner_id if self.kind == "workspace" else None
 
 
 def default_scope(auth: AuthContext) -> Scope:
@@ -83,32 +70,20 @@ def scope_of(hook: Webhook) -> Scope:
     return Scope("workspace", hook.workspace_id)
 
 
-def _in_scope(scope: Scope) -> ColumnElement[bool]:
-    if scope.kind == "company":
-        return and_(Webhook.workspace_id.is_(None), Webhook.company_id == scope.owner_id)
-    return Webhook.workspace_id == scope.owner_id
-
-
-def _visible(auth: AuthContext) -> ColumnElement[bool]:
-    own = Webhook.workspace_id == auth.workspace_id
-    if auth.workspace_protected:
-        return or_(own, _in_scope(Scope("company", auth.company_id)))
-    return own
-
-
 def get_webhook(
     session: Session, auth: AuthContext, webhook_id: str, fmt: str | None, *, lock: bool = False
 ) -> Webhook:
-    """A live webhook the caller may see (of format ``fmt`` when given), else 404."""
-    wid = parse_uuid(webhook_id)
-    query = select(Webhook).where(
-        Webhook.id == (wid or ""), Webhook.deleted_at.is_(None), _visible(auth)
+    """A live webhook the caller may see (of format ``fmt`` when given), else 404: its own
+    workspace's, and the company-level ones when the caller holds the protected key."""
+    hook = repository.visible_webhook(
+        session,
+        webhook_id,
+        workspace_id=auth.workspace_id,
+        company_id=auth.company_id,
+        with_company=auth.workspace_protected,
+        fmt=fmt,
+        lock=lock,
     )
-    if fmt is not None:
-        query = query.where(Webhook.format == fmt)
-    if lock:
-        query = query.with_for_update()
-    hook = session.scalars(query).first()
     if hook is None:
         raise NotFound("Webhook not found")
     return hook
@@ -117,33 +92,13 @@ def get_webhook(
 # --------------------------------------------------------------------------- secrets
 
 
-def find_secret(session: Session, scope: Scope) -> WebhookSecret | None:
-    return session.scalars(
-        select(WebhookSecret).where(
-            WebhookSecret.scope == scope.kind, WebhookSecret.owner_id == scope.owner_id
-        )
-    ).first()
-
-
 def ensure_secret(session: Session, scope: Scope) -> WebhookSecret:
     """The scope's secret, created on first need (safe when two requests race to create it)."""
-    found = find_secret(session, scope)
+    found = repository.scope_secret(session, scope)
     if found is not None:
         return found
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    values = {
-        "id": new_id(),
-        "scope": scope.kind,
-        "owner_id": scope.owner_id,
-        "secret": new_firma_secret(),
-        "created_at": utcnow(),
-    }
-    session.execute(
-        insert(WebhookSecret)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["scope", "owner_id"])
-    )
-    found = find_secret(session, scope)
+    repository.insert_secret_unless_present(session, scope, new_firma_secret())
+    found = repository.scope_secret(session, scope)
     assert found is not None
     return found
 
@@ -151,7 +106,7 @@ def ensure_secret(session: Session, scope: Scope) -> WebhookSecret:
 def rotate_secret(session: Session, scope: Scope) -> str:
     """A new secret; the current one keeps signing ``X-Firma-Signature-Old`` for 168 h."""
     row = ensure_secret(session, scope)
-    session.refresh(row, with_for_update=True)
+    repository.lock_secret(session, row)
     now = utcnow()
     row.previous_secret = row.secret
     row.previous_expires_at = now + timedelta(hours=GRACE_HOURS)
@@ -163,7 +118,7 @@ def rotate_secret(session: Session, scope: Scope) -> str:
 
 def secret_status(session: Session, scope: Scope) -> dict[str, Any]:
     """When the secret was made and rotated, and whether the old one is still in its grace."""
-    row = find_secret(session, scope)
+    row = repository.scope_secret(session, scope)
     if row is None:
         return {"created_at": None, "rotated_at": None, "grace_ends_at": None}
     grace = row.previous_secret and row.previous_expires_at and row.previous_expires_at > utcnow()
@@ -178,7 +133,7 @@ def signing_keys(session: Session, hook: Webhook) -> tuple[str, str | None] | No
     """(current, previous-in-grace) key of a webhook; None when its secret is not made yet."""
     if hook.format == "pandadoc":
         return keys_of(hook, None)
-    return keys_of(hook, find_secret(session, scope_of(hook)))
+    return keys_of(hook, repository.scope_secret(session, scope_of(hook)))
 
 
 def keys_of(hook: Webhook, row: WebhookSecret | None) -> tuple[str, str | None] | None:
@@ -189,13 +144,6 @@ def keys_of(hook: Webhook, row: WebhookSecret | None) -> tuple[str, str | None] 
         return None
     in_grace = row.previous_expires_at is not None and row.previous_expires_at > utcnow()
     return row.secret, (row.previous_secret if in_grace else None)
-
-
-def secret_join() -> ColumnElement[bool]:
-    """Join condition from ``Webhook`` to the ``WebhookSecret`` of its scope."""
-    kind = case((Webhook.workspace_id.is_(None), literal("company")), else_=literal("workspace"))
-    owner = func.coalesce(Webhook.workspace_id, Webhook.company_id)
-    return and_(WebhookSecret.scope == kind, WebhookSecret.owner_id == owner)
 
 
 # --------------------------------------------------------------------------- lifecycle
@@ -216,13 +164,8 @@ def create_webhook(
             enabled=fields.get("enabled", True), payload_options=[],
         )  # fmt: skip
     else:
-        count = session.scalar(
-            select(func.count()).select_from(Webhook).where(
-                Webhook.workspace_id == auth.workspace_id, Webhook.format == "pandadoc",
-                Webhook.deleted_at.is_(None),
-            )
-        )  # fmt: skip
-        if (count or 0) >= MAX_SUBSCRIPTIONS_PER_WORKSPACE:
+        count = repository.count_live_subscriptions(session, auth.workspace_id)
+        if count >= MAX_SUBSCRIPTIONS_PER_WORKSPACE:
             raise ValidationFailed(
                 [("", f"A workspace can have at most {MAX_SUBSCRIPTIONS_PER_WORKSPACE} "
                       "webhook subscriptions.")]
@@ -270,12 +213,7 @@ def auto_disable(session: Session, webhook_id: str, now: datetime, reason: str) 
     """Turn a failing webhook off (Firma ``auto_disabled_at``, PandaDoc ``DEACTIVATED``),
     cancel its pending deliveries and queue the team's email saying why (``reason`` completes
     "turned off because ...")."""
-    session.execute(
-        update(Webhook)
-        .where(Webhook.id == webhook_id)
-        .values(enabled=False, auto_disabled_at=now, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
+    repository.switch_off(session, webhook_id, now)
     cancel_pending(session, webhook_id)
     queue_notices(session, webhook_id, reason)
 
@@ -287,34 +225,14 @@ def delete_webhook(session: Session, hook: Webhook) -> None:
 
 
 def cancel_pending(session: Session, webhook_id: str) -> int:
-    """Cancel the webhook's pending deliveries; their jobs then finish without sending.
-
-    Deliveries whose attempt is being recorded right now are skipped rather than waited for
-    (on PostgreSQL): waiting could deadlock with that recording, which locks the delivery
-    before the webhook. Their job finds the webhook off on its next run and cancels them.
-    """
-    pending = (
-        select(WebhookDelivery.id)
-        .where(WebhookDelivery.webhook_id == webhook_id, WebhookDelivery.state == "pending")
-        .with_for_update(skip_locked=True)
-    )
-    result = session.execute(
-        update(WebhookDelivery)
-        .where(WebhookDelivery.id.in_(pending.scalar_subquery()))
-        .values(state="cancelled", updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    """Cancel the webhook's pending deliveries; their jobs then finish without sending (one
+    being recorded right now is left to its job, see ``cancel_pending_deliveries``)."""
+    return delivery_repository.cancel_pending_deliveries(session, webhook_id)
 
 
 def cancel_delivery(session: Session, delivery_id: str) -> None:
     """Cancel one delivery if it is still pending."""
-    session.execute(
-        update(WebhookDelivery)
-        .where(WebhookDelivery.id == delivery_id, WebhookDelivery.state == "pending")
-        .values(state="cancelled", updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
+    delivery_repository.cancel_pending_delivery(session, delivery_id)
 
 
 def rotate_shared_key(session: Session, hook: Webhook) -> str:
@@ -325,63 +243,7 @@ def rotate_shared_key(session: Session, hook: Webhook) -> str:
     return hook.shared_key
 
 
-def list_firma_webhooks(
-    session: Session, scope: Scope, *, enabled: bool | None, url: str | None, event: str | None
-) -> list[Webhook]:
-    """A scope's live Firma webhooks with the list filters applied, newest first."""
-    query = select(Webhook).where(
-        Webhook.format == "firma", Webhook.deleted_at.is_(None), _in_scope(scope)
-    )
-    if enabled is not None:
-        query = query.where(Webhook.enabled.is_(enabled))
-    if url:
-        query = query.where(func.lower(Webhook.url).contains(url.lower(), autoescape=True))
-    rows = list(session.scalars(query.order_by(Webhook.created_at.desc(), Webhook.id)))
-    # events is a JSON list: filter here (a scope holds few webhooks).
-    return [h for h in rows if not event or event in (h.events or [])]
-
-
-def list_subscriptions(session: Session, auth: AuthContext) -> list[Webhook]:
-    return list(
-        session.scalars(
-            select(Webhook)
-            .where(
-                Webhook.workspace_id == auth.workspace_id,
-                Webhook.format == "pandadoc",
-                Webhook.deleted_at.is_(None),
-            )
-            .order_by(Webhook.created_at, Webhook.id)
-        )
-    )
-
-
 # --------------------------------------------------------------------------- delivery log
-
-
-def attempts_of(session: Session, delivery_ids: list[str]) -> dict[str, list[WebhookAttempt]]:
-    out: dict[str, list[WebhookAttempt]] = {d: [] for d in delivery_ids}
-    if delivery_ids:
-        query = select(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(delivery_ids))
-        for attempt in session.scalars(query):
-            out[attempt.delivery_id].append(attempt)
-    return out
-
-
-def list_deliveries(
-    session: Session, hook: Webhook, *, state: str | None, page: int, page_size: int
-) -> tuple[list[WebhookDelivery], int]:
-    where = [WebhookDelivery.webhook_id == hook.id]
-    if state:
-        where.append(WebhookDelivery.state == state)
-    total = session.scalar(select(func.count()).select_from(WebhookDelivery).where(*where)) or 0
-    rows = session.scalars(
-        select(WebhookDelivery)
-        .where(*where)
-        .order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id)
-        .offset((page - 1) * page_size)
-        .limit(page_size)
-    )
-    return list(rows), int(total)
 
 
 LOG_RETENTION = timedelta(days=30)
@@ -391,22 +253,12 @@ def purge_delivery_log(session: Session, now: datetime, keep: timedelta = LOG_RE
     """Delete attempts, and finished deliveries, older than ``keep`` (the log is kept 30
     days: docs/compat/webhooks.md#delivery-log). Events are left alone. Returns the number of
     deliveries deleted."""
-    cutoff = now - keep
-    old = select(WebhookDelivery.id).where(
-        WebhookDelivery.created_at < cutoff, WebhookDelivery.state != "pending"
-    )
-    session.execute(
-        delete(WebhookAttempt).where(
-            or_(WebhookAttempt.at < cutoff, WebhookAttempt.delivery_id.in_(old))
-        )
-    )
-    result = session.execute(delete(WebhookDelivery).where(WebhookDelivery.id.in_(old)))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return delivery_repository.delete_log_before(session, now - keep)
 
 
 def redeliver(session: Session, hook: Webhook, delivery_id: str) -> WebhookDelivery:
     """Queue the same body again as a new delivery: the event id in it is unchanged."""
-    original = session.get(WebhookDelivery, parse_uuid(delivery_id) or "")
+    original = delivery_repository.delivery_by_id(session, delivery_id)
     if original is None or original.webhook_id != hook.id:
         raise NotFound("Delivery not found")
     if not hook.enabled:
@@ -423,17 +275,6 @@ def redeliver(session: Session, hook: Webhook, delivery_id: str) -> WebhookDeliv
     return copy
 
 
-@dataclass
-class EventFilter:
-    """The filters of PandaDoc ``GET /webhook-events``."""
-
-    since: Any = None
-    to: Any = None
-    types: tuple[str, ...] = ()
-    status_classes: tuple[int, ...] = ()
-    errors: tuple[str, ...] = ()
-
-
 def list_pandadoc_events(
     session: Session,
     auth: AuthContext,
@@ -445,33 +286,10 @@ def list_pandadoc_events(
 ) -> list[tuple[Webhook, WebhookDelivery, Any, WebhookAttempt | None]]:
     """Deliveries to the workspace's PandaDoc subscriptions, newest first, with each one's
     subscription, event time and last attempt."""
-    query = (
-        select(Webhook, WebhookDelivery, WebhookEvent.created_at)
-        .join(WebhookDelivery, WebhookDelivery.webhook_id == Webhook.id)
-        .join(WebhookEvent, WebhookEvent.id == WebhookDelivery.event_id)
-        .where(Webhook.workspace_id == auth.workspace_id, Webhook.format == "pandadoc")
-    )  # fmt: skip
-    if delivery_id is not None:
-        query = query.where(WebhookDelivery.id == delivery_id)
-    if flt.since is not None:
-        query = query.where(WebhookEvent.created_at >= flt.since)
-    if flt.to is not None:
-        query = query.where(WebhookEvent.created_at <= flt.to)
-    if flt.types:
-        query = query.where(WebhookDelivery.event_name.in_(flt.types))
-    if flt.status_classes:
-        query = query.where(or_(*(
-            and_(WebhookDelivery.last_status_code >= c, WebhookDelivery.last_status_code < c + 100)
-            for c in flt.status_classes
-        )))  # fmt: skip
-    if flt.errors:
-        query = query.where(WebhookDelivery.last_error.in_(flt.errors))
-    rows = session.execute(
-        query.order_by(WebhookEvent.created_at.desc(), WebhookDelivery.id)
-        .offset((page - 1) * count)
-        .limit(count)
-    ).all()
-    attempts = attempts_of(session, [r[1].id for r in rows])
+    rows = delivery_repository.pandadoc_deliveries(
+        session, auth.workspace_id, flt, page=page, count=count, delivery_id=delivery_id
+    )
+    attempts = delivery_repository.attempts_by_delivery(session, [r[1].id for r in rows])
     out = []
     for hook, delivery, event_time in rows:
         tries = attempts[delivery.id]

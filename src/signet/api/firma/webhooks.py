@@ -16,7 +16,7 @@ from signet.api.responses import JSONBytes, json_response
 from signet.api.state import AppState
 from signet.db import transaction
 from signet.kit.timefmt import firma_time
-from signet.webhooks import delivery, service
+from signet.webhooks import delivery, repository, service
 from signet.webhooks import schemas as s
 
 router = APIRouter(tags=["Webhooks"])
@@ -112,7 +112,7 @@ def list_webhooks(
         else service.workspace_scope(auth, workspace_id)
     )
     with state.db.read() as session:
-        rows = service.list_firma_webhooks(session, scope, enabled=enabled, url=url, event=event)
+        rows = repository.firma_webhooks(session, scope, enabled=enabled, url=url, event=event)
     key = {"url": lambda h: h.url, "updated_at": lambda h: h.updated_at}.get(
         sort_by, lambda h: h.created_at
     )

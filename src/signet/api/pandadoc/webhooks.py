@@ -18,8 +18,8 @@ from signet.db import transaction
 from signet.errors import NotFound, ValidationFailed
 from signet.kit.ids import parse_uuid
 from signet.kit.timefmt import parse_time
+from signet.webhooks import repository, service
 from signet.webhooks import schemas as s
-from signet.webhooks import service
 
 router = APIRouter(tags=["PandaDoc webhooks"])
 
@@ -40,7 +40,7 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
 def list_subscriptions(auth: Auth, state: State) -> JSONBytes:
     """All webhook subscriptions of the workspace, oldest first."""
     with state.db.read() as session:
-        hooks = service.list_subscriptions(session, auth)
+        hooks = repository.subscriptions(session, auth.workspace_id)
         return json_response(s.SubscriptionList(items=[s.subscription_out(h) for h in hooks]))
 
 

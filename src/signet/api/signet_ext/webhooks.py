@@ -12,8 +12,8 @@ from signet.api.deps import Auth, PageNumber, State
 from signet.api.openapi import errors_of
 from signet.api.responses import JSONBytes, json_response
 from signet.db import transaction
+from signet.webhooks import delivery_repository, service
 from signet.webhooks import schemas as s
-from signet.webhooks import service
 
 router = APIRouter(tags=["Signet: webhook deliveries"])
 
@@ -39,10 +39,10 @@ def list_deliveries(
     (first 64 KB), error class and duration."""
     with state.db.read() as session:
         hook = service.get_webhook(session, auth, webhook_id, None)
-        rows, total = service.list_deliveries(
-            session, hook, state=state_filter, page=page, page_size=page_size
+        rows, total = delivery_repository.deliveries_page(
+            session, hook.id, state=state_filter, page=page, page_size=page_size
         )
-        attempts = service.attempts_of(session, [d.id for d in rows])
+        attempts = delivery_repository.attempts_by_delivery(session, [d.id for d in rows])
         body = s.DeliveryList(
             results=[s.delivery_out(d, attempts[d.id]) for d in rows],
             pagination=s.Pagination(
