@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from signet.models import Blob, CustomFieldDefinition, Template
+from signet.models import CustomFieldDefinition, Template
 from signet.models.base import utcnow
 from signet.signing import notify
 from signet.signing.specs import Actor
@@ -60,7 +60,7 @@ def copy_template(
                 )
     for m in spec.reminders:
         m.recipient_ref = temp.get(m.recipient_ref, m.recipient_ref)
-    blob = session.get(Blob, template.document_sha256) if template.document_sha256 else None
+    blob = repository.template_blob(session, template)
     copy, _ = create_template(
         session,
         env,

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from signet.errors import Conflict, ValidationFailed
 from signet.models import CustomFieldDefinition
 from signet.models.base import utcnow
+from signet.templates import repository
 
 SCOPES = ("workspace", "template", "signing_request")
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,49}$")
@@ -66,13 +66,7 @@ def create_definition(
     if problems:
         raise ValidationFailed(problems)
     name = field_name or name_from_label(field_label)
-    taken = session.scalars(
-        select(CustomFieldDefinition.id).where(
-            CustomFieldDefinition.scope == scope,
-            CustomFieldDefinition.owner_id == owner_id,
-            CustomFieldDefinition.field_name == name,
-        )
-    ).first()
+    taken = repository.custom_field_id_named(session, scope, owner_id, name)
     if taken:
         raise _duplicate(name)
     now = utcnow()

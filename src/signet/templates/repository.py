@@ -1,5 +1,5 @@
 """All SQL of the template domain: loading templates for a workspace or company, listing them,
-and custom field definitions."""
+a template's stored PDF, and custom field definitions."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from signet.errors import NotFound
 from signet.kit.ids import parse_uuid
-from signet.models import ApiKey, CustomFieldDefinition, Template, Workspace
+from signet.models import ApiKey, Blob, CustomFieldDefinition, Template, Workspace
 
 
 def get_template(
@@ -118,6 +118,11 @@ def page(
     return list(rows), total
 
 
+def template_blob(session: Session, template: Template) -> Blob | None:
+    """The stored PDF under the template's fields; None while it has none."""
+    return session.get(Blob, template.document_sha256) if template.document_sha256 else None
+
+
 def key_name(session: Session, key_id: str | None) -> str | None:
     if not key_id:
         return None
@@ -133,6 +138,17 @@ def custom_fields(session: Session, scope: str, owner_id: str) -> list[CustomFie
             .order_by(CustomFieldDefinition.created_at, CustomFieldDefinition.id)
         ).all()
     )
+
+
+def custom_field_id_named(session: Session, scope: str, owner_id: str, name: str) -> str | None:
+    """The id of the owner's custom field definition called ``name``, if there is one."""
+    return session.scalars(
+        select(CustomFieldDefinition.id).where(
+            CustomFieldDefinition.scope == scope,
+            CustomFieldDefinition.owner_id == owner_id,
+            CustomFieldDefinition.field_name == name,
+        )
+    ).first()
 
 
 def get_custom_field(

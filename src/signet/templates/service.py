@@ -37,6 +37,7 @@ from signet.signing.specs import (
 )
 from signet.signing.validation import check_draft, compact_orders, normalise_designation
 from signet.storage import BlobStore
+from signet.templates import repository
 from signet.templates.events import template_event
 
 # TemplateSettings = the request settings minus the identity flags
@@ -306,7 +307,7 @@ def replace_document(
     tokens: list[str],
 ) -> None:
     """Swap the PDF under the template's fields; the pages must match (±1 pt)."""
-    old = session.get(Blob, template.document_sha256) if template.document_sha256 else None
+    old = repository.template_blob(session, template)
     if old is not None:
         problems = page_size_problems(old, blob)
         if problems:
@@ -327,10 +328,6 @@ def delete_template(
     template.updated_at = now
     template_event(session, env, template, "template.deleted")
     return now
-
-
-def template_blob(session: Session, template: Template) -> Blob | None:
-    return session.get(Blob, template.document_sha256) if template.document_sha256 else None
 
 
 def draft_from_template(

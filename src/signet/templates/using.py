@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from signet.errors import ValidationFailed
 from signet.kit.ids import parse_uuid
-from signet.models import Blob, CustomFieldDefinition, SigningRequest, Template, TemplateUser
+from signet.models import CustomFieldDefinition, SigningRequest, Template, TemplateUser
 from signet.models.base import utcnow
 from signet.signing import notify, rules
 from signet.signing import service as signing
@@ -329,7 +329,7 @@ def use_template(
     404 when the template is not in this workspace; 400 listing every problem otherwise."""
     template = repository.get_template(session, workspace_id, template_id)
     made = plan(template, use, _presets(session, workspace_id))
-    blob = session.get(Blob, template.document_sha256) if template.document_sha256 else None
+    blob = repository.template_blob(session, template)
     if blob is None:
         raise ValidationFailed([("template_id", "the template has no document")])
     placeholders = {k: v for k, v in use.tokens.items() if k in (template.tokens or [])}

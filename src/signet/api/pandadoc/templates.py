@@ -33,7 +33,7 @@ from signet.db import transaction
 from signet.errors import NotImplementedRoute, PayloadTooLarge, ValidationFailed
 from signet.kit.ids import short_id
 from signet.kit.timefmt import pandadoc_time as pt
-from signet.models import Blob, Template, TemplateField, TemplateUser
+from signet.models import Template, TemplateField, TemplateUser
 from signet.pdf.anchors import token_names
 from signet.signing import rules
 from signet.signing.documents import check_pdf, store_pdf
@@ -202,7 +202,7 @@ def template_details(template_id: str, auth: Auth, state: State) -> JSONBytes:
     tags and metadata."""
     with state.db.read() as session:
         t = repository.get_template(session, auth.workspace_id, template_id)
-        blob = session.get(Blob, t.document_sha256) if t.document_sha256 else None
+        blob = repository.template_blob(session, t)
         users = {u.id: u for u in t.users}
         body = TemplateDetailsOut(
             id=short_id(t.id),
