@@ -7,10 +7,11 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from signet.audit.actors import Actor
+from signet.audit.repository import last_link
+from signet.audit.repository import list_events as list_events  # signing.finalize reads it here
 from signet.models import AuditEvent, SigningRequest
 from signet.models.base import utcnow
 
@@ -56,12 +57,7 @@ def record_event(
     """Append one event. The caller holds the request's row lock (or SQLite's write lock), so the
     sequence cannot fork; a unique index on (request, seq) guards it anyway."""
     session.flush()
-    last = session.execute(
-        select(AuditEvent.seq, AuditEvent.hash)
-        .where(AuditEvent.signing_request_id == request.id)
-        .order_by(AuditEvent.seq.desc())
-        .limit(1)
-    ).first()
+    last = last_link(session, request.id)
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
     at = at or utcnow()
     details = details or {}
@@ -87,16 +83,6 @@ def record_event(
     return ev
 
 
-def list_events(session: Session, request_id: str) -> list[AuditEvent]:
-    return list(
-        session.scalars(
-            select(AuditEvent)
-            .where(AuditEvent.signing_request_id == request_id)
-            .order_by(AuditEvent.seq)
-        )
-    )
-
-
 def verify_chain(events: list[AuditEvent]) -> bool:
     """True when every event's hash matches its content and links to the one before."""
     prev = GENESIS
@@ -110,9 +96,3 @@ def verify_chain(events: list[AuditEvent]) -> bool:
             return False
         prev = ev.hash
     return True
-
-
-def count_events(session: Session, request_id: str) -> int:
-    return int(
-        session.scalar(select(func.count()).where(AuditEvent.signing_request_id == request_id)) or 0
-    )

@@ -9,7 +9,7 @@ from signet.api.firma import schemas_out as out
 from signet.api.firma import serializers as ser
 from signet.api.openapi import errors_of
 from signet.api.responses import JSONBytes, json_response
-from signet.audit.service import list_events
+from signet.audit.repository import list_events
 from signet.errors import SignetError
 from signet.kit.links import ONE_HOUR, file_link
 from signet.kit.timefmt import firma_time as ft

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from signet.api.deps import Auth, State
 from signet.api.pandadoc.common import errors_of, load
 from signet.api.responses import JSONBytes, json_response
-from signet.audit.service import list_events
+from signet.audit.repository import list_events
 from signet.kit.ids import short_id
 from signet.kit.timefmt import pandadoc_time
 from signet.models import AuditEvent
