@@ -20,10 +20,11 @@ from signet.mail import (
     build_message,
     parse_smtp_url,
     render_email,
+    repository,
     send_via_smtp,
     write_eml,
 )
-from signet.models import Recipient, SigningRequest, Workspace
+from signet.workspaces.repository import workspace_by_id
 
 log = logging.getLogger("signet.mail")
 ATTACH_LIMIT = 10 * 1024 * 1024
@@ -38,11 +39,11 @@ def _mail_domain(ctx: Any) -> str:
 def send_email(ctx: Any, job: Claimed) -> None:
     p = job.payload
     with ctx.db.read() as session:
-        request = session.get(SigningRequest, p["signing_request_id"])
+        request = repository.request_by_id(session, p["signing_request_id"])
         if request is None:
             raise GiveUp("signing request vanished")
-        recipient = session.get(Recipient, p["recipient_id"]) if p.get("recipient_id") else None
-        workspace = session.get(Workspace, request.workspace_id)
+        recipient = repository.recipient_by_id(session, p.get("recipient_id"))
+        workspace = workspace_by_id(session, request.workspace_id)
         to = recipient.email if recipient else p.get("to")
         if not to:
             raise GiveUp("no address to send to")
