@@ -11,14 +11,13 @@ import time
 from dataclasses import dataclass
 
 from fastapi import Request
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from signet.errors import Unauthorized
 from signet.kit.tokens import hash_token
-from signet.models import ApiKey, Workspace
 from signet.models.base import utcnow
 from signet.signing.specs import Actor
+from signet.workspaces.repository import api_key_with_workspace
 
 _CACHE_TTL = 30.0
 _MAX_CACHE = 10_000
@@ -118,11 +117,7 @@ def _load_key(request: Request, digest: str) -> AuthContext:
     state = request.app.state.signet
     cache: KeyCache = request.app.state.key_cache
     with state.db.read() as session:
-        row = session.execute(
-            select(ApiKey, Workspace)
-            .join(Workspace, Workspace.id == ApiKey.workspace_id)
-            .where(ApiKey.key_hash == digest)
-        ).first()
+        row = api_key_with_workspace(session, digest)
     if row is None:
         cache.refuse(digest)
         raise Unauthorized("Missing or invalid API key")

@@ -22,6 +22,7 @@ from signet.errors import NotFound, ValidationFailed
 from signet.kit.ids import parse_uuid
 from signet.models import Workspace
 from signet.signing.validation import is_valid_email
+from signet.workspaces.repository import workspace_by_id
 
 router = APIRouter(tags=["Workspace settings"])
 
@@ -55,7 +56,7 @@ class WorkspaceSettingsOut(BaseModel):
 
 def _own(session: Any, auth: Any, workspace_id: str) -> Workspace:
     wid = parse_uuid(workspace_id)
-    ws = session.get(Workspace, wid) if wid else None
+    ws = workspace_by_id(session, wid) if wid else None
     if ws is None or ws.id != auth.workspace_id:
         raise NotFound("Workspace not found")
     return ws
