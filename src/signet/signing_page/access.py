@@ -9,13 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from signet.kit.tokens import hash_token
-from signet.models import Recipient, SigningRequest, SigningSession, Workspace
+from signet.models import Recipient, SigningRequest
 from signet.signing.recipient_actions import load_for_recipient
+from signet.signing.repository_reads import session_target
 from signet.signing.sessions import resolve_session
+from signet.workspaces.repository import workspace_by_id
 
 RECIPIENT, SESSION = "recipient", "session"
 
@@ -49,18 +49,9 @@ def resolve(
 
 def expired_session_target(session: Session, token: str) -> tuple[SigningRequest, Recipient] | None:
     """Who an expired session pointed at, so the 410 page can tell the host window."""
-    row = session.scalars(
-        select(SigningSession).where(SigningSession.token_hash == hash_token(token or ""))
-    ).first()
-    if row is None:
-        return None
-    request = session.get(SigningRequest, row.signing_request_id)
-    recipient = session.get(Recipient, row.recipient_id)
-    if request is None or recipient is None:
-        return None
-    return request, recipient
+    return session_target(session, token)
 
 
 def workspace_settings(session: Session, request: SigningRequest) -> dict[str, Any]:
-    workspace = session.get(Workspace, request.workspace_id)
+    workspace = workspace_by_id(session, request.workspace_id)
     return dict(workspace.settings or {}) if workspace else {}

@@ -10,10 +10,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from signet.kit.ids import short_id
-from signet.models import Blob, Recipient, SigningRequest
+from signet.models import Recipient, SigningRequest
 from signet.models.base import utcnow
 from signet.signing import rules
 from signet.signing.recipient_actions import CLOSED, DONE, SIGNABLE, VIEW_ONLY, WAITING
+from signet.signing.repository_reads import request_blob
 from signet.signing.service import effective_state
 from signet.signing_page.access import Link
 from signet.signing_page.fields import FieldView, build_field_views
@@ -57,7 +58,7 @@ def consent_text(ws_settings: dict[str, Any]) -> str:
 
 
 def page_sizes(session: Session, request: SigningRequest) -> list[tuple[float, float]]:
-    blob = session.get(Blob, request.document_sha256) if request.document_sha256 else None
+    blob = request_blob(session, request)
     sizes = [(float(w), float(h)) for w, h in (blob.page_sizes if blob else []) or []]
     count = request.page_count or len(sizes) or 1
     sizes += [sizes[-1] if sizes else LETTER] * (count - len(sizes))

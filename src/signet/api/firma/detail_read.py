@@ -24,41 +24,16 @@ from signet.api.firma import serializers as ser
 from signet.api.state import AppState
 from signet.errors import NotFound
 from signet.kit.ids import parse_uuid
+from signet.signing.repository_reads import DETAIL_COLUMNS, detail_columns
 
-_COLUMNS = (
-    "id",
-    "workspace_id",
-    "name",
-    "description",
-    "state",
-    "template_id",
-    "document_sha256",
-    "page_count",
-    "expiration_hours",
-    "expires_at",
-    "language",
-    "settings",
-    "metadata",
-    "created_at",
-    "updated_at",
-    "sent_at",
-    "finished_at",
-    "cancelled_at",
-    "declined_at",
-    "last_signing_action_at",
-    "certificate_generated_at",
-    "certificate_has_error",
-    "final_sha256",
-    "document_only_sha256",
-    "certificate_only_sha256",
-)
 _MEMO_SIZE = 1024  # rows remembered; the memo starts afresh when full
-_STATE = _COLUMNS.index("state")
-_SQL = f"SELECT {', '.join(_COLUMNS)} FROM signing_requests WHERE id = ? AND workspace_id = ?"
+_STATE = DETAIL_COLUMNS.index("state")
 
 
 @dataclass(slots=True, frozen=True)
 class DetailRow:
+    """The ``DETAIL_COLUMNS``, in their order, converted as the ORM would."""
+
     id: str
     workspace_id: str
     name: str
@@ -203,7 +178,7 @@ async def detail_json(
     canonical = parse_uuid(request_id)
     if canonical is None:
         raise NotFound("Signing request not found")
-    values = await state.db.point.one(_SQL, (canonical, workspace_id))
+    values = await detail_columns(state.db.point, canonical, workspace_id)
     if values is None or values[_STATE] == "deleted":
         raise NotFound("Signing request not found")
     return memo.body(state, values)

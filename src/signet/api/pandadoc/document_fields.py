@@ -16,9 +16,10 @@ from signet.api.responses import JSONBytes, json_response
 from signet.db import transaction
 from signet.errors import ValidationFailed
 from signet.kit.ids import parse_uuid
-from signet.models import Blob, SigningRequest
+from signet.models import SigningRequest
 from signet.signing.editing import spec_from_request, update_draft
 from signet.signing.processing import placed_specs
+from signet.signing.repository_reads import request_blob
 from signet.signing.service import require_draft
 from signet.signing.step_orders import current_orders, keep_orders
 from signet.signing.validation import check_draft
@@ -69,7 +70,7 @@ async def create_fields(document_id: str, request: Request, auth: Auth, state: S
                 require_draft(sr, action="add fields")
                 problems: list[tuple[str, str]] = []
                 placements = placements_in(body.fields, _resolver(sr), problems)
-                blob = session.get(Blob, sr.document_sha256) if sr.document_sha256 else None
+                blob = request_blob(session, sr)
                 spec, orders = spec_from_request(sr), current_orders(sr)
                 first_new = len(spec.fields)
                 spec.fields += placed_specs(placements, blob.page_sizes if blob else [])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -17,8 +16,8 @@ from signet.api.responses import JSONBytes, json_response
 from signet.db import transaction
 from signet.errors import ValidationFailed
 from signet.kit.ids import short_id
-from signet.models import Recipient, SigningRequest
 from signet.signing import recipients_admin as admin
+from signet.signing.repository_reads import workspace_contacts
 
 router = APIRouter(tags=["PandaDoc: recipients"])
 
@@ -34,13 +33,7 @@ def _person(session: Session, auth: AuthContext, body: sch.RecipientAddIn) -> ad
         raise ValidationFailed([("id", "give a contact id, or email, first_name and last_name")])
     if body.kind != "contact":
         raise ValidationFailed([("kind", "only contact is supported")])
-    rows = session.execute(
-        select(Recipient.email, Recipient.first_name, Recipient.last_name, Recipient.phone_number)
-        .join(SigningRequest, SigningRequest.id == Recipient.signing_request_id)
-        .where(SigningRequest.workspace_id == auth.workspace_id)
-        .order_by(Recipient.created_at.desc())
-    ).all()
-    for email, first, last, phone in rows:
+    for email, first, last, phone in workspace_contacts(session, auth.workspace_id):
         if email and contact_id(auth.workspace_id, email) == body.id:
             return admin.Person(email=email, first_name=first, last_name=last, phone_number=phone)
     raise ValidationFailed([("id", "contact not found")])

@@ -6,19 +6,21 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from signet.api.pandadoc import schemas as out
 from signet.api.pandadoc.status import pandadoc_status
+from signet.audit.repository import latest_event_named
 from signet.kit.ids import short_id
 from signet.kit.links import signing_link
 from signet.kit.timefmt import pandadoc_time as pt
-from signet.models import ApiKey, AuditEvent, Blob, Field, Recipient, SigningRequest
+from signet.models import Field, Recipient, SigningRequest
 from signet.signing import rules
 from signet.signing.geometry import page_size, to_points
 from signet.signing.prefill import tokens_of
+from signet.signing.repository_reads import request_blob
 from signet.signing.service import field_prefill
+from signet.workspaces.repository import api_key_by_id
 
 TYPE_OUT = {
     "initial": "initials",
@@ -158,14 +160,14 @@ def field_out(
 def fields_out(
     session: Session, sr: SigningRequest, fields: list[Field] | None = None
 ) -> list[out.FieldOut]:
-    blob = session.get(Blob, sr.document_sha256) if sr.document_sha256 else None
+    blob = request_blob(session, sr)
     sizes = blob.page_sizes if blob else []
     by_id = {r.id: r for r in sr.recipients}
     return [field_out(sr, f, sizes, by_id) for f in (sr.fields if fields is None else fields)]
 
 
 def member_out(session: Session, key_id: str | None, name: str | None) -> out.MemberOut:
-    key = session.get(ApiKey, key_id) if key_id else None
+    key = api_key_by_id(session, key_id) if key_id else None
     mid = short_id(key.id) if key else short_id(str(uuid.UUID(int=0)))
     return out.MemberOut(
         id=mid,
@@ -179,12 +181,7 @@ def member_out(session: Session, key_id: str | None, name: str | None) -> out.Me
 def details_out(env: Any, session: Session, sr: SigningRequest) -> dict[str, Any]:
     sent_by = None
     if sr.sent_at is not None:
-        ev = session.scalars(
-            select(AuditEvent)
-            .where(AuditEvent.signing_request_id == sr.id, AuditEvent.event == "sent")
-            .order_by(AuditEvent.seq.desc())
-            .limit(1)
-        ).first()
+        ev = latest_event_named(session, sr.id, "sent")
         if ev is not None:
             sent_by = member_out(
                 session, ev.actor_id if ev.actor_type == "api_key" else None, ev.actor_name
