@@ -221,7 +221,7 @@ def _prepare(ctx: Any, delivery_id: str) -> Plan | None:
     reason = _skip_reason(hook, settings)
     if reason:
         with transaction(ctx.db.write) as session:
-            service.cancel_delivery(session, delivery_id)
+            delivery_repository.cancel_pending_delivery(session, delivery_id)
         log.info("webhook delivery %s cancelled: %s", delivery_id, reason)
         return None
     keys = service.keys_of(hook, secret)

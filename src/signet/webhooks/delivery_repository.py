@@ -2,7 +2,7 @@
 attempt's outcome on the delivery and its webhook, cancelling pending deliveries, and reading
 and purging the delivery log. Webhooks and secrets are ``webhooks.repository``.
 
-Functions flush and never commit: the endpoint (or job) owns the transaction.
+Nothing here commits: the endpoint (or job) owns the transaction.
 """
 
 from __future__ import annotations

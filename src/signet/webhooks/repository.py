@@ -2,7 +2,7 @@
 caller may see, listing a scope's webhooks, the webhooks an event goes to, the team a webhook
 belongs to, and the secret rows. Deliveries and their log are ``webhooks.delivery_repository``.
 
-Functions flush and never commit: the endpoint (or job) owns the transaction.
+Nothing here commits: the endpoint (or job) owns the transaction.
 """
 
 from __future__ import annotations

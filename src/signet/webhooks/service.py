@@ -230,11 +230,6 @@ def cancel_pending(session: Session, webhook_id: str) -> int:
     return delivery_repository.cancel_pending_deliveries(session, webhook_id)
 
 
-def cancel_delivery(session: Session, delivery_id: str) -> None:
-    """Cancel one delivery if it is still pending."""
-    delivery_repository.cancel_pending_delivery(session, delivery_id)
-
-
 def rotate_shared_key(session: Session, hook: Webhook) -> str:
     """A new PandaDoc shared key, effective at once (no grace period, as upstream)."""
     hook.shared_key = new_pandadoc_shared_key()
