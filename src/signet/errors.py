@@ -6,6 +6,7 @@ SignetError
 ├── Forbidden             403
 ├── NotFound              404  also for another workspace's ids
 ├── Conflict              409  wrong state for the operation (code says which)
+│   └── IllegalTransition   the request's state does not allow the action (409 or 400)
 ├── PayloadTooLarge       413
 ├── RateLimited           429  with the seconds to wait (docs/rate-limits.md)
 └── NotImplementedRoute   501
@@ -80,6 +81,16 @@ class NotFound(SignetError):
 
 
 class Conflict(SignetError):
+    status_code = 409
+    code = "INVALID_STATE"
+
+
+class IllegalTransition(Conflict):
+    """The signing request's state does not allow the action: send a completed request, cancel
+    a draft, edit a sent one. Raised by the signing state machine (``signing.transitions``);
+    ``status_code`` and ``code`` are what the action has always answered (most 409, the Firma
+    PATCH/send refusals 400 ``ALREADY_SENT``), and each face shows it in its own error format."""
+
     status_code = 409
     code = "INVALID_STATE"
 

@@ -18,12 +18,8 @@ from signet.models.base import utcnow
 from signet.signing import notify
 from signet.signing.notify import Env
 from signet.signing.prefill import apply_field_values, apply_tokens
-from signet.signing.service import (
-    _field_from_spec,
-    _recipient_from_spec,
-    require_draft,
-    resolve_condition_refs,
-)
+from signet.signing.rows import field_from_spec, recipient_from_spec, resolve_condition_refs
+from signet.signing.service import require_draft
 from signet.signing.specs import (
     FIELD_ATTRS,
     Actor,
@@ -37,8 +33,11 @@ from signet.signing.validation import check_draft, compact_orders
 _RECIPIENT_ATTRS = [f.name for f in dc_fields(RecipientSpec) if f.name not in ("ref", "order")]
 
 
-def spec_from_request(request: SigningRequest) -> DraftSpec:
+def spec_from_request(request: SigningRequest, *, steps_as_given: bool = False) -> DraftSpec:
+    """The draft as a spec a face may change; ``steps_as_given`` keeps the signing orders as
+    they are through the edit (PandaDoc) instead of compacting them (Firma)."""
     return DraftSpec(
+        steps_as_given=steps_as_given,
         name=request.name,
         description=request.description,
         expiration_hours=request.expiration_hours,
@@ -132,16 +131,20 @@ def update_draft(
     request.language = spec.language
     request.metadata_ = dict(spec.metadata)
 
-    orders = compact_orders(spec.recipients, bool(spec.settings.get("use_signing_order", True)))
+    orders = compact_orders(
+        spec.recipients,
+        bool(spec.settings.get("use_signing_order", True)),
+        steps_as_given=spec.steps_as_given,
+    )
     existing_r = {r.id: r for r in request.recipients}
     keep_r: list[Recipient] = []
     created: dict[str, str] = {}
     for i, rs in enumerate(spec.recipients):
         rec = existing_r.get(rs.ref or "")
         if rec is None:
-            rec = _recipient_from_spec(rs, i, orders[i])
+            rec = recipient_from_spec(rs, i, orders[i])
         else:
-            fresh_r = _recipient_from_spec(rs, i, orders[i])
+            fresh_r = recipient_from_spec(rs, i, orders[i])
             for attr in _RECIPIENT_ATTRS + ["position", "order"]:
                 setattr(rec, attr, getattr(fresh_r, attr))
         keep_r.append(rec)
@@ -154,7 +157,7 @@ def update_draft(
     keep_f: list[Field] = []
     for i, fs in enumerate(spec.fields):
         rid = ref_to_id.get(fs.recipient_ref, fs.recipient_ref) if fs.recipient_ref else None
-        fresh = _field_from_spec(fs, i, rid)
+        fresh = field_from_spec(fs, i, rid)
         kept = existing_f.get(fs.ref or "")
         if kept is None:
             keep_f.append(fresh)

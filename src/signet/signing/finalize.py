@@ -18,8 +18,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-
 from signet.audit.service import list_events, record_event
 from signet.db import transaction
 from signet.kit.ids import short_id
@@ -38,9 +36,10 @@ from signet.pdf.original_hash import OriginalHash
 from signet.pdf.seal import seal_pdf
 from signet.pdf.seal_keys import SealIdentity, load_or_create_seal
 from signet.pdf.stamp import stamp_values
-from signet.signing import notify, rules
+from signet.signing import notify, repository, rules
 from signet.signing.service import field_prefill
 from signet.signing.specs import SYSTEM
+from signet.signing.states import RequestState
 
 log = logging.getLogger("signet.finalize")
 
@@ -294,10 +293,10 @@ def build_final_files(
 def finalize_request(ctx: Any, request_id: str) -> bool:
     """Produce and record the sealed files; False when already done (idempotent)."""
     with ctx.db.read() as session:
-        request = session.get(SigningRequest, request_id)
-        if request is None or request.state != "completed" or request.final_sha256:
+        request = repository.find_request(session, request_id)
+        if request is None or request.state != RequestState.COMPLETED or request.final_sha256:
             return False
-        workspace = session.get(Workspace, request.workspace_id)
+        workspace = repository.find_workspace(session, request.workspace_id)
         assert workspace is not None
         events = list_events(session, request.id)
         try:
@@ -313,10 +312,8 @@ def finalize_request(ctx: Any, request_id: str) -> bool:
     ):
         ctx.store.put(digests[name], data)
     with transaction(ctx.db.write) as session:
-        request = session.scalars(
-            select(SigningRequest).where(SigningRequest.id == request_id).with_for_update()
-        ).one()
-        if request.final_sha256:
+        request = repository.lock_request(session, request_id)
+        if request is None or request.final_sha256:
             return False
         request.final_sha256 = digests["final"]
         request.document_only_sha256 = digests["document_only"]
@@ -352,7 +349,7 @@ def finalize_request(ctx: Any, request_id: str) -> bool:
 def _mark_error(ctx: Any, request_id: str) -> None:
     try:
         with transaction(ctx.db.write) as session:
-            request = session.get(SigningRequest, request_id)
+            request = repository.find_request(session, request_id)
             if request is not None and not request.final_sha256:
                 request.certificate_has_error = True
     except Exception:  # noqa: BLE001 - the original error matters more

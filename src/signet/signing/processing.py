@@ -13,22 +13,22 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import select
-
 from signet.audit.service import record_event
 from signet.db import transaction
 from signet.jobs.queue import Claimed, enqueue
 from signet.jobs.registry import job_handler
-from signet.models import Blob, SigningRequest
+from signet.models import SigningRequest
 from signet.models.base import utcnow
 from signet.pdf.inspect import PdfInfo, PdfProblem, inspect_pdf
-from signet.signing import notify
+from signet.signing import notify, repository
 from signet.signing.documents import store_pdf
 from signet.signing.editing import spec_from_request
 from signet.signing.form_fields import FormField, read_form_fields, strip_form
 from signet.signing.geometry import PointBox, page_size, to_percent
-from signet.signing.service import _field_from_spec
+from signet.signing.rows import field_from_spec
 from signet.signing.specs import SYSTEM, FieldSpec
+from signet.signing.states import RequestState
+from signet.signing.transitions import AWAIT_PROCESSING, PROCESSED, PROCESSING_FAILED, transition
 from signet.signing.url_fetch import FetchFailed, UrlRefused, fetch_pdf
 from signet.signing.validation import check_draft
 
@@ -50,7 +50,7 @@ class Pending:
 
 def start(session: Any, request: SigningRequest, pending: Pending) -> None:
     """Mark a just-created request ``uploaded`` and queue its processing."""
-    request.state = "uploaded"
+    transition(session, request, AWAIT_PROCESSING)
     enqueue(
         session,
         PROCESS_JOB,
@@ -132,8 +132,8 @@ def process(ctx: Any, payload: dict[str, Any]) -> str | None:
     rid = payload["signing_request_id"]
     pending = Pending(**{k: v for k, v in payload.items() if k != "signing_request_id"})
     with ctx.db.read() as session:
-        request = session.get(SigningRequest, rid)
-        if request is None or request.state != "uploaded":
+        request = repository.find_request(session, rid)
+        if request is None or request.state != RequestState.UPLOADED:
             return request.state if request is not None else None
         sha = request.document_sha256
     info: PdfInfo | None = None
@@ -163,16 +163,14 @@ def _finish(
     failure: str | None,
 ) -> str | None:
     with transaction(ctx.db.write) as session:
-        request = session.scalars(
-            select(SigningRequest).where(SigningRequest.id == rid).with_for_update()
-        ).first()
-        if request is None or request.state != "uploaded":
+        request = repository.lock_request(session, rid)
+        if request is None or request.state != RequestState.UPLOADED:
             return request.state if request is not None else None
         if failure is None and info is not None:
             stored = store_pdf(session, ctx.store, info)
             request.document_sha256, request.page_count = stored.sha256, stored.page_count
             request.settings = {**request.settings, "allow_editing_before_sending": True}
-        blob = session.get(Blob, request.document_sha256) if request.document_sha256 else None
+        blob = repository.find_blob(session, request.document_sha256)
         new: list[FieldSpec] = []
         prefills: list[str | None] = []
         if failure is None and blob is not None:
@@ -193,10 +191,10 @@ def _finish(
             return _fail(session, ctx, request, failure)
         start_at = len(request.fields)
         for i, fs in enumerate(new):
-            field = _field_from_spec(fs, start_at + i, fs.recipient_ref)
+            field = field_from_spec(fs, start_at + i, fs.recipient_ref)
             field.value = prefills[i]
             request.fields.append(field)
-        request.state = "draft"
+        transition(session, request, PROCESSED)
         request.updated_at = utcnow()
         record_event(
             session,
@@ -205,13 +203,19 @@ def _finish(
             SYSTEM,
             details={"document_sha256": request.document_sha256, "form_fields": len(found)},
         )
-        notify.event(session, ctx, request, "signing_request.draft", previous_state="uploaded")
-        return "draft"
+        notify.event(
+            session,
+            ctx,
+            request,
+            "signing_request.draft",
+            previous_state=RequestState.UPLOADED.value,
+        )
+        return RequestState.DRAFT.value
 
 
 def _fail(session: Any, ctx: Any, request: SigningRequest, reason: str) -> str:
-    request.state = "error"
+    transition(session, request, PROCESSING_FAILED)
     request.updated_at = utcnow()
     record_event(session, request, "creation_failed", SYSTEM, details={"reason": reason})
     notify.event(session, ctx, request, "signing_request.creation_failed", reason=reason)
-    return "error"
+    return RequestState.ERROR.value

@@ -11,18 +11,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from signet.audit.service import record_event
-from signet.errors import Conflict, NotFound, ValidationFailed
+from signet.errors import Conflict, IllegalTransition, NotFound, ValidationFailed
 from signet.jobs.queue import enqueue
-from signet.kit.ids import parse_uuid
-from signet.models import Recipient, SigningRequest, Workspace
+from signet.models import Recipient, SigningRequest
 from signet.models.base import utcnow
-from signet.signing import conditions, notify, rules
-from signet.signing.service import active_step, effective_state, pending_recipients
+from signet.signing import conditions, notify, repository, rules
+from signet.signing.service import active_step, pending_recipients
 from signet.signing.specs import Actor
+from signet.signing.states import NO_SIGNING_PAGE, RequestState, effective_state
+from signet.signing.transitions import COMPLETE, COMPLETE_BY_HAND, DECLINE, transition
 from signet.signing.values import MARK_PROBLEM, normalise_value, png_data_uri_ok
 
 # What the page shows a recipient.
@@ -32,22 +32,15 @@ SIGNABLE, WAITING, DONE, VIEW_ONLY, CLOSED = "signable", "waiting", "done", "vie
 def load_for_recipient(
     session: Session, recipient_id: str, *, for_update: bool = False
 ) -> tuple[SigningRequest, Recipient]:
-    rid = parse_uuid(recipient_id)
-    recipient = session.get(Recipient, rid) if rid else None
-    if recipient is None:
+    """A recipient's link (their id) → their request (locked ``for_update``) and them."""
+    found = repository.request_of_recipient(session, recipient_id, for_update=for_update)
+    if found is None or found[0].state in NO_SIGNING_PAGE:
         raise NotFound("Signing link not found")
-    stmt = select(SigningRequest).where(SigningRequest.id == recipient.signing_request_id)
-    if for_update:
-        stmt = stmt.with_for_update()
-    request = session.scalars(stmt).one()
-    if request.state in ("deleted", "draft", "uploaded", "error"):
-        raise NotFound("Signing link not found")
-    return request, recipient
+    return found
 
 
 def page_state(request: SigningRequest, recipient: Recipient) -> str:
-    state = effective_state(request)
-    if state != "in_progress":
+    if effective_state(request) != RequestState.IN_PROGRESS:
         return CLOSED
     if not recipient.acts:
         return VIEW_ONLY
@@ -109,18 +102,25 @@ def accept_consent(
     )
 
 
-def _require_signable(request: SigningRequest, recipient: Recipient) -> None:
+def require_signable(
+    request: SigningRequest, recipient: Recipient, *, refusal: str | None = None
+) -> None:
+    """The recipient may sign now: the request is in progress and it is their turn. Refused
+    with why not, or with ``refusal`` (the signing page's own words for its other actions)."""
     state = page_state(request, recipient)
     if state == SIGNABLE:
         return
-    messages = {
-        CLOSED: f"This document is {effective_state(request).replace('_', ' ')} and can no "
-        "longer be signed",
-        WAITING: "It is not your turn to sign yet",
-        DONE: "You have already completed this document",
-        VIEW_ONLY: "You receive a copy of this document and do not sign it",
-    }
-    raise Conflict(messages[state], code="NOT_SIGNABLE")
+    if refusal is None:
+        refusal = {
+            CLOSED: f"This document is {effective_state(request).replace('_', ' ')} and can no "
+            "longer be signed",
+            WAITING: "It is not your turn to sign yet",
+            DONE: "You have already completed this document",
+            VIEW_ONLY: "You receive a copy of this document and do not sign it",
+        }[state]
+    # A closed request refuses by its state; the others are about the recipient's turn.
+    error = IllegalTransition if state == CLOSED else Conflict
+    raise error(refusal, code="NOT_SIGNABLE")
 
 
 @dataclass
@@ -149,7 +149,7 @@ def finish(
 ) -> bool:
     """Store the recipient's values and mark them finished; True when this completed the
     request (its finalisation job is queued in the same transaction)."""
-    _require_signable(request, recipient)
+    require_signable(request, recipient)
     # Consent to do business electronically comes before any signature, on every page and
     # every face (require_terms_acceptance adds the workspace's own terms on top of it).
     if recipient.consent_at is None:
@@ -295,7 +295,7 @@ def complete(
     *,
     manual: bool = False,
 ) -> None:
-    request.state = "completed"
+    transition(session, request, COMPLETE_BY_HAND if manual else COMPLETE)
     request.finished_at = now
     request.updated_at = now
     record_event(session, request, "completed", actor, details={"manual": manual})
@@ -316,7 +316,7 @@ def decline(
     actor: Actor,
     reason: str,
 ) -> None:
-    _require_signable(request, recipient)
+    require_signable(request, recipient)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed([("reason", "tell the sender why you decline")])
@@ -325,7 +325,7 @@ def decline(
     now = utcnow()
     recipient.declined_at = now
     recipient.decline_reason = reason
-    request.state = "declined"
+    transition(session, request, DECLINE)
     request.declined_at = now
     request.decline_reason = reason
     request.updated_at = now
@@ -342,8 +342,7 @@ def decline(
                 r,
                 extra={"decliner_name": recipient.name, "decline_reason": reason},
             )
-    workspace = session.get(Workspace, request.workspace_id)
-    team = (workspace.settings or {}).get("team_email") if workspace else None
+    team = repository.team_email(session, request.workspace_id)
     if team:
         notify.email(
             session,

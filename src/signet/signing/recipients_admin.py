@@ -17,11 +17,13 @@ from signet.errors import Conflict, ValidationFailed
 from signet.models import Recipient, SigningRequest
 from signet.models.base import utcnow
 from signet.signing import notify
-from signet.signing.service import active_step, effective_state, require_processed
+from signet.signing.service import active_step, require_processed
 from signet.signing.specs import Actor
+from signet.signing.states import RequestState, effective_state
 from signet.signing.validation import is_valid_email
 
-VOIDED_OR_DECLINED = ("declined", "cancelled", "expired")
+S = RequestState
+VOIDED_OR_DECLINED = frozenset({S.DECLINED, S.CANCELLED, S.EXPIRED})
 EDITABLE = (
     "email",
     "first_name",
@@ -149,7 +151,7 @@ def remove_recipient(
 ) -> None:
     """Remove a recipient; a Signer/Approver only from a draft (their fields stay, unassigned)."""
     state = _open(request, "remove a recipient")
-    if recipient.acts and state != "draft":
+    if recipient.acts and state != S.DRAFT:
         raise RecipientChangeRefused("A signer can be removed only while the document is a draft")
     for f in request.fields:
         if f.recipient_id == recipient.id:
@@ -178,7 +180,7 @@ def reassign(
     """Hand a Signer/Approver's part to someone else: the new recipient takes the fields, order
     and role, and is invited at once when their step is active."""
     state = _open(request, "reassign a recipient")
-    if state == "completed" or not recipient.acts:
+    if state == S.COMPLETED or not recipient.acts:
         raise RecipientChangeRefused("Only a signer of an unfinished document can be reassigned")
     if recipient.finished_at is not None:
         raise RecipientChangeRefused("The recipient has already completed the document")
@@ -212,7 +214,7 @@ def reassign(
         recipient_id=new.id,
         details={"from": recipient.id, "from_email": recipient.email, "to_email": email},
     )
-    if state == "in_progress" and new in active_step(request):
+    if state == S.IN_PROGRESS and new in active_step(request):
         new.sent_at = utcnow()
         notify.email(session, request, "signing_invite", new)
     _changed(session, env, request)

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from signet.audit.service import record_event
-from signet.errors import Conflict
+from signet.errors import IllegalTransition
 from signet.kit.ids import parse_uuid
 from signet.models import SigningRequest
 from signet.signing import notify
-from signet.signing.service import active_step, effective_state, require_processed
+from signet.signing.service import active_step, require_processed
 from signet.signing.specs import Actor
+from signet.signing.states import RequestState, effective_state
 
 
 @dataclass
@@ -34,11 +35,9 @@ def remind(
 ) -> list[str | None]:
     """Send each reminder; returns, per order, None (sent) or why it failed."""
     require_processed(request)
-    if effective_state(request) != "in_progress":
-        raise Conflict(
-            "Reminders can be sent only for a sent or viewed document",
-            code="INVALID_STATE",
-            status_code=400,
+    if effective_state(request) != RequestState.IN_PROGRESS:
+        raise IllegalTransition(
+            "Reminders can be sent only for a sent or viewed document", status_code=400
         )
     step = {r.id: r for r in active_step(request)}
     known = {r.id for r in request.recipients}

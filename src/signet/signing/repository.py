@@ -1,4 +1,10 @@
-"""All SQL of the signing domain: loading requests for a workspace and listing them."""
+"""All SQL of the signing domain: loading and locking requests, the few rows around them, and
+listing them (``repository_search`` adds PandaDoc's document search on top).
+
+A request changes state only under its row lock (``transitions.transition``). The loaders that
+lock (``for_update``) remember it for the transaction, so the state machine knows it holds the
+lock and takes it itself only when a path has not.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +12,35 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, delete, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from signet.errors import NotFound
+from signet.errors import IllegalTransition, NotFound
 from signet.kit.ids import parse_uuid
-from signet.models import Recipient, SigningRequest
+from signet.models import Blob, Recipient, Reminder, SigningRequest, SigningSession, Workspace
 from signet.models.base import utcnow
+from signet.signing.states import RequestState
+
+SR = SigningRequest
+S = RequestState
+
+_LOCKS = "signet.signing.locked_requests"
+
+
+def _locked(session: Session) -> set[str]:
+    """The ids of the requests whose row this session's current transaction has locked."""
+    root = session.get_transaction()
+    held = session.info.get(_LOCKS)
+    if held is None or held[0] is not root:
+        held = session.info[_LOCKS] = (root, set())
+    ids: set[str] = held[1]
+    return ids
+
+
+def _remember(session: Session, request: SigningRequest | None) -> SigningRequest | None:
+    if request is not None:
+        _locked(session).add(request.id)
+    return request
 
 
 def get_request(
@@ -27,15 +55,144 @@ def get_request(
     canonical = parse_uuid(request_id)
     if canonical is None:
         raise NotFound("Signing request not found")
-    stmt = select(SigningRequest).where(
-        SigningRequest.id == canonical, SigningRequest.workspace_id == workspace_id
-    )
+    stmt = select(SR).where(SR.id == canonical, SR.workspace_id == workspace_id)
     if for_update:
         stmt = stmt.with_for_update()
     request = session.scalars(stmt).first()
-    if request is None or (request.state == "deleted" and not include_deleted):
+    if request is None or (request.state == S.DELETED and not include_deleted):
         raise NotFound("Signing request not found")
+    if for_update:
+        _remember(session, request)
     return request
+
+
+def find_request(session: Session, request_id: str) -> SigningRequest | None:
+    """A request by id in any workspace, without a lock (jobs read before they work)."""
+    return session.get(SR, request_id)
+
+
+def lock_request(session: Session, request_id: str) -> SigningRequest | None:
+    """A request by id in any workspace, its row locked until the transaction ends (jobs)."""
+    stmt = select(SR).where(SR.id == request_id).with_for_update()
+    return _remember(session, session.scalars(stmt).first())
+
+
+def hold_row_lock(session: Session, request: SigningRequest) -> None:
+    """Make sure this transaction holds ``request``'s row lock before its state is written.
+
+    A path that loaded the request without the lock (one that has just created it) gets the
+    lock here. Its state was read before the lock, so it is compared with the locked row's: a
+    request another transaction moved meanwhile is refused rather than moved from a stale state.
+    """
+    if request.id is None:
+        session.flush()
+    if request.id in _locked(session):
+        return
+    stored = session.scalar(select(SR.state).where(SR.id == request.id).with_for_update())
+    _locked(session).add(request.id)
+    if stored != request.state:
+        raise IllegalTransition("The signing request changed while this action ran; try again")
+
+
+def request_of_recipient(
+    session: Session, recipient_id: str, *, for_update: bool = False
+) -> tuple[SigningRequest, Recipient] | None:
+    """A recipient (by its id, which is also their link's token) and their request."""
+    rid = parse_uuid(recipient_id)
+    recipient = session.get(Recipient, rid) if rid else None
+    if recipient is None:
+        return None
+    stmt = select(SR).where(SR.id == recipient.signing_request_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    request = session.scalars(stmt).one()
+    if for_update:
+        _remember(session, request)
+    return request, recipient
+
+
+def session_by_token_hash(
+    session: Session, token_hash: str, *, for_update: bool = False
+) -> tuple[SigningSession, SigningRequest, Recipient | None] | None:
+    """An embedded signing session, its request and its recipient (gone if since removed)."""
+    row = session.scalars(
+        select(SigningSession).where(SigningSession.token_hash == token_hash)
+    ).first()
+    if row is None:
+        return None
+    stmt = select(SR).where(SR.id == row.signing_request_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    request = session.scalars(stmt).one()
+    if for_update:
+        _remember(session, request)
+    return row, request, session.get(Recipient, row.recipient_id)
+
+
+def delete_signing_sessions(session: Session, request_id: str) -> None:
+    session.execute(delete(SigningSession).where(SigningSession.signing_request_id == request_id))
+
+
+def find_reminder(session: Session, reminder_id: str) -> Reminder | None:
+    return session.get(Reminder, reminder_id)
+
+
+def find_blob(session: Session, sha256: str | None) -> Blob | None:
+    return session.get(Blob, sha256) if sha256 else None
+
+
+def find_workspace(session: Session, workspace_id: str) -> Workspace | None:
+    return session.get(Workspace, workspace_id)
+
+
+def team_email(session: Session, workspace_id: str) -> str | None:
+    """The workspace's team address, told about expiries and declines (None when unset)."""
+    workspace = find_workspace(session, workspace_id)
+    found: str | None = (workspace.settings or {}).get("team_email") if workspace else None
+    return found
+
+
+def find_sealed(session: Session, sha256: str, workspace_id: str | None) -> SigningRequest | None:
+    """The request one of whose sealed files has this SHA-256 (in this workspace, if given)."""
+    stmt = select(SR).where(
+        or_(
+            SR.final_sha256 == sha256,
+            SR.document_only_sha256 == sha256,
+            SR.certificate_only_sha256 == sha256,
+        )
+    )
+    if workspace_id is not None:
+        stmt = stmt.where(SR.workspace_id == workspace_id)
+    return session.scalars(stmt.limit(1)).first()
+
+
+# Lazy expiry in SQL: ``states.is_lapsed`` is the same rule for a loaded row.
+def lapsed(now: datetime) -> ColumnElement[bool]:
+    """In progress and past its expiry: expired for every reader, stored or not yet."""
+    return and_(SR.state == S.IN_PROGRESS, SR.expires_at <= now)
+
+
+def live(now: datetime) -> ColumnElement[bool]:
+    """In progress and not past its expiry."""
+    return and_(SR.state == S.IN_PROGRESS, or_(SR.expires_at.is_(None), SR.expires_at > now))
+
+
+def state_in(states: set[str], now: datetime) -> ColumnElement[bool]:
+    """Requests whose effective state (lazy expiry applied) is one of ``states``."""
+    clauses: list[ColumnElement[bool]] = []
+    stored = set(states) - {S.IN_PROGRESS, S.EXPIRED}
+    if stored:
+        clauses.append(SR.state.in_(sorted(stored)))
+    if S.IN_PROGRESS in states:
+        clauses.append(live(now))
+    if S.EXPIRED in states:
+        clauses.append(or_(SR.state == S.EXPIRED, lapsed(now)))
+    return or_(*clauses) if clauses else SR.id.is_(None)
+
+
+def lapsed_request_ids(session: Session, limit: int) -> list[str]:
+    """Requests past their expiry whose expiry is not stored yet (the sweep's work)."""
+    return list(session.scalars(select(SR.id).where(lapsed(utcnow())).limit(limit)))
 
 
 @dataclass
@@ -53,55 +210,34 @@ class ListFilter:
 
 
 SORT_COLUMNS = {
-    "name": SigningRequest.name,
-    "created_on": SigningRequest.created_at,
-    "created_date": SigningRequest.created_at,
-    "expiration_hours": SigningRequest.expiration_hours,
-    "sent_on": SigningRequest.sent_at,
-    "sent_date": SigningRequest.sent_at,
-    "finished_on": SigningRequest.finished_at,
-    "finished_date": SigningRequest.finished_at,
+    "name": SR.name,
+    "created_on": SR.created_at,
+    "created_date": SR.created_at,
+    "expiration_hours": SR.expiration_hours,
+    "sent_on": SR.sent_at,
+    "sent_date": SR.sent_at,
+    "finished_on": SR.finished_at,
+    "finished_date": SR.finished_at,
 }
-
-
-def _state_clause(states: set[str], now: datetime) -> ColumnElement[bool]:
-    """Match core states, treating in_progress past its expiry as expired (lazy expiry)."""
-    live_expired = and_(SigningRequest.state == "in_progress", SigningRequest.expires_at <= now)
-    clauses: list[ColumnElement[bool]] = []
-    stored = states - {"in_progress", "expired"}
-    if stored:
-        clauses.append(SigningRequest.state.in_(stored))
-    if "in_progress" in states:
-        clauses.append(
-            and_(
-                SigningRequest.state == "in_progress",
-                or_(SigningRequest.expires_at.is_(None), SigningRequest.expires_at > now),
-            )
-        )
-    if "expired" in states:
-        clauses.append(or_(SigningRequest.state == "expired", live_expired))
-    return or_(*clauses) if clauses else SigningRequest.id.is_(None)
 
 
 def list_query(workspace_id: str, flt: ListFilter) -> Select[Any]:
     now = utcnow()
-    stmt = select(SigningRequest).where(SigningRequest.workspace_id == workspace_id)
+    stmt = select(SR).where(SR.workspace_id == workspace_id)
     if flt.states is not None:
-        stmt = stmt.where(_state_clause(flt.states, now))
+        stmt = stmt.where(state_in(flt.states, now))
     else:
-        stmt = stmt.where(SigningRequest.state != "deleted")
+        stmt = stmt.where(SR.state != S.DELETED)
     if flt.name:
-        stmt = stmt.where(
-            func.lower(SigningRequest.name).contains(flt.name.lower(), autoescape=True)
-        )
+        stmt = stmt.where(func.lower(SR.name).contains(flt.name.lower(), autoescape=True))
     if flt.created_after:
-        stmt = stmt.where(SigningRequest.created_at >= flt.created_after)
+        stmt = stmt.where(SR.created_at >= flt.created_after)
     if flt.created_before:
-        stmt = stmt.where(SigningRequest.created_at < flt.created_before)
+        stmt = stmt.where(SR.created_at < flt.created_before)
     if flt.signer_email:
         stmt = stmt.where(
             exists().where(
-                Recipient.signing_request_id == SigningRequest.id,
+                Recipient.signing_request_id == SR.id,
                 func.lower(Recipient.email) == flt.signer_email.lower(),
             )
         )
@@ -109,12 +245,12 @@ def list_query(workspace_id: str, flt: ListFilter) -> Select[Any]:
         full = func.lower(Recipient.first_name + " " + Recipient.last_name)
         stmt = stmt.where(
             exists().where(
-                Recipient.signing_request_id == SigningRequest.id,
+                Recipient.signing_request_id == SR.id,
                 full.contains(flt.signer_name.lower(), autoescape=True),
             )
         )
     for key, value in flt.metadata.items():
-        stmt = stmt.where(SigningRequest.metadata_[key].as_string() == value)
+        stmt = stmt.where(SR.metadata_[key].as_string() == value)
     return stmt
 
 
@@ -128,15 +264,15 @@ def page(
     page_size: int,
 ) -> tuple[list[SigningRequest], int]:
     total = int(session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
-    column = SORT_COLUMNS.get(sort_by, SigningRequest.created_at)
+    column = SORT_COLUMNS.get(sort_by, SR.created_at)
     order = column.desc() if descending else column.asc()
-    tie = SigningRequest.id.desc() if descending else SigningRequest.id.asc()
+    tie = SR.id.desc() if descending else SR.id.asc()
     rows: list[SigningRequest] = list(
         session.scalars(
             stmt.order_by(order, tie)
             .offset((page_number - 1) * page_size)
             .limit(page_size)
-            .options(selectinload(SigningRequest.recipients), selectinload(SigningRequest.fields))
+            .options(selectinload(SR.recipients), selectinload(SR.fields))
         )
     )
     return rows, total

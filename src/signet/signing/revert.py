@@ -8,18 +8,19 @@ version goes up by one; no email is sent.
 
 from __future__ import annotations
 
-from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from signet.audit.service import record_event
 from signet.errors import ValidationFailed
 from signet.jobs.queue import cancel_scheduled
-from signet.models import SigningRequest, SigningSession
+from signet.models import SigningRequest
 from signet.models.base import utcnow
-from signet.signing import notify
+from signet.signing import notify, repository
 from signet.signing.rescheduling import scheduled_keys
-from signet.signing.service import effective_state, require_processed
+from signet.signing.service import require_processed
 from signet.signing.specs import Actor
+from signet.signing.states import RequestState, effective_state
+from signet.signing.transitions import REVERT, transition
 
 MARK_TYPES = ("signature", "initial", "approval_signature")
 
@@ -29,8 +30,8 @@ def revert_to_draft(
 ) -> bool:
     """Return the request to draft; False when it already was one (nothing to do)."""
     require_processed(request)
-    previous = effective_state(request)
-    if previous == "draft":
+    previous = effective_state(request).value
+    if previous == RequestState.DRAFT:
         return False
     if request.document_sha256 is None:
         raise ValidationFailed([("status", "the document has no file; it cannot become a draft")])
@@ -44,10 +45,10 @@ def revert_to_draft(
         r.signature_kind = r.signature_text = r.initials_text = None
     for m in request.reminders:
         m.sent_at = None
-    session.execute(delete(SigningSession).where(SigningSession.signing_request_id == request.id))
+    repository.delete_signing_sessions(session, request.id)
     cancel_scheduled(session, scheduled_keys(request))
     now = utcnow()
-    request.state = "draft"
+    transition(session, request, REVERT)
     request.viewed = False
     request.sent_at = request.expires_at = request.finished_at = None
     request.cancelled_at = request.declined_at = request.expired_at = None

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from signet.errors import Conflict
 from signet.models import Recipient, SigningRequest
 from signet.signing import notify, service
-from signet.signing.service import require_processed
 from signet.signing.specs import Actor
 
 
@@ -24,13 +22,7 @@ def send_document(
     silent: bool = False,
 ) -> list[Recipient]:
     """Send the draft; returns the recipients notified now."""
-    require_processed(request)
-    if request.state == "error":
-        raise Conflict(
-            "A document whose processing failed cannot be sent; create it again",
-            code="INVALID_STATE",
-            status_code=400,
-        )
+    service.require_sendable(request)
     settings = {k: v for k, v in (request.settings or {}).items() if k != "silent"}
     if silent:
         settings["silent"] = True

@@ -1,52 +1,34 @@
-"""The signing request state machine and its rules. Services flush; the caller commits.
+"""The signing request's rules: create, send, cancel, resend, delete a draft, store a lazy
+expiry, and what a request must be for each. Services flush; the caller commits.
 
-States: uploaded → draft → in_progress → completed | cancelled | declined | expired; a draft may
-be deleted. Expiry is lazy (``effective_state``) and also stored by a sweep.
+The states and their moves are ``signing.states`` and ``signing.transitions``; every change of
+state here goes through ``transitions.transition``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from signet.audit.service import record_event
-from signet.errors import Conflict, ValidationFailed
-from signet.models import Blob, Field, Recipient, Reminder, SigningRequest, TemplateField
+from signet.errors import Conflict, IllegalTransition, ValidationFailed
+from signet.models import Blob, Field, Recipient, SigningRequest
 from signet.models.base import utcnow
 from signet.signing import notify, rules
-from signet.signing.specs import Actor, DraftSpec, FieldSpec, RecipientSpec, ReminderSpec
-from signet.signing.validation import (
-    check_draft,
-    compact_orders,
-    is_valid_email,
-    normalise_designation,
-    normalise_type,
+from signet.signing.rows import (
+    field_from_spec,
+    recipient_from_spec,
+    reminder_from_spec,
+    resolve_condition_refs,
 )
+from signet.signing.specs import Actor, DraftSpec
+from signet.signing.states import ENDED, RequestState, effective_state, is_lapsed
+from signet.signing.transitions import CANCEL, DELETE_DRAFT, EXPIRE, SEND, transition
+from signet.signing.validation import check_draft, compact_orders, is_valid_email
 
-TERMINAL = {"completed", "cancelled", "declined", "expired", "deleted"}
-
-
-class Expiring(Protocol):
-    """What the effective state reads: a ``SigningRequest`` or a row read without the ORM."""
-
-    @property
-    def state(self) -> str: ...
-    @property
-    def expires_at(self) -> datetime | None: ...
-
-
-def effective_state(request: Expiring, now: datetime | None = None) -> str:
-    """The state as every reader must see it: in progress past its expiry is expired."""
-    if (
-        request.state == "in_progress"
-        and request.expires_at is not None
-        and (now or utcnow()) >= request.expires_at
-    ):
-        return "expired"
-    return request.state
+S = RequestState
 
 
 def resolved_settings(given: dict[str, Any], *, document_based: bool) -> dict[str, Any]:
@@ -59,60 +41,6 @@ def resolved_settings(given: dict[str, Any], *, document_based: bool) -> dict[st
         # Firma: "allow_editing_before_sending will be set to true automatically".
         settings["allow_editing_before_sending"] = True
     return settings
-
-
-def _recipient_from_spec(spec: RecipientSpec, position: int, order: int) -> Recipient:
-    return Recipient(
-        position=position,
-        first_name=(spec.first_name or "").strip(),
-        last_name=(spec.last_name or "").strip(),
-        email=(spec.email or "").strip(),
-        phone_number=spec.phone_number,
-        designation=normalise_designation(spec.designation) or "Signer",
-        role=spec.role,
-        order=order,
-        street_address=spec.street_address,
-        city=spec.city,
-        state_province=spec.state_province,
-        postal_code=spec.postal_code,
-        country=spec.country,
-        title=spec.title,
-        company=spec.company,
-        custom_fields=dict(spec.custom_fields or {}),
-    )
-
-
-def _field_from_spec(spec: FieldSpec, position: int, recipient_id: str | None) -> Field:
-    ftype = normalise_type(spec.type) or spec.type
-    dw, dh = rules.DEFAULT_SIZES.get(ftype, (20.0, 3.0))
-    if ftype in ("text_area",):
-        dw, dh = rules.DEFAULT_SIZES["text"]
-    return Field(
-        position=position,
-        type=ftype,
-        recipient_id=recipient_id,
-        page_number=spec.page_number,
-        x=spec.x,
-        y=spec.y,
-        width=spec.width if spec.width is not None else min(dw, 100 - spec.x),
-        height=spec.height if spec.height is not None else min(dh, 100 - spec.y),
-        required=spec.required,
-        read_only=spec.read_only or ftype == "url",
-        read_only_value=spec.read_only_value,
-        prefilled_data=spec.prefilled_data,
-        variable_name=spec.variable_name,
-        variable_defined_name=spec.variable_defined_name,
-        name=spec.name,
-        dropdown_options=spec.dropdown_options,
-        format_rules=spec.format_rules,
-        date_default=spec.date_default,
-        date_signing_default=spec.date_signing_default,
-        multi_group_id=spec.multi_group_id,
-        required_conditions=spec.required_conditions,
-        visibility_conditions=spec.visibility_conditions,
-        validation_rules=spec.validation_rules,
-        background_color=spec.background_color,
-    )
 
 
 def create_draft(
@@ -139,7 +67,7 @@ def create_draft(
         workspace_id=workspace_id,
         name=spec.name.strip(),
         description=spec.description,
-        state="draft",
+        state=S.DRAFT.value,
         test=test,
         template_id=template_id,
         document_sha256=blob.sha256 if blob else None,
@@ -154,21 +82,23 @@ def create_draft(
         updated_at=now,
     )
     session.add(request)
-    orders = compact_orders(spec.recipients, bool(settings["use_signing_order"]))
+    orders = compact_orders(
+        spec.recipients, bool(settings["use_signing_order"]), steps_as_given=spec.steps_as_given
+    )
     by_ref: dict[str, Recipient] = {}
     for i, rs in enumerate(spec.recipients):
-        recipient = _recipient_from_spec(rs, i, orders[i])
+        recipient = recipient_from_spec(rs, i, orders[i])
         request.recipients.append(recipient)
         if rs.ref:
             by_ref[rs.ref] = recipient
     session.flush()  # recipient ids exist from here on
     for i, fs in enumerate(spec.fields):
         rid = by_ref[fs.recipient_ref].id if fs.recipient_ref else None
-        request.fields.append(_field_from_spec(fs, i, rid))
+        request.fields.append(field_from_spec(fs, i, rid))
     session.flush()
     resolve_condition_refs(request.fields, spec.fields)
     for rm in spec.reminders:
-        request.reminders.append(_reminder_from_spec(rm, by_ref))
+        request.reminders.append(reminder_from_spec(rm, by_ref))
     session.flush()
     record_event(
         session,
@@ -181,47 +111,13 @@ def create_draft(
     return request, warnings
 
 
-def resolve_condition_refs(fields: Sequence[Field | TemplateField], specs: list[FieldSpec]) -> None:
-    """Conditions name fields by the client's own ids; store them by the fields' real ids
-    (a request's fields or a template's)."""
-    ref_to_id = {fs.ref: f.id for f, fs in zip(fields, specs, strict=True) if fs.ref}
-    if not ref_to_id:
-        return
-    for f in fields:
-        for attr in ("required_conditions", "visibility_conditions"):
-            block = getattr(f, attr)
-            if not block:
-                continue
-            groups = [
-                {
-                    **g,
-                    "conditions": [
-                        {**c, "field_id": ref_to_id.get(c.get("field_id"), c.get("field_id"))}
-                        for c in g.get("conditions", [])
-                    ],
-                }
-                for g in block.get("groups", [])
-            ]
-            setattr(f, attr, {**block, "groups": groups})
-
-
-def _reminder_from_spec(spec: ReminderSpec, by_ref: dict[str, Recipient]) -> Reminder:
-    now = utcnow()
-    return Reminder(
-        hours=spec.hours,
-        all_users=spec.all_users,
-        recipient_id=by_ref[spec.recipient_ref].id if spec.recipient_ref else None,
-        subject=spec.subject,
-        message=spec.message,
-        created_at=now,
-        updated_at=now,
-    )
-
-
 NOT_READY_MESSAGE = "Document is still being processed. Try again later."
 
 
-class NotReady(Conflict):
+PROCESSING_FAILED_MESSAGE = "A document whose processing failed cannot be sent; create it again"
+
+
+class NotReady(IllegalTransition):
     """The document is still ``uploaded`` (PandaDoc's asynchronous create, see
     ``signing.processing``): only reads work until processing ends."""
 
@@ -230,21 +126,35 @@ class NotReady(Conflict):
 
 
 def require_processed(request: SigningRequest) -> None:
-    if request.state == "uploaded":
-        raise NotReady(NOT_READY_MESSAGE, details={"state": "uploaded"})
+    if request.state == S.UPLOADED:
+        raise NotReady(NOT_READY_MESSAGE, details={"state": S.UPLOADED.value})
 
 
 def require_draft(
-    request: SigningRequest, *, action: str, code: str = "ALREADY_SENT", status_code: int = 400
+    request: SigningRequest,
+    *,
+    action: str,
+    code: str = "ALREADY_SENT",
+    status_code: int = 400,
+    refusal: str | None = None,
 ) -> None:
-    """A draft that may change: not sent yet, and processed (from either face)."""
+    """Only a processed draft may change, from either face; ``refusal`` is a face's own wording
+    of the refusal. A document whose processing failed is not a draft: it can be reverted to
+    one, or deleted."""
     require_processed(request)
-    if request.state not in ("draft", "error"):
-        raise Conflict(
-            f"Cannot {action}: the signing request has already been sent",
-            code=code,
+    if request.state == S.DRAFT:
+        return
+    if refusal is None and request.state == S.ERROR:
+        raise IllegalTransition(
+            f"Cannot {action}: the document's processing failed; revert it to draft or create "
+            "it again",
             status_code=status_code,
         )
+    raise IllegalTransition(
+        refusal or f"Cannot {action}: the signing request has already been sent",
+        code=code,
+        status_code=status_code,
+    )
 
 
 def acting_recipients(request: SigningRequest) -> list[Recipient]:
@@ -312,6 +222,18 @@ def field_prefill(request: SigningRequest, f: Field) -> str | None:
     return None
 
 
+def require_sendable(request: SigningRequest) -> None:
+    """Only a processed draft can be sent, from either face: not one that has ended, is still
+    being processed, failed processing (it must be created again) or was sent already."""
+    state = effective_state(request)
+    if state in ENDED:
+        raise IllegalTransition(f"Cannot send a {state} signing request")
+    require_processed(request)
+    if state == S.ERROR:
+        raise IllegalTransition(PROCESSING_FAILED_MESSAGE, status_code=400)
+    require_draft(request, action="send")
+
+
 def send(
     session: Session,
     env: notify.Env,
@@ -324,15 +246,12 @@ def send(
 ) -> list[Recipient]:
     """Move a draft to in progress, invite the first step, schedule expiry and reminders;
     returns the recipients notified now."""
-    state = effective_state(request)
-    if state in ("cancelled", "expired", "declined", "completed"):
-        raise Conflict(f"Cannot send a {state} signing request", code="INVALID_STATE")
-    require_draft(request, action="send")
+    require_sendable(request)
     problems = send_problems(request)
     if problems:
         raise ValidationFailed(problems)
     now = utcnow()
-    request.state = "in_progress"
+    transition(session, request, SEND)
     request.sent_at = now
     request.updated_at = now
     request.expires_at = now + timedelta(hours=request.expiration_hours)
@@ -365,13 +284,13 @@ def cancel(
     notify_recipients: bool,
 ) -> int:
     """Cancel an in-progress request; returns how many cancellation emails were queued."""
-    if effective_state(request) != "in_progress":
-        raise Conflict(
-            f"Only an in-progress signing request can be cancelled (it is {public_state(request)})",
-            code="INVALID_STATE",
+    state = effective_state(request)
+    if not CANCEL.allows(state):
+        raise IllegalTransition(
+            f"Only an in-progress signing request can be cancelled (it is {state})"
         )
     now = utcnow()
-    request.state = "cancelled"
+    transition(session, request, CANCEL)
     request.cancelled_at = now
     request.updated_at = now
     request.cancel_reason = reason
@@ -394,8 +313,8 @@ def resend(
     message: str | None,
 ) -> list[Recipient]:
     """Re-notify recipients now; each must be pending and in the active step."""
-    if effective_state(request) != "in_progress":
-        raise Conflict("Only an in-progress signing request can be resent", code="INVALID_STATE")
+    if effective_state(request) != S.IN_PROGRESS:
+        raise IllegalTransition("Only an in-progress signing request can be resent")
     step = {r.id for r in active_step(request)}
     by_id = {r.id: r for r in request.recipients}
     invalid = [rid for rid in recipient_ids if rid not in step]
@@ -431,9 +350,13 @@ def resend(
 def delete_draft(
     session: Session, env: notify.Env, request: SigningRequest, actor: Actor
 ) -> datetime:
-    require_draft(request, action="delete", status_code=409)
+    require_processed(request)
+    if not DELETE_DRAFT.allows(request.state):
+        raise IllegalTransition(
+            "Cannot delete: the signing request has already been sent", code="ALREADY_SENT"
+        )
     now = utcnow()
-    request.state = "deleted"
+    transition(session, request, DELETE_DRAFT)
     request.deleted_at = now
     request.updated_at = now
     record_event(session, request, "deleted", actor)
@@ -450,21 +373,12 @@ def expire_if_due(
     team_email: str | None = None,
 ) -> bool:
     """Store a lazy expiry; True when this call did it, so its emails and webhooks fire once."""
-    if request.state == "in_progress" and effective_state(request) == "expired":
+    if is_lapsed(request.state, request.expires_at, utcnow()):
         assert request.expires_at is not None
-        request.state = "expired"
+        transition(session, request, EXPIRE)
         request.expired_at = request.expires_at
         request.updated_at = utcnow()
         record_event(session, request, "expired", actor)
         notify.on_expired(session, env, request, team_email, request.expires_at)
         return True
     return False
-
-
-def public_state(request: SigningRequest) -> str:
-    return effective_state(request)
-
-
-def touch(request: SigningRequest) -> None:
-    request.updated_at = utcnow()
-    request.version += 1

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from signet.audit.service import record_event
@@ -13,8 +12,20 @@ from signet.errors import NotFound, SignetError, ValidationFailed
 from signet.kit.tokens import hash_token, random_base62
 from signet.models import Recipient, SigningRequest, SigningSession
 from signet.models.base import utcnow
-from signet.signing.service import effective_state
+from signet.signing import repository
 from signet.signing.specs import Actor
+from signet.signing.states import NO_SIGNING_PAGE, RequestState, effective_state
+
+S = RequestState
+# PandaDoc's names of the states a session cannot be made in (the only face with sessions).
+_REFUSED = {
+    S.DRAFT: "document.draft",
+    S.UPLOADED: "document.uploaded",
+    S.ERROR: "document.error",
+    S.DECLINED: "document.declined",
+    S.CANCELLED: "document.voided",
+    S.EXPIRED: "document.voided",
+}
 
 MIN_LIFETIME, MAX_LIFETIME, DEFAULT_LIFETIME = 60, 31_536_000, 3600
 
@@ -32,15 +43,7 @@ def create_session(
     actor: Actor,
 ) -> tuple[str, SigningSession]:
     """A new session for the recipient with this email; only once the request is sent."""
-    state = effective_state(request)
-    pd_state = {
-        "draft": "document.draft",
-        "uploaded": "document.uploaded",
-        "error": "document.error",
-        "declined": "document.declined",
-        "cancelled": "document.voided",
-        "expired": "document.voided",
-    }.get(state)
+    pd_state = _REFUSED.get(effective_state(request))
     if pd_state is not None:
         raise ValidationFailed(
             [("", f"Cannot create session ID for a document in {pd_state} status")],
@@ -85,18 +88,14 @@ def create_session(
 def resolve_session(
     session: Session, token: str, *, for_update: bool = False
 ) -> tuple[SigningRequest, Recipient, SigningSession]:
-    row = session.scalars(
-        select(SigningSession).where(SigningSession.token_hash == hash_token(token or ""))
-    ).first()
-    if row is None:
+    found = repository.session_by_token_hash(
+        session, hash_token(token or ""), for_update=for_update
+    )
+    if found is None:
         raise NotFound("Signing session not found")
-    stmt = select(SigningRequest).where(SigningRequest.id == row.signing_request_id)
-    if for_update:
-        stmt = stmt.with_for_update()
-    request = session.scalars(stmt).one()
-    recipient = session.get(Recipient, row.recipient_id)
+    row, request, recipient = found
     # A request reverted to draft or deleted since the session was made has no page to show.
-    if recipient is None or request.state in ("deleted", "draft", "uploaded", "error"):
+    if recipient is None or request.state in NO_SIGNING_PAGE:
         raise NotFound("Signing session not found")
     if row.expires_at <= utcnow():
         raise SessionExpired("This signing link has expired; ask the sender for a new one")

@@ -110,3 +110,6 @@ class DraftSpec:
     recipients: list[RecipientSpec] = field(default_factory=list)
     fields: list[FieldSpec] = field(default_factory=list)
     reminders: list[ReminderSpec] = field(default_factory=list)
+    # PandaDoc: Signers' and Approvers' orders are steps as given (equal orders sign in
+    # parallel), not compacted to 1..n as Firma's are (``validation.compact_orders``).
+    steps_as_given: bool = False

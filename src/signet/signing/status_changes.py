@@ -1,6 +1,6 @@
 """Manual status changes (PandaDoc ``PATCH /documents/{id}/status``) and deleting a document
 in any state (PandaDoc ``DELETE /documents/{id}``). See
-docs/compat/statuses.md#manual-status-changes.
+docs/compat/statuses.md#manual-status-changes; the moves are ``transitions.BY_HAND``.
 
 A manual completion is finalised with the values present at that moment and still gets its
 certificate; a manual expiry and a manual decline are audited as such (``details.manual``).
@@ -11,33 +11,26 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from signet.audit.service import record_event
-from signet.errors import Conflict, ValidationFailed
+from signet.errors import IllegalTransition, ValidationFailed
 from signet.jobs.queue import cancel_scheduled
-from signet.models import SigningRequest, Workspace
+from signet.models import SigningRequest
 from signet.models.base import utcnow
-from signet.signing import notify, service
+from signet.signing import notify, repository, service
 from signet.signing.recipient_actions import complete
 from signet.signing.specs import Actor
+from signet.signing.states import UNSENT, RequestState
+from signet.signing.transitions import BY_HAND, DECLINE_BY_HAND, DELETE_ENDED, EXPIRE, transition
 
-COMPLETED, EXPIRED, DECLINED = "completed", "expired", "declined"
-
-# Target core state → the core states it may be reached from. in_progress is PandaDoc's sent
-# and viewed; cancelled and expired are both its voided.
-ALLOWED_FROM: dict[str, set[str]] = {
-    COMPLETED: {"draft", "in_progress", "cancelled", "expired", "declined"},
-    EXPIRED: {"in_progress"},
-    DECLINED: {"draft", "in_progress", "completed", "cancelled", "expired"},
-}
+S = RequestState
 
 
-class StatusChangeRefused(Conflict):
+class StatusChangeRefused(IllegalTransition):
     status_code = 400
     code = "INVALID_STATUS_CHANGE"
 
 
 def _team_email(session: Session, request: SigningRequest) -> str | None:
-    workspace = session.get(Workspace, request.workspace_id)
-    return (workspace.settings or {}).get("team_email") if workspace else None
+    return repository.team_email(session, request.workspace_id)
 
 
 def change_status(
@@ -53,18 +46,19 @@ def change_status(
 ) -> None:
     """Move the request to ``target`` (completed, expired or declined) by hand."""
     service.require_processed(request)
-    if target not in ALLOWED_FROM:
+    move = BY_HAND.get(target)
+    if move is None:
         raise ValidationFailed([("status", f"cannot change the status to {target}")])
     # A lazily expired request is stored as expired first, so its events fire once.
     service.expire_if_due(session, env, request, actor, team_email=_team_email(session, request))
     state = request.state
-    if state not in ALLOWED_FROM[target]:
+    if not move.allows(state):
         shown = from_label or state
         raise StatusChangeRefused(f"A document in {shown} status cannot be changed to that status")
     if note is not None and len(note) > 1000:
         raise ValidationFailed([("note", "at most 1000 characters")])
     now = utcnow()
-    if target == COMPLETED:
+    if move.target == S.COMPLETED:
         if request.document_sha256 is None:
             raise ValidationFailed([("status", "the document has no file to complete")])
         # A second completion must produce fresh sealed files.
@@ -75,8 +69,8 @@ def change_status(
         cancel_scheduled(session, [f"finalize:{request.id}"])
         complete(session, env, request, actor, now, manual=True)
         return
-    if target == EXPIRED:
-        request.state = "expired"
+    if move is EXPIRE:
+        transition(session, request, EXPIRE)
         request.expired_at = now
         request.updated_at = now
         record_event(session, request, "expired", actor, details={"manual": True, "note": note})
@@ -87,7 +81,7 @@ def change_status(
                 session, env, request, "signing_request.expired", expired_at=now.isoformat()
             )
         return
-    request.state = "declined"
+    transition(session, request, DECLINE_BY_HAND)
     request.declined_at = now
     request.decline_reason = note
     request.updated_at = now
@@ -110,16 +104,16 @@ def delete_document(
 ) -> None:
     """Delete in any state: a draft as usual; a sent document is cancelled first, then deleted
     (both audited); a finished one is simply deleted."""
-    if request.state in ("draft", "error", "uploaded"):
+    if request.state in UNSENT:
         service.delete_draft(session, env, request, actor)
         return
     service.expire_if_due(session, env, request, actor, team_email=_team_email(session, request))
-    if request.state == "in_progress":
+    if request.state == S.IN_PROGRESS:
         service.cancel(
             session, env, request, actor, reason="Deleted through the API", notify_recipients=False
         )
     now = utcnow()
-    request.state = "deleted"
+    transition(session, request, DELETE_ENDED)
     request.deleted_at = now
     request.updated_at = now
     record_event(session, request, "deleted", actor)

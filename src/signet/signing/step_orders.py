@@ -1,10 +1,10 @@
 """PandaDoc's signing order: equal ``signing_order`` values form one parallel step
 (docs/compat/pandadoc.md#signing-order).
 
-The shared draft rules compact Signer/Approver orders to 1..n, breaking ties by position. A
-document made or edited through the PandaDoc face keeps the numbers it was given instead, so
-``service.active_step`` (lowest pending order, all equal orders together) runs them as parallel
-steps. The Firma face shows the raw numbers.
+Firma's orders are compacted to 1..n; PandaDoc's are kept as given, so ``service.active_step``
+(lowest pending order, all equal orders together) runs them as parallel steps. The domain does
+either (``DraftSpec.steps_as_given``, ``validation.compact_orders``); the Firma face shows the
+raw numbers. See ``docs/states.md``.
 """
 
 from __future__ import annotations
@@ -34,12 +34,9 @@ def check_orders(orders: list[int | None], acting: list[bool]) -> tuple[bool, Pr
 
 
 def keep_orders(request: SigningRequest, orders: dict[str, int]) -> None:
-    """Put back the raw orders (recipient id → order) after the shared rules compacted them."""
+    """Set the given orders (recipient id → order) on a request created with compacted ones.
+
+    For a create that does not hand its orders to the domain as ``steps_as_given`` yet."""
     for r in request.recipients:
         if r.acts and r.id in orders:
             r.order = orders[r.id]
-
-
-def current_orders(request: SigningRequest) -> dict[str, int]:
-    """The orders to keep across an edit that recompacts them."""
-    return {r.id: r.order for r in request.recipients if r.acts}

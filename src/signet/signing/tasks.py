@@ -5,26 +5,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-
+from signet.audit.service import record_event
 from signet.db import transaction
 from signet.jobs.queue import Claimed
 from signet.jobs.registry import job_handler, periodic
-from signet.models import Reminder, SigningRequest, Workspace
 from signet.models.base import utcnow
-from signet.signing import notify, service
+from signet.signing import notify, repository, service
 from signet.signing.specs import SYSTEM
+from signet.signing.states import RequestState, effective_state
 
 
 def expire_request(ctx: Any, request_id: str) -> bool:
     with transaction(ctx.db.write) as session:
-        request = session.scalars(
-            select(SigningRequest).where(SigningRequest.id == request_id).with_for_update()
-        ).first()
+        request = repository.lock_request(session, request_id)
         if request is None:
             return False
-        workspace = session.get(Workspace, request.workspace_id)
-        team = (workspace.settings or {}).get("team_email") if workspace else None
+        team = repository.team_email(session, request.workspace_id)
         return service.expire_if_due(session, ctx, request, SYSTEM, team_email=team)
 
 
@@ -38,13 +34,7 @@ def expire_job(ctx: Any, job: Claimed) -> None:
 def sweep_expired(ctx: Any, limit: int = 500) -> int:
     """Store every lazy expiry the scheduled jobs have not (e.g. a job that was lost)."""
     with ctx.db.read() as session:
-        ids = list(
-            session.scalars(
-                select(SigningRequest.id)
-                .where(SigningRequest.state == "in_progress", SigningRequest.expires_at <= utcnow())
-                .limit(limit)
-            )
-        )
+        ids = repository.lapsed_request_ids(session, limit)
     return sum(expire_request(ctx, rid) for rid in ids)
 
 
@@ -52,21 +42,15 @@ def sweep_expired(ctx: Any, limit: int = 500) -> int:
 def fire_reminder(ctx: Any, job: Claimed) -> None:
     """Email the pending recipients of the active step (or the named one), once."""
     with transaction(ctx.db.write) as session:
-        reminder = session.get(Reminder, job.payload["reminder_id"])
+        reminder = repository.find_reminder(session, job.payload["reminder_id"])
         if reminder is None or reminder.sent_at is not None:
             return
-        request = session.scalars(
-            select(SigningRequest)
-            .where(SigningRequest.id == reminder.signing_request_id)
-            .with_for_update()
-        ).first()
-        if request is None or service.effective_state(request) != "in_progress":
+        request = repository.lock_request(session, reminder.signing_request_id)
+        if request is None or effective_state(request) != RequestState.IN_PROGRESS:
             return
         step = service.active_step(request)
         targets = [r for r in step if reminder.all_users or r.id == reminder.recipient_id]
         reminder.sent_at = utcnow()
-        from signet.audit.service import record_event
-
         record_event(
             session,
             request,

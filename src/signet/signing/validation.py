@@ -460,9 +460,17 @@ def check_draft(
     return problems, warnings
 
 
-def compact_orders(recipients: list[RecipientSpec], use_signing_order: bool) -> list[int]:
-    """Orders resolved per docs/compat/firma.md#signing-order: Signers and Approvers share
-    1..n, CCs their own 1..m."""
+def compact_orders(
+    recipients: list[RecipientSpec], use_signing_order: bool, *, steps_as_given: bool = False
+) -> list[int]:
+    """Signing orders as stored (docs/compat/firma.md#signing-order): Signers and Approvers
+    share 1..n, CCs their own 1..m, ties and gaps resolved by the given order, then by position.
+
+    With ``steps_as_given`` (PandaDoc's ``signing_order``, docs/compat/pandadoc.md#signing-order)
+    a Signer's or Approver's given order is kept as it is, so equal orders form one parallel
+    step (``service.active_step``); only the ones given none are numbered. CCs are numbered
+    either way.
+    """
     out = [0] * len(recipients)
     for is_cc in (False, True):
         idx = [
@@ -473,5 +481,6 @@ def compact_orders(recipients: list[RecipientSpec], use_signing_order: bool) -> 
         if use_signing_order and all(recipients[i].order is not None for i in idx):
             idx.sort(key=lambda i: (recipients[i].order, i))
         for n, i in enumerate(idx, start=1):
-            out[i] = n
+            given = recipients[i].order
+            out[i] = given if steps_as_given and not is_cc and given is not None else n
     return out

@@ -6,11 +6,11 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from signet.models import SigningRequest
 from signet.pdf.verify import VerifyResult, verify_pdf
+from signet.signing import repository
 
 
 @dataclass
@@ -24,16 +24,8 @@ class Verification:
 def find_by_sha256(
     session: Session, sha256: str, workspace_id: str | None
 ) -> tuple[SigningRequest | None, str | None]:
-    stmt = select(SigningRequest).where(
-        or_(
-            SigningRequest.final_sha256 == sha256,
-            SigningRequest.document_only_sha256 == sha256,
-            SigningRequest.certificate_only_sha256 == sha256,
-        )
-    )
-    if workspace_id is not None:
-        stmt = stmt.where(SigningRequest.workspace_id == workspace_id)
-    request = session.scalars(stmt.limit(1)).first()
+    """The request one of whose sealed files this is, and which of them (its variant)."""
+    request = repository.find_sealed(session, sha256, workspace_id)
     if request is None:
         return None, None
     variant = {

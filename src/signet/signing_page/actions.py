@@ -19,13 +19,13 @@ from signet.api.body import read_body
 from signet.api.input_model import refuse_bad_values
 from signet.api.state import AppState
 from signet.db import transaction
-from signet.errors import Conflict, PayloadTooLarge, ValidationFailed
+from signet.errors import PayloadTooLarge, ValidationFailed
 from signet.kit.timefmt import pandadoc_time
 from signet.models import Recipient, SigningRequest
 from signet.pdf.fonts import render_typed_signature
 from signet.signing import recipient_actions as actions
 from signet.signing import rules
-from signet.signing.recipient_actions import SIGNABLE, Submission, page_state
+from signet.signing.recipient_actions import Submission
 from signet.signing.specs import Actor
 from signet.signing_page import uploads
 from signet.signing_page.access import Link, resolve, workspace_settings
@@ -88,9 +88,7 @@ def _run(
     return run
 
 
-def _require_signable(request: SigningRequest, recipient: Recipient) -> None:
-    if page_state(request, recipient) != SIGNABLE:
-        raise Conflict("There is nothing for you to sign on this document now", code="NOT_SIGNABLE")
+NOTHING_TO_SIGN = "There is nothing for you to sign on this document now"
 
 
 def _text(body: dict[str, Any], key: str, limit: int) -> str | None:
@@ -139,7 +137,7 @@ def add_action_routes(router: APIRouter, prefix: str, kind: str) -> None:
         def work(
             session: Any, request: SigningRequest, recipient: Recipient, actor: Actor
         ) -> dict[str, Any]:
-            _require_signable(request, recipient)
+            actions.require_signable(request, recipient, refusal=NOTHING_TO_SIGN)
             text = consent_text(workspace_settings(session, request))
             actions.accept_consent(session, request, recipient, actor, text)
             return {"accepted_at": pandadoc_time(recipient.consent_at)}
@@ -154,7 +152,7 @@ def add_action_routes(router: APIRouter, prefix: str, kind: str) -> None:
         def work(
             session: Any, request: SigningRequest, recipient: Recipient, actor: Actor
         ) -> dict[str, Any]:
-            _require_signable(request, recipient)
+            actions.require_signable(request, recipient, refusal=NOTHING_TO_SIGN)
             if recipient.consent_at is None:
                 if body.get("consent") is not True:
                     raise ValidationFailed(
@@ -224,7 +222,7 @@ def add_action_routes(router: APIRouter, prefix: str, kind: str) -> None:
         def work(
             session: Any, request: SigningRequest, recipient: Recipient, actor: Actor
         ) -> dict[str, Any]:
-            _require_signable(request, recipient)
+            actions.require_signable(request, recipient, refusal=NOTHING_TO_SIGN)
             target = next(
                 (
                     f
@@ -260,7 +258,7 @@ def add_action_routes(router: APIRouter, prefix: str, kind: str) -> None:
         def work(
             session: Any, request: SigningRequest, recipient: Recipient, actor: Actor
         ) -> dict[str, Any]:
-            _require_signable(request, recipient)
+            actions.require_signable(request, recipient, refusal=NOTHING_TO_SIGN)
             if mark == "signature" and rules.setting(request.settings or {}, "hand_drawn_only"):
                 raise ValidationFailed([("kind", "this document accepts drawn signatures only")])
             png = render_typed_signature(text, *_MARK_SIZES[mark])

@@ -28,8 +28,8 @@ from signet.signing.recipient_actions import (
     page_state,
     record_view,
 )
-from signet.signing.service import effective_state
 from signet.signing.sessions import SessionExpired
+from signet.signing.states import RequestState, effective_state
 from signet.signing_page import page_images
 from signet.signing_page.access import (
     RECIPIENT,
@@ -182,7 +182,9 @@ def _download(kind: str) -> Callable[[str, Request], Response]:
         with state.db.read() as session:
             request, recipient = resolve(session, Link(kind, token))
             now = page_state(request, recipient)
-            finished = now == DONE or (now == CLOSED and effective_state(request) == "completed")
+            finished = now == DONE or (
+                now == CLOSED and effective_state(request) == RequestState.COMPLETED
+            )
             if not (finished and download_allowed(request)):
                 raise Forbidden("Downloading is not available for this document")
             final = request.final_sha256

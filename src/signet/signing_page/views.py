@@ -15,7 +15,7 @@ from signet.models.base import utcnow
 from signet.signing import rules
 from signet.signing.recipient_actions import CLOSED, DONE, SIGNABLE, VIEW_ONLY, WAITING
 from signet.signing.repository_reads import request_blob
-from signet.signing.service import effective_state
+from signet.signing.states import RequestState, effective_state
 from signet.signing_page.access import Link
 from signet.signing_page.fields import FieldView, build_field_views
 from signet.signing_page.page_images import DEFAULT_WIDTH, EXTENSION, WIDTHS
@@ -94,7 +94,7 @@ def build_pages(
 def completion_texts(request: SigningRequest) -> tuple[str, str]:
     settings = request.settings or {}
     title = settings.get("completion_title") or "Thank you"
-    if effective_state(request) == "completed":
+    if effective_state(request) == RequestState.COMPLETED:
         default = "Everyone has signed. You will receive the completed document by email."
     else:
         default = (
@@ -128,11 +128,11 @@ def exception_for(request: SigningRequest, page_state: str) -> tuple[str, str] |
     """The ``session_view.document.exception`` a page reports, if any."""
     state = effective_state(request)
     if page_state == CLOSED:
-        if state == "declined":
+        if state == RequestState.DECLINED:
             return "declined", "The document was declined"
-        if state == "completed" and request.certificate_has_error:
+        if state == RequestState.COMPLETED and request.certificate_has_error:
             return "finalize_failed", "The completed document could not be sealed yet"
-        if state == "completed":
+        if state == RequestState.COMPLETED:
             return None
         return "not_signable", f"The document is {state.replace('_', ' ')}"
     if page_state in (WAITING, VIEW_ONLY):

@@ -25,7 +25,7 @@ from signet.models import (
 )
 from signet.models.base import utcnow
 from signet.signing import notify, rules
-from signet.signing.service import _field_from_spec, resolve_condition_refs
+from signet.signing.rows import field_from_spec, resolve_condition_refs
 from signet.signing.specs import (
     CONTACT_ATTRS,
     FIELD_ATTRS,
@@ -98,7 +98,7 @@ def _field_row(
     fs: FieldSpec, position: int, user_id: str | None, row: TemplateField | None = None
 ) -> TemplateField:
     # The request's rules for defaults (sizes, url forced read-only) apply to templates too.
-    shaped = _field_from_spec(fs, position, None)
+    shaped = field_from_spec(fs, position, None)
     row = row or TemplateField()
     for attr in FIELD_ATTRS:
         setattr(row, attr, getattr(shaped, attr))

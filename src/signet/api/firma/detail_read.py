@@ -25,6 +25,7 @@ from signet.api.state import AppState
 from signet.errors import NotFound
 from signet.kit.ids import parse_uuid
 from signet.signing.repository_reads import DETAIL_COLUMNS, detail_columns
+from signet.signing.states import RequestState
 
 _MEMO_SIZE = 1024  # rows remembered; the memo starts afresh when full
 _STATE = DETAIL_COLUMNS.index("state")
@@ -179,6 +180,6 @@ async def detail_json(
     if canonical is None:
         raise NotFound("Signing request not found")
     values = await detail_columns(state.db.point, canonical, workspace_id)
-    if values is None or values[_STATE] == "deleted":
+    if values is None or values[_STATE] == RequestState.DELETED:
         raise NotFound("Signing request not found")
     return memo.body(state, values)

@@ -13,6 +13,7 @@ from signet.kit.timefmt import firma_time as ft
 from signet.models import AuditEvent, Field, Recipient, Reminder, SigningRequest
 from signet.signing import rules
 from signet.signing.service import field_prefill
+from signet.signing.states import RequestState
 
 _SETTINGS_KEYS = tuple(out.SettingsOut.model_fields)
 
@@ -104,7 +105,7 @@ def field_out(f: Field, request: SigningRequest, *, reveal_values: bool = True) 
         visibility_conditions=f.visibility_conditions,
         background_color=f.background_color,
         value=value,
-        final_value=value if request.state == "completed" else None,
+        final_value=value if request.state == RequestState.COMPLETED else None,
         calculated_font_size=float(size) if isinstance(size, int | float) else None,
         deleted=False,
     )
@@ -276,7 +277,7 @@ def _final_links(
         ("certificate_only_download_url", request.certificate_only_sha256, " (certificate)"),
     ):
         err_key = key.replace("_url", "_error")
-        if sha and request.state == "completed":
+        if sha and request.state == RequestState.COMPLETED:
             exists = state.store.exists(sha)
             links[key] = (
                 file_link(

@@ -5,31 +5,33 @@ from __future__ import annotations
 from datetime import datetime
 
 from signet.models import SigningRequest
-from signet.signing.service import Expiring, effective_state
+from signet.signing.states import UNSENT, Expiring, RequestState, effective_state
+
+S = RequestState
 
 LIST_STATUS = {
-    "uploaded": "not_sent",
-    "draft": "not_sent",
-    "error": "not_sent",
-    "in_progress": "in_progress",
-    "completed": "finished",
-    "cancelled": "cancelled",
-    "expired": "expired",
-    "declined": "declined",
-    "deleted": "deleted",
+    S.UPLOADED: "not_sent",
+    S.DRAFT: "not_sent",
+    S.ERROR: "not_sent",
+    S.IN_PROGRESS: "in_progress",
+    S.COMPLETED: "finished",
+    S.CANCELLED: "cancelled",
+    S.EXPIRED: "expired",
+    S.DECLINED: "declined",
+    S.DELETED: "deleted",
 }
 # Filter values accepted by GET /signing-requests?status=… → core states.
-FILTER_STATES = {
-    "draft": {"draft", "uploaded", "error"},
-    "not_sent": {"draft", "uploaded", "error"},
-    "in_progress": {"in_progress"},
-    "sent": {"in_progress"},
-    "finished": {"completed"},
-    "completed": {"completed"},
-    "cancelled": {"cancelled"},
-    "expired": {"expired"},
-    "declined": {"declined"},
-    "deleted": {"deleted"},
+FILTER_STATES: dict[str, set[str]] = {
+    "draft": set(UNSENT),
+    "not_sent": set(UNSENT),
+    "in_progress": {S.IN_PROGRESS},
+    "sent": {S.IN_PROGRESS},
+    "finished": {S.COMPLETED},
+    "completed": {S.COMPLETED},
+    "cancelled": {S.CANCELLED},
+    "expired": {S.EXPIRED},
+    "declined": {S.DECLINED},
+    "deleted": {S.DELETED},
 }
 
 
@@ -39,11 +41,10 @@ def list_status(request: SigningRequest) -> str:
 
 def detail_flags(request: Expiring, now: datetime | None = None) -> dict[str, bool]:
     state = effective_state(request, now)
-    sent = state not in ("draft", "uploaded", "error")
     return {
-        "sent": sent,
-        "finished": state == "completed",
-        "cancelled": state == "cancelled",
-        "declined": state == "declined",
-        "expired": state == "expired",
+        "sent": state not in UNSENT,
+        "finished": state == S.COMPLETED,
+        "cancelled": state == S.CANCELLED,
+        "declined": state == S.DECLINED,
+        "expired": state == S.EXPIRED,
     }

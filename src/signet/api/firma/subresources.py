@@ -14,7 +14,7 @@ from signet.errors import SignetError
 from signet.kit.links import ONE_HOUR, file_link
 from signet.kit.timefmt import firma_time as ft
 from signet.signing import repository, rules
-from signet.signing.service import effective_state
+from signet.signing.states import UNSENT, RequestState, effective_state
 
 router = APIRouter(tags=["Signing requests"])
 
@@ -89,11 +89,11 @@ def download(signing_request_id: str, auth: Auth, state: State) -> JSONBytes:
         except SignetError:
             raise DownloadError("not_found", code="NOT_FOUND", status_code=404) from None
         status = effective_state(sr)
-        if status in ("draft", "uploaded", "error") or sr.document_sha256 is None:
+        if status in UNSENT or sr.document_sha256 is None:
             raise DownloadError(
                 "no_document_available", code="NO_DOCUMENT_AVAILABLE", status_code=409
             )
-        if status == "completed":
+        if status == RequestState.COMPLETED:
             if not sr.final_sha256:
                 raise DownloadError(
                     "generation_timeout",
@@ -102,7 +102,7 @@ def download(signing_request_id: str, auth: Auth, state: State) -> JSONBytes:
                     extra={"headers": {"Retry-After": "5"}},
                 )
             sha, partial, generated = sr.final_sha256, False, sr.certificate_generated_at
-        elif status == "in_progress":
+        elif status == RequestState.IN_PROGRESS:
             if not rules.setting(sr.settings, "allow_partial_download"):
                 raise DownloadError(
                     "no_document_available",
@@ -117,7 +117,7 @@ def download(signing_request_id: str, auth: Auth, state: State) -> JSONBytes:
             state.base_url, state.secret, sha, ser._pdf_name(sr.name), ONE_HOUR
         )
         body = out.DownloadResponse(
-            status={"completed": "finished"}.get(status, status),
+            status="finished" if status == RequestState.COMPLETED else status.value,
             is_partial=partial,
             download_url=url,
             generated_at=ft(generated),

@@ -15,7 +15,7 @@ from signet.api.pandadoc.convert import metadata_in, values_in
 from signet.api.pandadoc.status import MANUAL_TARGETS, pandadoc_status, parse_status_code
 from signet.api.responses import JSONBytes, json_response
 from signet.db import transaction
-from signet.errors import Conflict, ValidationFailed
+from signet.errors import ValidationFailed
 from signet.kit.ids import parse_uuid
 from signet.signing import status_changes
 from signet.signing.editing import fill_draft, spec_from_request, update_draft
@@ -23,9 +23,8 @@ from signet.signing.prefill import as_text
 from signet.signing.remind_now import ReminderOrder, remind
 from signet.signing.revert import revert_to_draft
 from signet.signing.send_options import send_document
-from signet.signing.service import require_processed
+from signet.signing.service import require_draft
 from signet.signing.specs import DraftSpec, RecipientSpec
-from signet.signing.step_orders import current_orders, keep_orders
 
 router = APIRouter(tags=["PandaDoc: documents"])
 
@@ -101,21 +100,18 @@ async def update_document(document_id: str, request: Request, auth: Auth, state:
         with transaction(state.db.write) as session:
             sr = load(session, auth, document_id, for_update=True)
             with pandadoc_errors(sr):
-                require_processed(sr)
-                if sr.state != "draft":
-                    raise Conflict(
-                        f"A document in {pandadoc_status(sr)} status cannot be updated",
-                        code="ALREADY_SENT",
-                        status_code=400,
-                    )
-                spec, orders = spec_from_request(sr), current_orders(sr)
+                require_draft(
+                    sr,
+                    action="update",
+                    refusal=f"A document in {pandadoc_status(sr)} status cannot be updated",
+                )
+                spec = spec_from_request(sr, steps_as_given=True)
                 changed, problems = _apply_update(spec, body)
                 roles = {r.role: r.ref for r in spec.recipients if r.role and r.ref}
                 values, assign = values_in(body.fields or {}, roles, problems)
                 if problems:
                     raise ValidationFailed(problems)
                 update_draft(session, state, sr, actor, spec, changed=changed or ["document"])
-                keep_orders(sr, orders)
                 tokens = None
                 if body.tokens is not None:
                     tokens = [

@@ -21,7 +21,6 @@ from signet.signing.editing import spec_from_request, update_draft
 from signet.signing.processing import placed_specs
 from signet.signing.repository_reads import request_blob
 from signet.signing.service import require_draft
-from signet.signing.step_orders import current_orders, keep_orders
 from signet.signing.validation import check_draft
 
 router = APIRouter(tags=["PandaDoc: fields"])
@@ -71,7 +70,7 @@ async def create_fields(document_id: str, request: Request, auth: Auth, state: S
                 problems: list[tuple[str, str]] = []
                 placements = placements_in(body.fields, _resolver(sr), problems)
                 blob = request_blob(session, sr)
-                spec, orders = spec_from_request(sr), current_orders(sr)
+                spec = spec_from_request(sr, steps_as_given=True)
                 first_new = len(spec.fields)
                 spec.fields += placed_specs(placements, blob.page_sizes if blob else [])
                 more, _ = check_draft(spec, sr.page_count, test=sr.test)
@@ -79,7 +78,6 @@ async def create_fields(document_id: str, request: Request, auth: Auth, state: S
                 if problems:
                     raise ValidationFailed(problems)
                 update_draft(session, state, sr, actor, spec, changed=["fields"])
-                keep_orders(sr, orders)
             return sch.FieldsOut(fields=ser.fields_out(session, sr, sr.fields[first_new:]))
 
     return json_response(await run_in_threadpool(work))

@@ -16,7 +16,8 @@ from signet.api.pandadoc.status import pandadoc_status
 from signet.errors import SignetError, ValidationFailed
 from signet.models import SigningRequest
 from signet.signing.partial_pdf import Watermark, completed_copy, current_pdf
-from signet.signing.service import effective_state
+from signet.signing.states import RequestState as S
+from signet.signing.states import effective_state
 
 router = APIRouter(tags=["PandaDoc: files"])
 
@@ -98,11 +99,11 @@ async def download(
         with state.db.read() as session:
             sr = load(session, auth, document_id)
             state_now = effective_state(sr)
-            if state_now == "uploaded":
+            if state_now == S.UPLOADED:
                 raise not_ready(sr)
-            if state_now == "error" or sr.document_sha256 is None:
+            if state_now == S.ERROR or sr.document_sha256 is None:
                 raise _refuse(sr)
-            if state_now == "completed":
+            if state_now == S.COMPLETED:
                 if not sr.final_sha256:
                     return _later()
                 if mark is None:
@@ -126,7 +127,7 @@ def download_protected(
     del separate_files
     with state.db.read() as session:
         sr: Any = load(session, auth, document_id)
-        if effective_state(sr) != "completed":
+        if effective_state(sr) != S.COMPLETED:
             raise _refuse(sr)
         if not sr.final_sha256:
             return _later()

@@ -13,7 +13,8 @@ from signet.api.responses import JSONBytes, json_response
 from signet.errors import ValidationFailed
 from signet.kit.ids import parse_uuid
 from signet.kit.timefmt import parse_time
-from signet.signing.search import ORDER_COLUMNS, DocumentQuery, search
+from signet.signing.repository_search import ORDER_COLUMNS, DocumentQuery, search
+from signet.signing.states import RequestState
 
 router = APIRouter(tags=["PandaDoc: documents"])
 
@@ -95,7 +96,7 @@ def parse_query(request: Request) -> DocumentQuery:
             setattr(q, attr, canonical)
             q.nothing |= canonical is None
     if (params.get("deleted") or "").lower() in ("true", "1"):
-        q.base.states = {"deleted"}
+        q.base.states = {RequestState.DELETED}
     # Contacts are not stored yet, so no document can match a contact id.
     q.nothing |= bool(params.get("contact_id"))
     q.tag = params.get("tag") or None

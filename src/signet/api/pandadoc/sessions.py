@@ -15,6 +15,7 @@ from signet.db import transaction
 from signet.kit.timefmt import pandadoc_time
 from signet.signing import repository
 from signet.signing.sessions import create_session
+from signet.signing.states import RequestState
 
 router = APIRouter(tags=["PandaDoc: documents"])
 
@@ -68,7 +69,7 @@ async def create_document_session(
     def work() -> DocumentCreateLinkResponse:
         with transaction(state.db.write) as session:
             sr = repository.get_request(session, auth.workspace_id, document_id, for_update=True)
-            if sr.state == "uploaded":
+            if sr.state == RequestState.UPLOADED:
                 raise not_ready(sr)
             token, row = create_session(session, sr, body.recipient, body.lifetime, actor)
             return DocumentCreateLinkResponse(

@@ -5,18 +5,20 @@ from __future__ import annotations
 
 from signet.errors import ValidationFailed
 from signet.models import SigningRequest
-from signet.signing.service import effective_state
+from signet.signing.states import RequestState, effective_state
+
+S = RequestState
 
 # Core state → the document's status word (``in_progress`` is sent or viewed, see below).
 PANDADOC_STATUS = {
-    "uploaded": "document.uploaded",
-    "draft": "document.draft",
-    "error": "document.error",
-    "completed": "document.completed",
-    "cancelled": "document.voided",
-    "expired": "document.voided",
-    "declined": "document.declined",
-    "deleted": "document.deleted",
+    S.UPLOADED: "document.uploaded",
+    S.DRAFT: "document.draft",
+    S.ERROR: "document.error",
+    S.COMPLETED: "document.completed",
+    S.CANCELLED: "document.voided",
+    S.EXPIRED: "document.voided",
+    S.DECLINED: "document.declined",
+    S.DELETED: "document.deleted",
 }
 
 STATUS_NAMES = {
@@ -40,7 +42,7 @@ STATUS_NAMES = {
 
 def pandadoc_status(request: SigningRequest) -> str:
     state = effective_state(request)
-    if state == "in_progress":
+    if state == S.IN_PROGRESS:
         return "document.viewed" if request.viewed else "document.sent"
     return PANDADOC_STATUS.get(state, "document.draft")
 
@@ -48,7 +50,7 @@ def pandadoc_status(request: SigningRequest) -> str:
 _BY_NAME = {v: k for k, v in STATUS_NAMES.items()}
 
 # PATCH /documents/{id}/status: code → the core state it sets.
-MANUAL_TARGETS = {2: "completed", 11: "expired", 12: "declined"}
+MANUAL_TARGETS = {2: S.COMPLETED, 11: S.EXPIRED, 12: S.DECLINED}
 
 
 def parse_status_code(raw: object, loc: str = "status") -> int:

@@ -1,5 +1,5 @@
-"""PandaDoc's document list: integer statuses (lazy expiry included), tags, modified and
-completed date ranges, template and ordering, on top of ``repository.list_query``."""
+"""The SQL of PandaDoc's document list: integer statuses (lazy expiry included), tags, modified
+and completed date ranges, template and ordering, on top of ``repository.list_query``."""
 
 from __future__ import annotations
 
@@ -15,8 +15,10 @@ from sqlalchemy.sql.elements import ColumnElement
 from signet.models import SigningRequest
 from signet.models.base import utcnow
 from signet.signing import repository
+from signet.signing.states import RequestState
 
 SR = SigningRequest
+S = RequestState
 
 ORDER_COLUMNS: dict[str, Any] = {
     "name": SR.name,
@@ -34,17 +36,15 @@ ORDER_COLUMNS: dict[str, Any] = {
 
 def status_clause(code: int, now: datetime) -> ColumnElement[bool]:
     """Documents showing PandaDoc status ``code``; codes Signet never produces match nothing."""
-    live = and_(SR.state == "in_progress", or_(SR.expires_at.is_(None), SR.expires_at > now))
-    lapsed = and_(SR.state == "in_progress", SR.expires_at <= now)
-    simple = {0: "draft", 2: "completed", 3: "uploaded", 4: "error", 12: "declined"}
+    simple = {0: S.DRAFT, 2: S.COMPLETED, 3: S.UPLOADED, 4: S.ERROR, 12: S.DECLINED}
     if code in simple:
         return SR.state == simple[code]
     if code == 1:
-        return and_(live, SR.viewed.is_(False))
+        return and_(repository.live(now), SR.viewed.is_(False))
     if code == 5:
-        return and_(live, SR.viewed.is_(True))
+        return and_(repository.live(now), SR.viewed.is_(True))
     if code == 11:
-        return or_(SR.state.in_(("cancelled", "expired")), lapsed)
+        return repository.state_in({S.CANCELLED, S.EXPIRED}, now)
     return false()
 
 
