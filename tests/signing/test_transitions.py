@@ -5,11 +5,11 @@ illegal move the way it always has."""
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from conftest import make_workspace_key
 from fixtures.pdfs import make_pdf
 from fixtures.requests import create_body, signer
 from sqlalchemy import select, text, update
@@ -32,6 +32,7 @@ from signet.signing.transitions import (
     Move,
     transition,
 )
+from signet.workspaces.service import ensure_workspace
 
 S = RequestState
 LEGAL = [(m, s) for m in MOVES for s in sorted(m.sources)]
@@ -46,7 +47,8 @@ def _id(value: Any) -> str:
 def _draft(app: Any) -> str:
     """A draft made by the domain itself, in a workspace of its own."""
     state = app.state.signet
-    _key, workspace_id = make_workspace_key(app)
+    with transaction(state.db.write) as session:
+        workspace_id = ensure_workspace(session, f"states-{uuid.uuid4().hex[:8]}").id
     spec = DraftSpec(
         name="Lease",
         recipients=[RecipientSpec(ref="temp_1", first_name="Ada", email="ada@example.com")],

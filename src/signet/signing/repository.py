@@ -66,6 +66,14 @@ def get_request(
     return request
 
 
+def add_request(session: Session, request: SigningRequest) -> None:
+    """Store a new request. Until commit its row is this transaction's alone, as good as
+    locked, so the moves right after creation need no lock of their own."""
+    session.add(request)
+    session.flush()
+    _remember(session, request)
+
+
 def find_request(session: Session, request_id: str) -> SigningRequest | None:
     """A request by id in any workspace, without a lock (jobs read before they work)."""
     return session.get(SR, request_id)
@@ -200,7 +208,6 @@ class ListFilter:
     """Filters of the list endpoints; states are core states (after face translation)."""
 
     states: set[str] | None = None
-    include_expired_in_progress: bool = True
     name: str | None = None
     created_after: datetime | None = None
     created_before: datetime | None = None

@@ -16,7 +16,7 @@ from signet.audit.service import record_event
 from signet.errors import Conflict, IllegalTransition, ValidationFailed
 from signet.models import Blob, Field, Recipient, SigningRequest
 from signet.models.base import utcnow
-from signet.signing import notify, rules
+from signet.signing import notify, repository, rules
 from signet.signing.rows import (
     field_from_spec,
     recipient_from_spec,
@@ -81,7 +81,7 @@ def create_draft(
         created_at=now,
         updated_at=now,
     )
-    session.add(request)
+    repository.add_request(session, request)
     orders = compact_orders(
         spec.recipients, bool(settings["use_signing_order"]), steps_as_given=spec.steps_as_given
     )

@@ -6,11 +6,9 @@ refused with ``IllegalTransition`` (``signet.errors``), whatever the face. The a
 their own preconditions first (``require_*``) so each refusal keeps the wording and status its
 face has always answered; ``transition`` checks the table again as the last word.
 
-    PandaDoc create → uploaded ─processed→ draft ◄── revert (from error or any sent state)
-                        └─failed→ error    │ send
-                                           ▼
-                                      in_progress ─→ completed | declined | cancelled | expired
-    draft/error → deleted; ended → deleted (PandaDoc; in progress is cancelled first)
+    create → draft (PandaDoc: → uploaded ─processed→ draft, or ─failed→ error)
+    draft ─send→ in_progress ─→ completed | declined | cancelled | expired
+    revert: error or any sent state → draft; delete: draft, error, or ended → deleted
     by hand (PandaDoc): → completed, → declined, in_progress → expired
 
 ``docs/states.md`` lists the table and how each face names the states.
