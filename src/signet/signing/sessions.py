@@ -13,6 +13,7 @@ from signet.kit.tokens import hash_token, random_base62
 from signet.models import Recipient, SigningRequest, SigningSession
 from signet.models.base import utcnow
 from signet.signing import repository
+from signet.signing.service import require_processed
 from signet.signing.specs import Actor
 from signet.signing.states import NO_SIGNING_PAGE, RequestState, effective_state
 
@@ -20,7 +21,6 @@ S = RequestState
 # PandaDoc's names of the states a session cannot be made in (the only face with sessions).
 _REFUSED = {
     S.DRAFT: "document.draft",
-    S.UPLOADED: "document.uploaded",
     S.ERROR: "document.error",
     S.DECLINED: "document.declined",
     S.CANCELLED: "document.voided",
@@ -43,6 +43,7 @@ def create_session(
     actor: Actor,
 ) -> tuple[str, SigningSession]:
     """A new session for the recipient with this email; only once the request is sent."""
+    require_processed(request)
     pd_state = _REFUSED.get(effective_state(request))
     if pd_state is not None:
         raise ValidationFailed(

@@ -38,12 +38,13 @@ def document_link(
     if request.document_sha256 is None:
         return None, None
     url, expires = file_link(
-        state.base_url, state.secret, request.document_sha256, _pdf_name(request.name), ttl, now
+        state.base_url, state.secret, request.document_sha256, pdf_name(request.name), ttl, now
     )
     return url, ft(expires)
 
 
-def _pdf_name(name: str) -> str:
+def pdf_name(name: str) -> str:
+    """A download's file name: the request's name with only safe characters, ``.pdf``."""
     safe = "".join(c if c.isalnum() or c in " -_." else "_" for c in name).strip() or "document"
     return safe[:100] + ".pdf"
 
@@ -284,7 +285,7 @@ def _final_links(
                     state.base_url,
                     state.secret,
                     sha,
-                    _pdf_name(request.name + suffix),
+                    pdf_name(request.name + suffix),
                     ONE_HOUR,
                     now,
                 )[0]

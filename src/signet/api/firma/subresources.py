@@ -113,9 +113,7 @@ def download(signing_request_id: str, auth: Auth, state: State) -> JSONBytes:
             sha, partial, generated = sr.document_sha256, True, sr.sent_at
         else:
             sha, partial, generated = sr.document_sha256, False, sr.updated_at
-        url, expires = file_link(
-            state.base_url, state.secret, sha, ser._pdf_name(sr.name), ONE_HOUR
-        )
+        url, expires = file_link(state.base_url, state.secret, sha, ser.pdf_name(sr.name), ONE_HOUR)
         body = out.DownloadResponse(
             status="finished" if status == RequestState.COMPLETED else status.value,
             is_partial=partial,

@@ -9,13 +9,12 @@ from starlette.concurrency import run_in_threadpool
 from signet.api.body import read_model
 from signet.api.deps import Auth, State
 from signet.api.input_model import InputModel
-from signet.api.pandadoc.common import not_ready
+from signet.api.pandadoc.common import pandadoc_errors
 from signet.api.responses import JSONBytes, json_response
 from signet.db import transaction
 from signet.kit.timefmt import pandadoc_time
 from signet.signing import repository
 from signet.signing.sessions import create_session
-from signet.signing.states import RequestState
 
 router = APIRouter(tags=["PandaDoc: documents"])
 
@@ -69,9 +68,8 @@ async def create_document_session(
     def work() -> DocumentCreateLinkResponse:
         with transaction(state.db.write) as session:
             sr = repository.get_request(session, auth.workspace_id, document_id, for_update=True)
-            if sr.state == RequestState.UPLOADED:
-                raise not_ready(sr)
-            token, row = create_session(session, sr, body.recipient, body.lifetime, actor)
+            with pandadoc_errors(sr):
+                token, row = create_session(session, sr, body.recipient, body.lifetime, actor)
             return DocumentCreateLinkResponse(
                 id=token, expires_at=pandadoc_time(row.expires_at) or ""
             )
