@@ -315,6 +315,11 @@ def test_a_request_in_error_is_not_edited_but_can_be_deleted(app: Any, api: Any)
             "detail": "A document in document.error status cannot be updated",
         },
     )
+    r = api.patch(f"/signing-requests/{sid}", {"name": "Renamed"})
+    refusal = (
+        "Cannot update: the document's processing failed; revert it to draft or create it again"
+    )
+    assert (r.status_code, r.json()) == (400, {"error": refusal, "code": "INVALID_STATE"})
     assert api.delete(f"/signing-requests/{sid}").status_code == 200
     assert _stored_state(app, sid) == S.DELETED
 
