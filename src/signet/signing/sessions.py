@@ -18,16 +18,22 @@ from signet.signing.specs import Actor
 from signet.signing.states import NO_SIGNING_PAGE, RequestState, effective_state
 
 S = RequestState
-# PandaDoc's names of the states a session cannot be made in (the only face with sessions).
-_REFUSED = {
-    S.DRAFT: "document.draft",
-    S.ERROR: "document.error",
-    S.DECLINED: "document.declined",
-    S.CANCELLED: "document.voided",
-    S.EXPIRED: "document.voided",
-}
+# A session opens the signing page, so only a request out for signing (or finished, to read it)
+# can have one.
+REFUSED_STATES = frozenset({S.DRAFT, S.ERROR, S.DECLINED, S.CANCELLED, S.EXPIRED})
 
 MIN_LIFETIME, MAX_LIFETIME, DEFAULT_LIFETIME = 60, 31_536_000, 3600
+
+
+class SessionRefused(SignetError):
+    """No session for a request in this state; the face names the state in its own words."""
+
+    status_code = 400
+    code = "VALIDATION_ERROR"
+
+    def __init__(self, state: RequestState) -> None:
+        super().__init__(f"Cannot create a session for a request in state {state.value}")
+        self.state = state
 
 
 class SessionExpired(SignetError):
@@ -44,17 +50,9 @@ def create_session(
 ) -> tuple[str, SigningSession]:
     """A new session for the recipient with this email; only once the request is sent."""
     require_processed(request)
-    pd_state = _REFUSED.get(effective_state(request))
-    if pd_state is not None:
-        raise ValidationFailed(
-            [("", f"Cannot create session ID for a document in {pd_state} status")],
-            extra={
-                "pandadoc_body": {
-                    "type": "validation_error",
-                    "detail": f"Cannot create session ID for a document in {pd_state} status",
-                }
-            },
-        )
+    state = effective_state(request)
+    if state in REFUSED_STATES:
+        raise SessionRefused(state)
     seconds = DEFAULT_LIFETIME if lifetime is None else lifetime
     if not MIN_LIFETIME <= seconds <= MAX_LIFETIME:
         raise ValidationFailed(

@@ -10,11 +10,13 @@ from signet.api.body import read_model
 from signet.api.deps import Auth, State
 from signet.api.input_model import InputModel
 from signet.api.pandadoc.common import pandadoc_errors
+from signet.api.pandadoc.status import PANDADOC_STATUS
 from signet.api.responses import JSONBytes, json_response
 from signet.db import transaction
+from signet.errors import ValidationFailed
 from signet.kit.timefmt import pandadoc_time
 from signet.signing import repository
-from signet.signing.sessions import create_session
+from signet.signing.sessions import SessionRefused, create_session
 
 router = APIRouter(tags=["PandaDoc: documents"])
 
@@ -69,7 +71,17 @@ async def create_document_session(
         with transaction(state.db.write) as session:
             sr = repository.get_request(session, auth.workspace_id, document_id, for_update=True)
             with pandadoc_errors(sr):
-                token, row = create_session(session, sr, body.recipient, body.lifetime, actor)
+                try:
+                    token, row = create_session(session, sr, body.recipient, body.lifetime, actor)
+                except SessionRefused as exc:
+                    detail = (
+                        "Cannot create session ID for a document in "
+                        f"{PANDADOC_STATUS[exc.state]} status"
+                    )
+                    raise ValidationFailed(
+                        [("", detail)],
+                        extra={"pandadoc_body": {"type": "validation_error", "detail": detail}},
+                    ) from None
             return DocumentCreateLinkResponse(
                 id=token, expires_at=pandadoc_time(row.expires_at) or ""
             )
