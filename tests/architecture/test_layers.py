@@ -36,3 +36,15 @@ def test_domain_never_names_a_face() -> None:
                 if "signet.api" in line or "signet.signing_page" in line:
                     offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
     assert not offenders, "\n".join(offenders)
+
+
+def test_faces_run_no_queries_of_their_own() -> None:
+    """Queries live in repositories (docs/architecture.md); the faces call them."""
+    markers = ("select(", "session.execute(", "session.get(", "session.scalars(", ".query(")
+    offenders = []
+    for package in ("api", "signing_page"):
+        for path in (ROOT / "src" / "signet" / package).rglob("*.py"):
+            for number, line in enumerate(path.read_text().splitlines(), 1):
+                if any(marker in line for marker in markers):
+                    offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert not offenders, "\n".join(offenders)

@@ -17,7 +17,15 @@ from sqlalchemy.orm import Session, selectinload
 
 from signet.errors import IllegalTransition, NotFound
 from signet.kit.ids import parse_uuid
-from signet.models import Blob, Recipient, Reminder, SigningRequest, SigningSession, Workspace
+from signet.models import (
+    Blob,
+    Recipient,
+    Reminder,
+    SigningRequest,
+    SigningSession,
+    UploadedDocument,
+    Workspace,
+)
 from signet.models.base import utcnow
 from signet.signing.states import RequestState
 
@@ -147,6 +155,12 @@ def find_reminder(session: Session, reminder_id: str) -> Reminder | None:
 
 def find_blob(session: Session, sha256: str | None) -> Blob | None:
     return session.get(Blob, sha256) if sha256 else None
+
+
+def find_upload(
+    session: Session, upload_id: str, *, for_update: bool = False
+) -> UploadedDocument | None:
+    return session.get(UploadedDocument, upload_id, with_for_update=for_update)
 
 
 def find_workspace(session: Session, workspace_id: str) -> Workspace | None:

@@ -16,6 +16,7 @@ from signet.errors import Conflict, Forbidden, NotFound, PayloadTooLarge, Valida
 from signet.kit.ids import parse_uuid
 from signet.models import Blob, UploadedDocument
 from signet.models.base import utcnow
+from signet.signing import repository
 from signet.signing.documents import check_pdf, store_pdf
 from signet.storage import BlobStore
 
@@ -63,7 +64,7 @@ def receive_upload(
 ) -> tuple[UploadedDocument, Blob]:
     """Take the bytes of a ``pending`` upload once: exactly the declared size and a usable
     PDF; stored by hash, the upload is then ``uploaded`` and usable for 24 hours."""
-    upload = session.get(UploadedDocument, upload_id, with_for_update=True)
+    upload = repository.find_upload(session, upload_id, for_update=True)
     if upload is None:
         # The caller reached us through a signed link naming this upload: a link to nothing is
         # a bad credential, not a missing resource.
@@ -91,13 +92,13 @@ def usable_blob(session: Session, workspace_id: str, upload_id: str) -> Blob:
     """The stored PDF of this workspace's upload; 404 for an unknown id, 400 while it is still
     pending or once its 24 hours are over."""
     parsed = parse_uuid(upload_id)
-    upload = session.get(UploadedDocument, parsed) if parsed else None
+    upload = repository.find_upload(session, parsed) if parsed else None
     if upload is None or upload.workspace_id != workspace_id:
         raise NotFound("Document not found")
     if upload.status != "uploaded" or upload.blob_sha256 is None:
         raise ValidationFailed([("document_id", "the document has not been uploaded yet")])
     if upload.usable_until and upload.usable_until <= utcnow():
         raise ValidationFailed([("document_id", "the uploaded document has expired")])
-    blob = session.get(Blob, upload.blob_sha256)
+    blob = repository.find_blob(session, upload.blob_sha256)
     assert blob is not None  # the upload's blob row is written with it and never removed
     return blob
