@@ -46,6 +46,10 @@ MEDIA_TYPES: dict[str, str] = {"webp": "image/webp", "jpeg": "image/jpeg", "png"
 JPEG_QUALITY = 85
 WEBP_QUALITY = 80
 CACHE_SIZE = 8
+# The most pixels one page image may have (a 1600 px wide page as tall as about 4 A4 pages): a page
+# drawn ``width`` wide that would come out taller is drawn narrower instead, so an odd page shape
+# cannot ask PDFium for gigabytes. Intake already refuses pages past 20 to 1 (pdf.limits).
+MAX_PIXELS = 1600 * 1600 * 6
 
 PDFIUM_LOCK = threading.RLock()
 _open_docs: OrderedDict[Hashable, pdfium.PdfDocument] = OrderedDict()
@@ -87,9 +91,14 @@ def render_page(
             raise RenderError(f"Page {page_number} does not exist; the document has {count}")
         page = doc[page_number - 1]
         try:
-            page_width = page.get_width()
+            page_width, page_height = page.get_size()
+            if page_width <= 0 or page_height <= 0:
+                raise RenderError(f"Page {page_number} has no area to draw")
             # A hair under width/page_width so PDFium's ceil() lands exactly on ``width``.
-            bitmap = page.render(scale=(width - 1e-6) / page_width, may_draw_forms=True)
+            scale = (width - 1e-6) / page_width
+            if scale * scale * page_width * page_height > MAX_PIXELS:
+                scale = 0.999 * (MAX_PIXELS / (page_width * page_height)) ** 0.5  # ceil() room
+            bitmap = page.render(scale=scale, may_draw_forms=True)
             # to_pil() copies BGR into a Pillow-owned RGB image, so the bitmap can go now.
             image = bitmap.to_pil()
             bitmap.close()
