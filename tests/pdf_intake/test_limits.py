@@ -18,6 +18,13 @@ from signet.pdf.limits import PdfLimits
 from . import corpus
 
 
+def test_corpus_has_at_least_forty_kinds_and_its_sets_name_real_kinds() -> None:
+    assert len(corpus.KINDS) >= 40
+    kinds = set(corpus.KINDS)
+    assert kinds >= corpus.ACTIVE and kinds >= corpus.REFUSED
+    assert not corpus.ACTIVE & corpus.REFUSED
+
+
 def test_a_flate_bomb_is_refused_naming_the_limit_before_anything_inflates_it() -> None:
     with pytest.raises(PdfProblem, match="decodes to more than 256 MB, the limit for one stream"):
         inspect_pdf(corpus.flate_bomb_one_stream())
@@ -58,6 +65,22 @@ def test_a_clean_pdf_is_kept_byte_for_byte() -> None:
     info = inspect_pdf(data)
     assert info.data == data and not info.rewritten and info.removed == []
     assert info.upload_sha256 == hashlib.sha256(data).hexdigest()
+
+
+@pytest.mark.parametrize("kind", sorted(corpus.ACTIVE))
+def test_active_content_is_removed_and_the_file_rewritten(kind: str) -> None:
+    data = corpus.KINDS[kind]()
+    info = inspect_pdf(data)
+    assert info.removed and info.rewritten
+    assert info.upload_sha256 == hashlib.sha256(data).hexdigest()
+    with pikepdf.open(io.BytesIO(info.data)) as pdf:
+        for obj in pdf.objects:
+            if isinstance(obj, pikepdf.Dictionary):
+                assert str(obj.get("/S", "")) not in ("/JavaScript", "/Launch"), kind
+                assert "/AA" not in obj and "/JS" not in obj, kind
+        action = pdf.Root.get("/OpenAction")  # only a plain go-to may stay
+        assert action is None or (str(action.get("/S")) == "/GoTo" and "/Next" not in action)
+        assert not pdf.attachments
 
 
 def test_a_link_to_a_web_page_is_kept() -> None:

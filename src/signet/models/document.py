@@ -21,6 +21,9 @@ class Blob(Base):
     page_count: Mapped[int] = mapped_column(Integer)
     # [[width_pt, height_pt], ...] per page, as displayed (rotation applied).
     page_sizes: Mapped[list[Any]] = mapped_column(JSONType, default=list)
+    # The SHA-256 of the file as uploaded, when intake rewrote it (repaired, or active content
+    # removed: docs/pdf-intake.md); None when the stored file is the upload byte for byte.
+    upload_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

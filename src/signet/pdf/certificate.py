@@ -164,6 +164,9 @@ def _document_section(data: CertificateData, width: float) -> list[Any]:
         ("SHA-256 of the original", data.original_sha256),
         ("SHA-256 of the signed document", data.signed_sha256),
     ]
+    if data.uploaded_sha256 and data.uploaded_sha256 != data.original_sha256:
+        # Intake rewrote the upload (repaired it, took out scripts): both files are named.
+        rows.insert(-2, ("SHA-256 as uploaded", data.uploaded_sha256))
     if data.test:
         mark = "TEST: made with a test key; not a binding signature"
         rows.append(("Mode", text(mark, width - _LABEL_WIDTH - 4, bold=True, color=_TEST)))

@@ -169,6 +169,8 @@ class CertificateData:
     events: Sequence[CertificateEvent] = field(default_factory=tuple)
     logo_png: bytes | None = None  # company/workspace logo, top of the first page
     page_size: str = "A4"  # "A4" or "Letter"
+    # The upload's SHA-256 when intake rewrote it into the original (docs/pdf-intake.md).
+    uploaded_sha256: str | None = None
 
     def __post_init__(self) -> None:
         for name in ("created_at", "sent_at", "completed_at", "expires_at"):

@@ -2,9 +2,10 @@
 sandboxed worker (``signet.pdf.sandbox``).
 
 One pass on arrival: is it a PDF, readable, unencrypted, within the limits (``pdf.limits``);
-a file that qpdf had to repair, or that pyHanko cannot open for an incremental update, is
-rewritten once by qpdf, so every later step (rendering, stamping, sealing) works on a clean
-file. A clean file is kept byte for byte. See docs/pdf-intake.md.
+active content is removed (``pdf.active_content``); a file that qpdf had to repair, that had
+content removed, or that pyHanko cannot open for an incremental update, is rewritten once by
+qpdf, so every later step (rendering, stamping, sealing) works on a clean file. A clean file is
+kept byte for byte. See docs/pdf-intake.md.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 
 import pikepdf
 
+from signet.pdf.active_content import remove_active_content
 from signet.pdf.limits import DEFAULT_LIMITS, MB, PdfLimits, decoded_size, page_size_problem
 
 __all__ = ["PdfInfo", "PdfProblem", "describe_pdf_error", "normalise_pdf"]
@@ -140,7 +142,7 @@ def normalise_pdf(data: bytes, limits: PdfLimits = DEFAULT_LIMITS) -> PdfInfo:
         try:
             sizes = _sizes(pdf, limits)
             _check_limits(pdf, len(data), limits)
-            removed: list[str] = []
+            removed = remove_active_content(pdf)
         except (pikepdf.PdfError, RecursionError) as exc:
             raise PdfProblem(f"The PDF cannot be read: {describe_pdf_error(exc)}") from exc
         repaired = bool(pdf.get_warnings())

@@ -37,6 +37,7 @@ def store_pdf(session: Session, store: BlobStore, info: PdfInfo) -> Blob:
         size=len(info.data),
         page_count=info.page_count,
         page_sizes=[list(s) for s in info.page_sizes],
+        upload_sha256=info.upload_sha256 if info.upload_sha256 not in ("", digest) else None,
     )
     try:
         with session.begin_nested():

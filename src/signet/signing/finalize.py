@@ -22,7 +22,7 @@ from signet.audit.service import list_events, record_event
 from signet.db import transaction
 from signet.kit.ids import short_id
 from signet.kit.links import ONE_HOUR, file_link
-from signet.models import Recipient, SigningRequest, Workspace
+from signet.models import Blob, Recipient, SigningRequest, Workspace
 from signet.models.base import utcnow
 from signet.pdf.certificate import build_certificate
 from signet.pdf.evidence import CertificateData, CertificateEvent, CertificateRecipient, StampValue
@@ -148,6 +148,7 @@ def certificate_data(
     original_sha: str,
     signed_sha: str,
     completed_at: datetime | None,
+    uploaded_sha: str | None = None,
 ) -> CertificateData:
     recipients = []
     for r in request.recipients:
@@ -179,6 +180,7 @@ def certificate_data(
         page_count=request.page_count or 0,
         original_sha256=original_sha,
         signed_sha256=signed_sha,
+        uploaded_sha256=uploaded_sha,
         audit_hash=events[-1].hash if events else "",
         installation_name=settings.installation_name,
         base_url=base_url,
@@ -200,7 +202,11 @@ def certificate_data(
 
 
 def build_final_files(
-    ctx: Any, request: SigningRequest, workspace: Workspace, events: list[Any]
+    ctx: Any,
+    request: SigningRequest,
+    workspace: Workspace,
+    events: list[Any],
+    uploaded_sha: str | None = None,
 ) -> Finalised:
     """The three sealed files; the original is never rewritten.
 
@@ -274,6 +280,7 @@ def build_final_files(
             request.document_sha256,
             document_only_sha256,
             request.finished_at,
+            uploaded_sha,
         )
     )
     final = stamped(cert, "final")
@@ -300,7 +307,9 @@ def finalize_request(ctx: Any, request_id: str) -> bool:
         assert workspace is not None
         events = list_events(session, request.id)
         try:
-            files = build_final_files(ctx, request, workspace, events)
+            blob = session.get(Blob, request.document_sha256)
+            uploaded = blob.upload_sha256 if blob is not None else None
+            files = build_final_files(ctx, request, workspace, events, uploaded)
         except Exception:
             _mark_error(ctx, request_id)
             raise
