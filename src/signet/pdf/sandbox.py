@@ -15,6 +15,7 @@ worker), never from the event loop. See docs/pdf-intake.md.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import queue
 import resource
 import threading
@@ -44,6 +45,9 @@ class SandboxFailed(RuntimeError):
 def _serve(conn: Connection, memory_limit: int) -> None:
     """The worker's loop: run each call it receives and send back its outcome."""
     resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
+    # Below the server in the CPU scheduler: on a small machine two busy workers would
+    # otherwise take the cores the server needs to answer everyone else.
+    os.nice(10)
     while True:
         try:
             fn, args, kwargs = conn.recv()
