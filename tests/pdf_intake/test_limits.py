@@ -135,3 +135,16 @@ def test_the_sandbox_stops_a_call_past_its_time_limit_and_keeps_serving() -> Non
 def test_the_sandbox_raises_the_callees_exception_here() -> None:
     with pytest.raises(PdfProblem, match="told to fail"):
         sandbox.run(_fail, timeout=60)
+
+
+def test_run_length_and_flate_streams_are_counted_at_their_decoded_size() -> None:
+    from signet.pdf.limits import decoded_size
+
+    with pikepdf.open(io.BytesIO(corpus.base())) as pdf:
+        run_length = pikepdf.Stream(pdf, b"")
+        run_length.write(b"\x81\x00" * 10 + b"\x80", filter=pikepdf.Name.RunLengthDecode)
+        assert decoded_size(run_length, 10**9) == 1280
+        flate = pikepdf.Stream(pdf, corpus._deflated_zeros(3 * corpus.MB))
+        flate.Filter = pikepdf.Name.FlateDecode
+        assert decoded_size(flate, 10**9) == 3 * corpus.MB
+        assert corpus.MB < decoded_size(flate, corpus.MB) < 3 * corpus.MB  # stops past the cap

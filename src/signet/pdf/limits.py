@@ -95,7 +95,9 @@ def decoded_size(stream: pikepdf.Stream, cap: int) -> int:
         size = _inflated_size(raw, cap)
         filters = filters[1:]
     elif filters and filters[0] in ("/LZWDecode", "/RunLengthDecode"):
-        size = 128 * size  # what RunLength at most expands to; LZW stays below it in practice
+        # Rare, and without a chunked decoder at hand: decoded whole, which the worker's memory
+        # ceiling bounds (docs/pdf-intake.md#where-the-work-runs).
+        size = len(stream.read_bytes(pikepdf.StreamDecodeLevel.specialized))
         filters = filters[1:]
     if any(f in _IMAGE_CODECS for f in filters) or str(stream.get("/Subtype", "")) == "/Image":
         size = max(size, _image_size(stream))

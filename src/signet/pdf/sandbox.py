@@ -80,7 +80,10 @@ class _Worker:
     def call(
         self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], timeout: float
     ) -> Any:
-        self.conn.send((fn, args, kwargs))
+        try:
+            self.conn.send((fn, args, kwargs))
+        except OSError as exc:  # the worker died while idle
+            raise SandboxFailed("crash", "the PDF worker stopped before reading it") from exc
         if not self.conn.poll(timeout):
             raise SandboxFailed("time", f"took longer than {timeout:g} seconds")
         try:
@@ -113,6 +116,8 @@ def _take() -> _Worker:
             _filled = True
     worker = _idle.get()
     if worker is None or not worker.process.is_alive():
+        if worker is not None:
+            worker.kill()
         try:
             return _Worker()
         except BaseException:
