@@ -178,7 +178,12 @@ def hostile_round(client: httpx.Client, pdfs: list[tuple[str, bytes]], rounds: i
 
 
 def run(tmp: Path, args: argparse.Namespace) -> None:
-    env = clean_env(SIGNET_DATA_DIR=str(tmp / "data"), SIGNET_LOG_LEVEL="warning")
+    # Rate limits off: the probes poll far faster than a client may, and a 429 is no latency.
+    env = clean_env(
+        SIGNET_DATA_DIR=str(tmp / "data"),
+        SIGNET_LOG_LEVEL="warning",
+        SIGNET_RATE_LIMITS_ENABLED="0",
+    )
     key = subprocess.run(
         [signet_bin(), "api-keys", "create", "--name", "bench"],
         env=env, cwd=tmp, capture_output=True, text=True, check=True, timeout=60,
