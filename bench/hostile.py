@@ -153,8 +153,9 @@ def _seal(client: httpx.Client, created: dict, timeout: float = 120) -> str:
         return f"finish {r.status_code}: {r.text[:80]}"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        detail = client.get(f"/v1/signing-requests/{sid}").json()
-        if detail["certificate"]["generated"]:
+        r = client.get(f"/v1/signing-requests/{sid}")
+        detail = r.json() if r.status_code == 200 else {}
+        if detail.get("certificate", {}).get("generated"):
             url = detail["final_document_download_url"]
             final = client.get(url.replace(str(client.base_url).rstrip("/"), ""))
             verdict = client.post(
