@@ -136,7 +136,7 @@ def _body(pdf: bytes, name: str) -> dict:
 
 def _seal(client: httpx.Client, created: dict, timeout: float = 120) -> str:
     sid = created["id"]
-    r = client.post(f"/v1/signing-requests/{sid}/send")
+    r = client.post(f"/v1/signing-requests/{sid}/send", timeout=60)
     if r.status_code != 200:
         return f"send {r.status_code}"
     rid = created["recipients"][0]["id"]
@@ -223,7 +223,7 @@ def _run_with(
     with contextlib.ExitStack() as stack:
         stack.enter_context(server)
         client = stack.enter_context(
-            httpx.Client(base_url=server.base_url, headers={"Authorization": key})
+            httpx.Client(base_url=server.base_url, headers={"Authorization": key}, timeout=60)
         )
         if args.worker_process:
             log = stack.enter_context(open(tmp / "worker.log", "wb"))  # noqa: SIM115
@@ -252,7 +252,8 @@ def _measure(
     hostile: list[tuple[str, bytes]],
     args: argparse.Namespace,
 ) -> None:
-    r = client.post("/v1/signing-requests", json=_body(corpus.base(), "probe target"))
+    # The first create starts the PDF workers: a few seconds on a busy machine.
+    r = client.post("/v1/signing-requests", json=_body(corpus.base(), "probe target"), timeout=120)
     r.raise_for_status()
     target = r.json()["id"]
     where = "a separate `signet worker`" if args.worker_process else "the server (inline)"
