@@ -45,7 +45,7 @@ from signet.config import Settings, get_settings
 from signet.db import open_database
 from signet.jobs.worker import Worker
 from signet.pdf import fonts
-from signet.storage import LocalBlobStore
+from signet.storage import open_store
 from signet.wiring import wire
 
 log = logging.getLogger("signet")
@@ -137,11 +137,16 @@ def _include_first(app: FastAPI, router: APIRouter, prefix: str, include_in_sche
 
 
 def build_state(settings: Settings) -> AppState:
+    """The application context. Raises StorageUnavailable (or StorageUrlError), naming the
+    problem, when the configured blob store cannot be used: better now than at the first
+    upload."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = open_store(settings.storage_url, settings.data_dir, presign=settings.s3_presign)
+    store.check()
     return AppState(
         settings=settings,
         db=open_database(settings.resolved_database_url),
-        store=LocalBlobStore(settings.data_dir / "blobs"),
+        store=store,
         secret=settings.resolved_secret_key(),
     )
 

@@ -1,4 +1,5 @@
-"""The ``signet`` command: serve, migrate, api-keys create. Every command migrates first."""
+"""The ``signet`` command: serve, worker, migrate, api-keys, jobs, verify, storage migrate.
+Commands that use the database migrate it first."""
 
 from __future__ import annotations
 
@@ -97,6 +98,19 @@ def _tune_allocator() -> None:
         pass
 
 
+def _storage_problem(settings: Settings) -> str | None:
+    """Why the configured blob store cannot be used now (None when it can)."""
+    from signet.errors import StorageUnavailable
+    from signet.storage import StorageUrlError, open_store
+
+    try:
+        store = open_store(settings.storage_url, settings.data_dir, presign=settings.s3_presign)
+        store.check()
+    except (StorageUnavailable, StorageUrlError) as exc:
+        return str(exc)
+    return None
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import os
 
@@ -118,6 +132,10 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
             "process.",
             file=sys.stderr,
         )
+        return 2
+    problem = _storage_problem(settings)
+    if problem:
+        print(f"signet: not starting: storage: {problem}", file=sys.stderr)
         return 2
     _tune_allocator()
     _migrate(settings)
@@ -147,6 +165,10 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
 
     from signet.app import build_state, report_fonts, start_worker
 
+    problem = _storage_problem(settings)
+    if problem:
+        print(f"signet: not starting: storage: {problem}", file=sys.stderr)
+        return 2
     _migrate(settings)
     report_fonts()
     state = build_state(settings)

@@ -24,6 +24,12 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 50 * 1024 * 1024
     log_level: str = "info"
 
+    # Blobs: unset or file://… for local files (<data dir>/blobs); s3://bucket/prefix?endpoint=…
+    # for any S3-compatible service (credentials from AWS_* or the URL); README "Storage".
+    storage_url: str | None = None
+    # S3 only: downloads redirect to a short-lived presigned URL instead of passing through.
+    s3_presign: bool = False
+
     # Jobs: `signet serve` runs an in-process worker unless SIGNET_INLINE_WORKER=0.
     inline_worker: bool = True
     worker_concurrency: int = 2

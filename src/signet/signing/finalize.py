@@ -20,6 +20,7 @@ from typing import Any
 
 from signet.audit.service import list_events, record_event
 from signet.db import transaction
+from signet.errors import StorageUnavailable
 from signet.kit.ids import short_id
 from signet.kit.links import ONE_HOUR, file_link
 from signet.models import Recipient, SigningRequest, Workspace
@@ -301,6 +302,8 @@ def finalize_request(ctx: Any, request_id: str) -> bool:
         events = list_events(session, request.id)
         try:
             files = build_final_files(ctx, request, workspace, events)
+        except StorageUnavailable:
+            raise  # not the document's fault: the worker retries once storage is back
         except Exception:
             _mark_error(ctx, request_id)
             raise
