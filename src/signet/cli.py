@@ -229,6 +229,32 @@ def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
     return 0 if (result.signet_sealed and result.intact) else 1
 
 
+def cmd_storage_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    """Copy every blob to another store, checking each SHA-256; resumable, safe while serving."""
+    from signet.errors import StorageUnavailable
+    from signet.storage import StorageUrlError, open_store
+    from signet.storage.migrate import copy_blobs
+
+    try:
+        source = open_store(args.source or settings.storage_url, settings.data_dir)
+        target = open_store(args.to, settings.data_dir)
+        source.check()
+        target.check()
+    except (StorageUnavailable, StorageUrlError) as exc:
+        print(f"signet: storage migrate: {exc}", file=sys.stderr)
+        return 2
+    print(f"copying blobs from {source.describe()} to {target.describe()}", file=sys.stderr)
+    try:
+        report = copy_blobs(source, target)
+    except StorageUnavailable as exc:
+        print(f"signet: storage migrate stopped: {exc}; run it again to resume", file=sys.stderr)
+        return 1
+    for key, why in report.failed:
+        print(f"failed {key}: {why}", file=sys.stderr)
+    print(report.summary())
+    return 1 if report.failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="signet", description="Signet e-signature service")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -264,6 +290,22 @@ def build_parser() -> argparse.ArgumentParser:
     retry = jobs_sub.add_parser("retry", help="run a dead job again")
     retry.add_argument("id")
     retry.set_defaults(func=cmd_jobs, jobs_command="retry")
+    storage = sub.add_parser("storage", help="blob storage tools")
+    storage_sub = storage.add_subparsers(dest="storage_command", required=True)
+    migrate_blobs = storage_sub.add_parser(
+        "migrate",
+        help="copy every blob to another store (resumable; safe while serving)",
+    )
+    migrate_blobs.add_argument(
+        "--to", required=True, help="target: s3://bucket/prefix?… or file://…"
+    )
+    migrate_blobs.add_argument(
+        "--from",
+        dest="source",
+        default=None,
+        help="source store (default: the configured SIGNET_STORAGE_URL)",
+    )
+    migrate_blobs.set_defaults(func=cmd_storage_migrate)
     return parser
 
 
