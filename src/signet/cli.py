@@ -11,6 +11,7 @@ from typing import Any
 from signet.config import Settings, get_settings
 from signet.db import open_database, transaction
 from signet.migrate import upgrade_database
+from signet.observability.logs import configure_logging
 
 DEFAULT_WORKSPACE = "Default"
 
@@ -149,6 +150,10 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         "http": HTTP_PROTOCOL,
         "h11_max_incomplete_event_size": MAX_HEAD_BYTES,
     }
+    if settings.log_format == "json":
+        # uvicorn's loggers (access lines included) go through the root JSON handler, which
+        # create_app sets up in every process.
+        common["log_config"] = None
     if workers == 1:
         uvicorn.run(create_app(settings), **common)
         return 0
@@ -318,4 +323,6 @@ def main(argv: list[str] | None = None) -> None:
         # Verification needs no database: a file on a laptop can be checked anywhere.
         sys.exit(cmd_verify(get_settings(), args))
     settings = get_settings()
+    if settings.log_format == "json":
+        configure_logging("json")
     sys.exit(args.func(settings, args))

@@ -206,6 +206,9 @@ def test_while_s3_is_down_uploads_answer_503_and_sealing_waits(tmp_path, running
         )
         assert pandadoc.status_code == 503 and "retry-after" in pandadoc.headers
         assert pandadoc.json()["type"] == "service_unavailable"
+        ready = signet.client.get("/readyz")
+        assert ready.status_code == 503 and ready.json()["database"] == "ok"
+        assert ready.json()["storage"] == "the file storage does not answer"
 
         # Signing needs no storage; sealing does, and is retried until S3 is back.
         _sign(signet, body, created)
@@ -221,6 +224,7 @@ def test_while_s3_is_down_uploads_answer_503_and_sealing_waits(tmp_path, running
         assert detail["certificate"]["has_error"] is False
         final = signet.client.get(detail["final_document_download_url"])
         assert final.status_code == 200 and verify_pdf(final.content).intact
+        assert signet.client.get("/readyz").status_code == 200
     finally:
         server.stop()
 

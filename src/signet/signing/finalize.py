@@ -25,6 +25,7 @@ from signet.kit.ids import short_id
 from signet.kit.links import ONE_HOUR, file_link
 from signet.models import Recipient, SigningRequest, Workspace
 from signet.models.base import utcnow
+from signet.observability.metrics import SEAL_SECONDS
 from signet.pdf.certificate import build_certificate
 from signet.pdf.evidence import CertificateData, CertificateEvent, CertificateRecipient, StampValue
 from signet.pdf.incremental import (
@@ -301,7 +302,8 @@ def finalize_request(ctx: Any, request_id: str) -> bool:
         assert workspace is not None
         events = list_events(session, request.id)
         try:
-            files = build_final_files(ctx, request, workspace, events)
+            with SEAL_SECONDS.time():
+                files = build_final_files(ctx, request, workspace, events)
         except StorageUnavailable:
             raise  # not the document's fault: the worker retries once storage is back
         except Exception:

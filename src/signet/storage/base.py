@@ -47,8 +47,9 @@ class BlobStore(Protocol):
     def digest(self, key: str) -> str | None:
         """The SHA-256 (hex) of the stored object, None when absent."""
 
-    def check(self) -> None:
-        """Raise StorageUnavailable, naming the problem, unless the store can be used now."""
+    def check(self, *, write: bool = True) -> None:
+        """Raise StorageUnavailable, naming the problem, unless the store can be used now;
+        ``write=False`` (readiness probes) only reads."""
 
     def describe(self) -> str:
         """Where the blobs live, for logs and messages (never with credentials)."""

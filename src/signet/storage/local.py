@@ -84,7 +84,7 @@ class LocalBlobStore:
         except FileNotFoundError:
             return None
 
-    def check(self) -> None:
+    def check(self, *, write: bool = True) -> None:
         if not os.access(self.root, os.W_OK | os.X_OK):
             raise StorageUnavailable(f"the blob directory {self.root} is not writable")
 

@@ -184,7 +184,7 @@ class S3BlobStore:
         with self.open(key) as fh:
             return sha256_of(fh)
 
-    def check(self) -> None:
+    def check(self, *, write: bool = True) -> None:
         """Reach the bucket and write a probe object: a missing bucket, refused credentials or
         an unreachable endpoint is named here, not found at the first upload."""
         from botocore.exceptions import (
@@ -199,8 +199,9 @@ class S3BlobStore:
         where = self.location.describe()
         try:
             self.client.head_bucket(Bucket=self.bucket)
-            probe = f"{self.prefix}/{PROBE_KEY}" if self.prefix else PROBE_KEY
-            self.client.put_object(Bucket=self.bucket, Key=probe, Body=b"signet")
+            if write:
+                probe = f"{self.prefix}/{PROBE_KEY}" if self.prefix else PROBE_KEY
+                self.client.put_object(Bucket=self.bucket, Key=probe, Body=b"signet")
         except NoCredentialsError:
             raise StorageUnavailable(
                 f"no S3 credentials for {where}: set AWS_ACCESS_KEY_ID and "
