@@ -25,6 +25,9 @@ log = logging.getLogger("signet.storage")
 # Presigned download links live this long: enough to start a download, too short to share.
 PRESIGN_SECONDS = 300
 PROBE_KEY = ".signet-probe"
+# Keys known to exist, remembered up to this many: blobs are immutable and never deleted, so
+# the detail read (which checks the final files exist, on the event loop) asks S3 once only.
+KNOWN_KEYS = 100_000
 GENERIC = "File storage is temporarily unavailable; retry later"
 
 
@@ -51,6 +54,7 @@ class S3BlobStore:
         self.bucket = location.bucket
         self.prefix = location.prefix.strip("/")
         self.presign = presign
+        self._known: set[str] = set()
         config = Config(
             region_name=location.region,
             signature_version="s3v4",
@@ -102,6 +106,12 @@ class S3BlobStore:
                 ContentType="application/octet-stream",
                 Metadata={"sha256": key},
             )
+        self._remember(key)
+
+    def _remember(self, key: str) -> None:
+        if len(self._known) >= KNOWN_KEYS:
+            self._known.clear()
+        self._known.add(key)
 
     def put_file(self, key: str, fileobj: BinaryIO) -> None:
         # upload_fileobj reads in parts (multipart above 8 MB), never the whole file at once.
@@ -115,6 +125,7 @@ class S3BlobStore:
                     "Metadata": {"sha256": key},
                 },
             )
+        self._remember(key)
 
     def get(self, key: str) -> bytes:
         with self._calls("get", key):
@@ -137,10 +148,13 @@ class S3BlobStore:
         return int(head["ContentLength"])
 
     def exists(self, key: str) -> bool:
+        if key in self._known:
+            return True
         try:
             self.size(key)
         except FileNotFoundError:
             return False
+        self._remember(key)
         return True
 
     def local_path(self, key: str) -> str | None:
