@@ -27,7 +27,7 @@ class Settings(BaseSettings):
     log_format: str = "text"
 
     # Blobs: unset or file://… for local files (<data dir>/blobs); s3://bucket/prefix?endpoint=…
-    # for any S3-compatible service (credentials from AWS_* or the URL); README "Storage".
+    # for any S3-compatible service (credentials from AWS_* or the URL). docs/operations.md#storage
     storage_url: str | None = None
     # S3 only: downloads redirect to a short-lived presigned URL instead of passing through.
     s3_presign: bool = False

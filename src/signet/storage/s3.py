@@ -6,7 +6,7 @@ presigns URLs and speaks to any S3-compatible endpoint, which no smaller client 
 
 Errors: a missing object is ``FileNotFoundError``; anything else (endpoint down, credentials
 refused, 5xx) is ``StorageUnavailable``, logged here with the detail, since a client can only
-retry. ``check()`` names the exact problem for start-up.
+retry. ``check()`` names the exact problem for start-up. See docs/operations.md#storage.
 """
 
 from __future__ import annotations
