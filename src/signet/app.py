@@ -11,8 +11,11 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
+from prometheus_client import CollectorRegistry
 from pydantic.json_schema import models_json_schema
 from sqlalchemy import text
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
 
 from signet import __version__, signing_page
 from signet.api.auth import KeyCache
@@ -43,9 +46,14 @@ from signet.api.signet_ext import webhooks as ext_webhooks
 from signet.api.state import AppState
 from signet.config import Settings, get_settings
 from signet.db import open_database
+from signet.errors import StorageUnavailable
+from signet.jobs.queue import queue_stats
 from signet.jobs.worker import Worker
+from signet.observability import metrics
+from signet.observability.logs import configure_logging
+from signet.observability.middleware import ObservabilityMiddleware
 from signet.pdf import fonts
-from signet.storage import LocalBlobStore
+from signet.storage import open_store
 from signet.wiring import wire
 
 log = logging.getLogger("signet")
@@ -137,11 +145,16 @@ def _include_first(app: FastAPI, router: APIRouter, prefix: str, include_in_sche
 
 
 def build_state(settings: Settings) -> AppState:
+    """The application context. Raises StorageUnavailable (or StorageUrlError), naming the
+    problem, when the configured blob store cannot be used: better now than at the first
+    upload."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = open_store(settings.storage_url, settings.data_dir, presign=settings.s3_presign)
+    store.check()
     return AppState(
         settings=settings,
         db=open_database(settings.resolved_database_url),
-        store=LocalBlobStore(settings.data_dir / "blobs"),
+        store=store,
         secret=settings.resolved_secret_key(),
     )
 
@@ -194,8 +207,16 @@ def declare_idempotency(schema: dict[str, Any]) -> None:
         responses.setdefault("422", {"description": "IDEMPOTENCY_KEY_REUSED with another body"})
 
 
+def _queue_rows(state: AppState) -> list[metrics.QueueRow]:
+    with state.db.read() as session:
+        return queue_stats(session)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    if settings.log_format == "json":
+        # Also in each process `signet serve --workers N` starts: they build their own app.
+        configure_logging("json")
     wire()
     state = build_state(settings)
     db = state.db
@@ -244,6 +265,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(RateLimit, limiter=limiter, key_cache=app.state.key_cache)
     # Outermost: heads and bodies are bounded, and keys checked, before anything reads them.
     app.add_middleware(HttpGuard, settings=settings)
+    # Around everything: the request id and timing cover the guard's refusals too.
+    app.add_middleware(ObservabilityMiddleware)
+    queue_registry = CollectorRegistry(auto_describe=False)
+    queue_registry.register(metrics.QueueCollector(lambda: _queue_rows(state)))
 
     @app.get("/healthz", tags=["Health"])
     def healthz() -> Any:
@@ -256,6 +281,35 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             log.exception("health check: the database does not answer")
             return json_response({"status": "error", "detail": "the database does not answer"}, 503)
         return json_response({"status": "ok"})
+
+    @app.get("/readyz", tags=["Health"])
+    def readyz() -> Any:
+        """200 when this process can serve: the database answers and the blob store is
+        reachable; 503 (saying which is not) otherwise, so a load balancer routes elsewhere."""
+        # Like /healthz, the details (hosts, buckets, files) go to the log, not to the caller.
+        checks = {"database": "ok", "storage": "ok"}
+        try:
+            with db.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception:  # noqa: BLE001 - any failure means "not ready"
+            log.exception("readiness: the database does not answer")
+            checks["database"] = "the database does not answer"
+        try:
+            state.store.check(write=False)
+        except StorageUnavailable as exc:
+            log.error("readiness: the file storage cannot be used: %s", exc.message)
+            checks["storage"] = "the file storage does not answer"
+        ready = all(v == "ok" for v in checks.values())
+        return json_response(
+            {"status": "ok" if ready else "error", **checks}, 200 if ready else 503
+        )
+
+    @app.get("/metrics", tags=["Health"], response_class=Response)
+    async def prometheus_metrics() -> Response:
+        """Prometheus metrics: requests and latency per route template, job queue depth and
+        oldest age per kind, job outcomes, seal duration, webhook deliveries, emails."""
+        body = await run_in_threadpool(metrics.render, queue_registry)
+        return Response(body, media_type="text/plain; version=0.0.4; charset=utf-8")
 
     # Routes are tried in order, so the most requested come first: the detail read as the app's
     # first routes, then the signing-request routers at both mounts (the order within one

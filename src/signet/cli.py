@@ -1,4 +1,5 @@
-"""The ``signet`` command: serve, migrate, api-keys create. Every command migrates first."""
+"""The ``signet`` command: serve, worker, migrate, api-keys, jobs, verify, storage migrate.
+Commands that use the database migrate it first."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 from signet.config import Settings, get_settings
 from signet.db import open_database, transaction
 from signet.migrate import upgrade_database
+from signet.observability.logs import configure_logging
 
 DEFAULT_WORKSPACE = "Default"
 
@@ -97,6 +99,19 @@ def _tune_allocator() -> None:
         pass
 
 
+def _storage_problem(settings: Settings) -> str | None:
+    """Why the configured blob store cannot be used now (None when it can)."""
+    from signet.errors import StorageUnavailable
+    from signet.storage import StorageUrlError, open_store
+
+    try:
+        store = open_store(settings.storage_url, settings.data_dir, presign=settings.s3_presign)
+        store.check()
+    except (StorageUnavailable, StorageUrlError) as exc:
+        return str(exc)
+    return None
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import os
 
@@ -119,6 +134,10 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    problem = _storage_problem(settings)
+    if problem:
+        print(f"signet: not starting: storage: {problem}", file=sys.stderr)
+        return 2
     _tune_allocator()
     _migrate(settings)
     _first_run_banner(settings)
@@ -131,6 +150,10 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         "http": HTTP_PROTOCOL,
         "h11_max_incomplete_event_size": MAX_HEAD_BYTES,
     }
+    if settings.log_format == "json":
+        # uvicorn's loggers (access lines included) go through the root JSON handler, which
+        # create_app sets up in every process.
+        common["log_config"] = None
     if workers == 1:
         uvicorn.run(create_app(settings), **common)
         return 0
@@ -147,6 +170,10 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
 
     from signet.app import build_state, report_fonts, start_worker
 
+    problem = _storage_problem(settings)
+    if problem:
+        print(f"signet: not starting: storage: {problem}", file=sys.stderr)
+        return 2
     _migrate(settings)
     report_fonts()
     state = build_state(settings)
@@ -207,6 +234,32 @@ def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
     return 0 if (result.signet_sealed and result.intact) else 1
 
 
+def cmd_storage_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    """Copy every blob to another store, checking each SHA-256; resumable, safe while serving."""
+    from signet.errors import StorageUnavailable
+    from signet.storage import StorageUrlError, open_store
+    from signet.storage.migrate import copy_blobs
+
+    try:
+        source = open_store(args.source or settings.storage_url, settings.data_dir)
+        target = open_store(args.to, settings.data_dir)
+        source.check()
+        target.check()
+    except (StorageUnavailable, StorageUrlError) as exc:
+        print(f"signet: storage migrate: {exc}", file=sys.stderr)
+        return 2
+    print(f"copying blobs from {source.describe()} to {target.describe()}", file=sys.stderr)
+    try:
+        report = copy_blobs(source, target)
+    except StorageUnavailable as exc:
+        print(f"signet: storage migrate stopped: {exc}; run it again to resume", file=sys.stderr)
+        return 1
+    for key, why in report.failed:
+        print(f"failed {key}: {why}", file=sys.stderr)
+    print(report.summary())
+    return 1 if report.failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="signet", description="Signet e-signature service")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -242,6 +295,22 @@ def build_parser() -> argparse.ArgumentParser:
     retry = jobs_sub.add_parser("retry", help="run a dead job again")
     retry.add_argument("id")
     retry.set_defaults(func=cmd_jobs, jobs_command="retry")
+    storage = sub.add_parser("storage", help="blob storage tools")
+    storage_sub = storage.add_subparsers(dest="storage_command", required=True)
+    migrate_blobs = storage_sub.add_parser(
+        "migrate",
+        help="copy every blob to another store (resumable; safe while serving)",
+    )
+    migrate_blobs.add_argument(
+        "--to", required=True, help="target: s3://bucket/prefix?… or file://…"
+    )
+    migrate_blobs.add_argument(
+        "--from",
+        dest="source",
+        default=None,
+        help="source store (default: the configured SIGNET_STORAGE_URL)",
+    )
+    migrate_blobs.set_defaults(func=cmd_storage_migrate)
     return parser
 
 
@@ -254,4 +323,6 @@ def main(argv: list[str] | None = None) -> None:
         # Verification needs no database: a file on a laptop can be checked anywhere.
         sys.exit(cmd_verify(get_settings(), args))
     settings = get_settings()
+    if settings.log_format == "json":
+        configure_logging("json")
     sys.exit(args.func(settings, args))

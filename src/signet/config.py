@@ -23,6 +23,14 @@ class Settings(BaseSettings):
     max_inline_pdf_bytes: int = 20 * 1024 * 1024
     max_upload_bytes: int = 50 * 1024 * 1024
     log_level: str = "info"
+    # "text" (default) or "json": one JSON object per line, with the request's id.
+    log_format: str = "text"
+
+    # Blobs: unset or file://… for local files (<data dir>/blobs); s3://bucket/prefix?endpoint=…
+    # for any S3-compatible service (credentials from AWS_* or the URL). docs/operations.md#storage
+    storage_url: str | None = None
+    # S3 only: downloads redirect to a short-lived presigned URL instead of passing through.
+    s3_presign: bool = False
 
     # Jobs: `signet serve` runs an in-process worker unless SIGNET_INLINE_WORKER=0.
     inline_worker: bool = True
@@ -53,6 +61,13 @@ class Settings(BaseSettings):
     # Shared counters for several processes (and idempotency locks later): redis://host:6379/0.
     redis_url: str | None = None
     redis_key_prefix: str = "signet"
+
+    @field_validator("log_format")
+    @classmethod
+    def _check_log_format(cls, v: str) -> str:
+        if v not in ("text", "json"):
+            raise ValueError("SIGNET_LOG_FORMAT must be 'text' or 'json'")
+        return v
 
     @field_validator("database_url")
     @classmethod

@@ -9,7 +9,8 @@ SignetError
 │   └── IllegalTransition   the request's state does not allow the action (409 or 400)
 ├── PayloadTooLarge       413
 ├── RateLimited           429  with the seconds to wait (docs/rate-limits.md)
-└── NotImplementedRoute   501
+├── NotImplementedRoute   501
+└── StorageUnavailable    503  the blob store cannot be reached now; Retry-After says when
 """
 
 from __future__ import annotations
@@ -121,3 +122,15 @@ class RateLimited(SignetError):
             "type": "throttled",
             "detail": f"Request was throttled. Expected available in {retry_after} seconds.",
         }
+
+
+class StorageUnavailable(SignetError):
+    """The blob store (S3) cannot be reached or refuses us: a client should retry later, a job
+    is retried by the worker. At start-up the same error stops ``signet serve``."""
+
+    status_code = 503
+    code = "STORAGE_UNAVAILABLE"
+    retry_after = 10
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, extra={"headers": {"Retry-After": str(self.retry_after)}})

@@ -98,6 +98,8 @@ def pandadoc_body(exc: SignetError) -> dict[str, Any]:
         return {"type": "throttled", "detail": exc.message}
     if status == 501:
         return {"type": "request_error", "detail": exc.message}
+    if status == 503:
+        return {"type": "service_unavailable", "detail": exc.message}
     return {"type": exc.extra.get("pandadoc_type", "request_error"), "detail": exc.message}
 
 
@@ -108,6 +110,7 @@ _V2_CODES = {
     404: "not_found",
     429: "too_many_requests",
     501: "not_implemented",
+    503: "service_unavailable",
 }
 
 

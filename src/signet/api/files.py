@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import BinaryIO
+
 from fastapi import APIRouter
-from starlette.responses import FileResponse, Response
+from starlette.responses import FileResponse, RedirectResponse, Response, StreamingResponse
 
 from signet.api.deps import State
 from signet.errors import SignetError
 from signet.kit import signed_urls
+from signet.storage import BlobStore
+from signet.storage.base import CHUNK
 
 router = APIRouter(tags=["Files"])
 
@@ -38,11 +43,31 @@ def get_file(token: str, state: State) -> Response:
         "Content-Disposition": f'inline; filename="{name}"',
         "Cache-Control": "private, max-age=300",
     }
-    path = state.store.local_path(sha)
-    if path:
-        return FileResponse(path, media_type="application/pdf", headers=headers)
     try:
-        data = state.store.get(sha)
+        return blob_response(state.store, sha, name, "inline", headers)
     except FileNotFoundError:
         raise SignetError("file_not_accessible", code="NOT_FOUND", status_code=404) from None
-    return Response(data, media_type="application/pdf", headers=headers)
+
+
+def blob_response(
+    store: BlobStore, sha: str, name: str, disposition: str, headers: dict[str, str]
+) -> Response:
+    """A stored PDF as a response: straight from the local disk when the store has a path, a
+    redirect to a short-lived presigned URL when the S3 store allows them, else streamed in
+    chunks (never held whole in memory). FileNotFoundError when the blob is absent."""
+    path = store.local_path(sha)
+    if path:
+        return FileResponse(path, media_type="application/pdf", headers=headers)
+    url = store.download_url(sha, name, disposition)
+    if url:
+        return RedirectResponse(url, status_code=307, headers={"Cache-Control": "no-store"})
+    stream = store.open(sha)
+    return StreamingResponse(_chunks(stream), media_type="application/pdf", headers=headers)
+
+
+def _chunks(stream: BinaryIO) -> Iterator[bytes]:
+    try:
+        while chunk := stream.read(CHUNK):
+            yield chunk
+    finally:
+        stream.close()

@@ -10,16 +10,17 @@ worker whose lease was taken over cannot overwrite the newer attempt's outcome.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from signet.models import Job
 from signet.models.base import new_id, utcnow
+from signet.observability.metrics import QueueRow
 
 
 def enqueue(
@@ -188,3 +189,34 @@ def purge_done(session: Session, older_than: timedelta) -> int:
         delete(Job).where(Job.state == "done", Job.finished_at < utcnow() - older_than)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def queue_stats(session: Session) -> list[QueueRow]:
+    """Per kind: due jobs waiting to run (a lapsed lease counts again), when the oldest became
+    due, and dead jobs; for ``/metrics``, using the claim index."""
+    now = utcnow()
+    waiting = or_(
+        and_(Job.state == "pending", Job.run_at <= now),
+        and_(Job.state == "running", Job.locked_until < now),
+    )
+    rows: dict[str, QueueRow] = {}
+    due = session.execute(
+        select(Job.kind, func.count(), func.min(Job.run_at)).where(waiting).group_by(Job.kind)
+    )
+    for kind, count, oldest in due:
+        rows[kind] = QueueRow(kind, int(count), _unix(oldest))
+    dead = session.execute(
+        select(Job.kind, func.count()).where(Job.state == "dead").group_by(Job.kind)
+    )
+    for kind, count in dead:
+        row = rows.get(kind, QueueRow(kind, 0, None))
+        rows[kind] = QueueRow(kind, row.waiting, row.oldest_due_at, int(count))
+    return sorted(rows.values(), key=lambda r: r.kind)
+
+
+def _unix(value: datetime | None) -> float | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:  # SQLite hands back naive UTC
+        value = value.replace(tzinfo=UTC)
+    return value.timestamp()

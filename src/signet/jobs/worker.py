@@ -23,6 +23,7 @@ from signet.db import transaction
 from signet.jobs import queue
 from signet.jobs.queue import Claimed
 from signet.jobs.registry import HANDLERS, PERIODIC, GiveUp, RetryLater
+from signet.observability.metrics import JOBS_FINISHED
 
 log = logging.getLogger("signet.jobs")
 
@@ -139,12 +140,14 @@ class Worker:
         else:
             with transaction(db.write) as session:
                 queue.complete(session, job)
+            JOBS_FINISHED.labels(job.kind, "succeeded").inc()
         finally:
             done.set()
 
     def _record_failure(self, job: Claimed, error: str, delay: float | None) -> None:
         with transaction(self.ctx.db.write) as session:
             state = queue.fail(session, job, error, retry_in=delay)
+        JOBS_FINISHED.labels(job.kind, "dead" if state == "dead" else "retry").inc()
         if state == "dead":
             log.error(
                 "job %s (%s) is dead after %d attempts: %s", job.id, job.kind, job.attempt, error

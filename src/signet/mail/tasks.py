@@ -24,6 +24,7 @@ from signet.mail import (
     send_via_smtp,
     write_eml,
 )
+from signet.observability.metrics import EMAILS
 from signet.workspaces.repository import workspace_by_id
 
 log = logging.getLogger("signet.mail")
@@ -116,7 +117,13 @@ def deliver(
         try:
             send_via_smtp(parse_smtp_url(ctx.settings.smtp_url), message)
         except PermanentDeliveryError as exc:
+            EMAILS.labels("failed").inc()
             raise GiveUp(str(exc)) from exc
+        except Exception:
+            EMAILS.labels("failed").inc()
+            raise
+        EMAILS.labels("sent").inc()
     else:
         path = write_eml(ctx.settings.data_dir / "mail", message)
+        EMAILS.labels("sent").inc()
         log.info("email %s to %s written to %s%s", rendered.email_type, to, path, note)

@@ -20,10 +20,12 @@ from typing import Any
 
 from signet.audit.service import list_events, record_event
 from signet.db import transaction
+from signet.errors import StorageUnavailable
 from signet.kit.ids import short_id
 from signet.kit.links import ONE_HOUR, file_link
-from signet.models import Blob, Recipient, SigningRequest, Workspace
+from signet.models import Recipient, SigningRequest, Workspace
 from signet.models.base import utcnow
+from signet.observability.metrics import SEAL_SECONDS
 from signet.pdf.certificate import build_certificate
 from signet.pdf.evidence import CertificateData, CertificateEvent, CertificateRecipient, StampValue
 from signet.pdf.incremental import (
@@ -307,9 +309,12 @@ def finalize_request(ctx: Any, request_id: str) -> bool:
         assert workspace is not None
         events = list_events(session, request.id)
         try:
-            blob = session.get(Blob, request.document_sha256)
+            blob = repository.find_blob(session, request.document_sha256)
             uploaded = blob.upload_sha256 if blob is not None else None
-            files = build_final_files(ctx, request, workspace, events, uploaded)
+            with SEAL_SECONDS.time():
+                files = build_final_files(ctx, request, workspace, events, uploaded)
+        except StorageUnavailable:
+            raise  # not the document's fault: the worker retries once storage is back
         except Exception:
             _mark_error(ctx, request_id)
             raise

@@ -7,7 +7,9 @@ None of them is part of the API, so none appears in the OpenAPI document.
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter, Request
@@ -16,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import FileResponse, HTMLResponse, Response
 
 from signet.api.auth import client_ip
+from signet.api.files import blob_response
 from signet.api.state import AppState
 from signet.db import transaction
 from signet.errors import Forbidden, NotFound, SignetError
@@ -43,6 +46,7 @@ from signet.signing_page.actions import add_action_routes
 from signet.signing_page.rendering import asset_version, find_asset, render_page
 from signet.signing_page.security import clean_origins, frame_ancestors, issue_csrf_token
 from signet.signing_page.views import download_allowed, notice_context, sign_context
+from signet.storage.base import CHUNK
 
 router = APIRouter(include_in_schema=False)
 
@@ -170,8 +174,9 @@ def _pdf_path(state: AppState, sha: str) -> str:
     path = state.settings.data_dir / "cache" / "pdf" / f"{sha}.pdf"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(state.store.get(sha))
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        with state.store.open(sha) as src, tmp.open("wb") as dst:
+            shutil.copyfileobj(src, dst, CHUNK)
         tmp.replace(path)
     return str(path)
 
@@ -197,10 +202,7 @@ def _download(kind: str) -> Callable[[str, Request], Response]:
             "Cache-Control": "no-store",
             "X-Content-Type-Options": "nosniff",
         }
-        local = state.store.local_path(sha)
-        if local:
-            return FileResponse(local, media_type="application/pdf", headers=headers)
-        return Response(state.store.get(sha), media_type="application/pdf", headers=headers)
+        return blob_response(state.store, sha, name, "attachment", headers)
 
     return download
 

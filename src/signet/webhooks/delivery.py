@@ -34,6 +34,7 @@ from signet.jobs.queue import Claimed
 from signet.jobs.registry import RetryLater, schedule_delay
 from signet.models import Webhook, WebhookAttempt, WebhookDelivery, WebhookEvent
 from signet.models.base import utcnow
+from signet.observability.metrics import WEBHOOK_DELIVERIES
 from signet.webhooks import delivery_repository, netguard, service
 from signet.webhooks.events import firma_envelope
 from signet.webhooks.signatures import (
@@ -306,6 +307,7 @@ def deliver(ctx: Any, job: Claimed) -> None:
     if plan is None:
         return
     result = send(plan.outgoing, allow_private=ctx.settings.webhook_allow_private)
+    WEBHOOK_DELIVERIES.labels("delivered" if result.ok else "failed").inc()
     delay = schedule_delay(job.attempt, ctx.settings.retry_base_seconds)
     final = delay is None or job.attempt >= job.max_attempts
     if _record(ctx, plan, job.attempt, result, final=final):

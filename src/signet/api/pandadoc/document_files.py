@@ -11,8 +11,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from signet.api.deps import Auth, State
+from signet.api.files import blob_response
 from signet.api.pandadoc.common import errors_of, load, not_ready
 from signet.api.pandadoc.status import pandadoc_status
+from signet.api.state import AppState
 from signet.errors import SignetError, ValidationFailed
 from signet.models import SigningRequest
 from signet.signing.partial_pdf import Watermark, completed_copy, current_pdf
@@ -38,6 +40,14 @@ def _pdf(data: bytes, name: str) -> Response:
         media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{safe[:100]}.pdf"'},
     )
+
+
+def _stored_pdf(state: AppState, sha: str, name: str) -> Response:
+    """A stored final file, served without a copy in memory (or redirected to the store)."""
+    safe = "".join(c if c.isalnum() or c in " -_." else "_" for c in name).strip() or "document"
+    filename = f"{safe[:100]}.pdf"
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    return blob_response(state.store, sha, filename, "attachment", headers)
 
 
 def _later(seconds: int = 5) -> Response:
@@ -107,7 +117,7 @@ async def download(
                 if not sr.final_sha256:
                     return _later()
                 if mark is None:
-                    return _pdf(state.store.get(sr.final_sha256), sr.name)
+                    return _stored_pdf(state, sr.final_sha256, sr.name)
                 return _pdf(completed_copy(state.store, sr, mark), sr.name)
             return _pdf(current_pdf(state.store, sr, mark), sr.name)
 
@@ -132,4 +142,4 @@ def download_protected(
         if not sr.final_sha256:
             return _later()
         sha, name = sr.final_sha256, sr.name
-    return _pdf(state.store.get(sha), name)
+    return _stored_pdf(state, sha, name)
