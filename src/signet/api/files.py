@@ -13,6 +13,7 @@ from signet.errors import SignetError
 from signet.kit import signed_urls
 from signet.storage import BlobStore
 from signet.storage.base import CHUNK
+from signet.kit.content_disposition import content_disposition
 
 router = APIRouter(tags=["Files"])
 
@@ -40,7 +41,7 @@ def get_file(token: str, state: State) -> Response:
         raise SignetError("Access denied", code="ACCESS_DENIED", status_code=403)
     sha, name = payload["s"], payload.get("n", "document.pdf")
     headers = {
-        "Content-Disposition": f'inline; filename="{name}"',
+        "Content-Disposition": content_disposition("inline", name),
         "Cache-Control": "private, max-age=300",
     }
     try:

@@ -22,6 +22,7 @@ from signet.api.files import blob_response
 from signet.api.state import AppState
 from signet.db import transaction
 from signet.errors import Forbidden, NotFound, SignetError
+from signet.kit.content_disposition import content_disposition, download_name
 from signet.models import Recipient, SigningRequest
 from signet.pdf.render import RenderError
 from signet.signing.recipient_actions import (
@@ -198,7 +199,7 @@ def _download(kind: str) -> Callable[[str, Request], Response]:
         if not sha:
             raise NotFound("The document is not available")
         headers = {
-            "Content-Disposition": f'attachment; filename="{name}"',
+            "Content-Disposition": content_disposition("attachment", name),
             "Cache-Control": "no-store",
             "X-Content-Type-Options": "nosniff",
         }
@@ -208,8 +209,7 @@ def _download(kind: str) -> Callable[[str, Request], Response]:
 
 
 def _file_name(name: str, *, signed: bool) -> str:
-    safe = "".join(c if c.isalnum() or c in " -_." else "_" for c in name).strip() or "document"
-    return f"{safe[:100]}{' - signed' if signed else ''}.pdf"
+    return download_name(name, suffix=" - signed.pdf" if signed else ".pdf")
 
 
 @router.get("/signing-assets/{name}")

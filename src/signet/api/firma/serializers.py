@@ -8,6 +8,7 @@ from typing import Any, Protocol
 from signet.api.firma import schemas_out as out
 from signet.api.firma.status import detail_flags, list_status
 from signet.api.state import AppState
+from signet.kit.content_disposition import download_name
 from signet.kit.links import ONE_HOUR, file_link, signing_link
 from signet.kit.timefmt import firma_time as ft
 from signet.models import AuditEvent, Field, Recipient, Reminder, SigningRequest
@@ -44,9 +45,8 @@ def document_link(
 
 
 def pdf_name(name: str) -> str:
-    """A download's file name: the request's name with only safe characters, ``.pdf``."""
-    safe = "".join(c if c.isalnum() or c in " -_." else "_" for c in name).strip() or "document"
-    return safe[:100] + ".pdf"
+    """A download's file name: the request's name (any script) and ``.pdf``."""
+    return download_name(name)
 
 
 def recipient_out(r: Recipient) -> out.RecipientOut:

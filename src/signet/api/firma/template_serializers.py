@@ -6,6 +6,7 @@ from typing import Any
 
 from signet.api.firma import template_schemas as tout
 from signet.api.firma.schemas_out import RequiredReadOnlyField
+from signet.kit.content_disposition import download_name
 from signet.kit.links import file_link
 from signet.kit.timefmt import firma_time as ft
 from signet.models import Template, TemplateField, TemplateReminder, TemplateUser
@@ -23,8 +24,7 @@ def settings_out(settings: dict[str, Any]) -> tout.TemplateSettingsOut:
 
 
 def _pdf_name(name: str) -> str:
-    safe = "".join(c if c.isalnum() or c in " -_." else "_" for c in name).strip() or "template"
-    return safe[:100] + ".pdf"
+    return download_name(name, default="template")
 
 
 def user_out(template: Template, u: TemplateUser) -> tout.TemplateUserOut:

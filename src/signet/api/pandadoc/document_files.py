@@ -16,6 +16,7 @@ from signet.api.pandadoc.common import errors_of, load, not_ready
 from signet.api.pandadoc.status import pandadoc_status
 from signet.api.state import AppState
 from signet.errors import SignetError, ValidationFailed
+from signet.kit.content_disposition import content_disposition, download_name
 from signet.models import SigningRequest
 from signet.signing.partial_pdf import Watermark, completed_copy, current_pdf
 from signet.signing.states import RequestState as S
@@ -34,11 +35,9 @@ _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
 def _pdf(data: bytes, name: str) -> Response:
-    safe = "".join(c if c.isalnum() or c in " -_." else "_" for c in name).strip() or "document"
+    disposition = content_disposition("attachment", download_name(name))
     return Response(
-        data,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{safe[:100]}.pdf"'},
+        data, media_type="application/pdf", headers={"Content-Disposition": disposition}
     )
 
 
