@@ -1,4 +1,12 @@
-"""Write audit events in the caller's transaction, chained by SHA-256 per signing request."""
+"""Write audit events in the caller's transaction, chained by SHA-256 per signing request.
+
+Each event's hash covers its content serialized as JSON, so the serialization is part of the
+stored evidence: it must give the same bytes for as long as chains are kept. Events are hashed
+over RFC 8785 (JSON Canonicalization Scheme) output, a standard any verifier can reproduce.
+Events written before it (``hash_format`` 0) were hashed over orjson's output with sorted keys,
+which still verifies them; orjson must keep producing those bytes for them (its output for these
+types has not changed since orjson 3.0; a test holds a chain written by that code).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
+import rfc8785
 from sqlalchemy.orm import Session
 
 from signet.audit.actors import Actor
@@ -16,9 +25,13 @@ from signet.models import AuditEvent, SigningRequest
 from signet.models.base import utcnow
 
 GENESIS = "0" * 64
+LEGACY_ORJSON = 0  # hash_format of events written before RFC 8785 (see the module docstring)
+RFC8785 = 1
+CURRENT_FORMAT = RFC8785
 
 
 def _digest(
+    hash_format: int,
     prev: str,
     seq: int,
     at: datetime,
@@ -27,20 +40,23 @@ def _digest(
     recipient_id: str | None,
     details: dict[str, Any],
 ) -> str:
-    material = orjson.dumps(
-        {
-            "prev": prev,
-            "seq": seq,
-            "at": at.isoformat(),
-            "event": event,
-            "actor": [actor.type, actor.id, actor.name, actor.email],
-            "recipient_id": recipient_id,
-            "ip": actor.ip_address,
-            "ua": actor.user_agent,
-            "details": details,
-        },
-        option=orjson.OPT_SORT_KEYS,
-    )
+    content: dict[str, Any] = {
+        "prev": prev,
+        "seq": seq,
+        "at": at.isoformat(),
+        "event": event,
+        "actor": [actor.type, actor.id, actor.name, actor.email],
+        "recipient_id": recipient_id,
+        "ip": actor.ip_address,
+        "ua": actor.user_agent,
+        "details": details,
+    }
+    if hash_format == RFC8785:
+        material = rfc8785.dumps(content)
+    elif hash_format == LEGACY_ORJSON:
+        material = orjson.dumps(content, option=orjson.OPT_SORT_KEYS)
+    else:
+        raise ValueError(f"unknown audit hash format {hash_format}")
     return hashlib.sha256(material).hexdigest()
 
 
@@ -77,22 +93,31 @@ def record_event(
         user_agent=actor.user_agent,
         details=details,
         prev_hash=prev,
-        hash=_digest(prev, seq, at, event, actor, recipient_id, details),
+        hash=_digest(CURRENT_FORMAT, prev, seq, at, event, actor, recipient_id, details),
+        hash_format=CURRENT_FORMAT,
     )
     session.add(ev)
     return ev
 
 
 def verify_chain(events: list[AuditEvent]) -> bool:
-    """True when every event's hash matches its content and links to the one before."""
+    """True when every event's hash matches its content and links to the one before.
+
+    Each event is checked in the format it was written in, so a chain begun before RFC 8785
+    and continued after it verifies; an unknown format fails the chain.
+    """
     prev = GENESIS
     for ev in events:
         actor = Actor(
             ev.actor_type, ev.actor_id, ev.actor_name, ev.actor_email, ev.ip_address, ev.user_agent
         )
-        if ev.prev_hash != prev or ev.hash != _digest(
-            prev, ev.seq, ev.at, ev.event, actor, ev.recipient_id, ev.details
-        ):
+        try:
+            digest = _digest(
+                ev.hash_format, prev, ev.seq, ev.at, ev.event, actor, ev.recipient_id, ev.details
+            )
+        except (ValueError, TypeError):  # an unknown format, or content JSON cannot hold
+            return False
+        if ev.prev_hash != prev or ev.hash != digest:
             return False
         prev = ev.hash
     return True

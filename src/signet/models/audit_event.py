@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from signet.models.base import ID, Base, JSONType, UTCDateTime, new_id, utcnow
@@ -35,3 +35,6 @@ class AuditEvent(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # How ``hash`` was computed (audit/service.py): 0 = orjson with sorted keys, as every event
+    # before migration 0005 was; 1 = RFC 8785. The writer always sets it.
+    hash_format: Mapped[int] = mapped_column(SmallInteger, server_default="0")
