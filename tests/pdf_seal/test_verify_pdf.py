@@ -14,7 +14,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import signers
 
 from signet.pdf.seal import seal_pdf
-from signet.pdf.seal_keys import SealIdentity
+from signet.pdf.seal_keys import SealIdentity, load_or_create_seal
 from signet.pdf.verify import verify_pdf
 
 from .factories import SEAL_METADATA, create_pdf
@@ -229,5 +229,44 @@ def test_changing_the_timestamp_token_is_detected(timestamped_pdf: bytes, where:
     tampered[offset] ^= 0x01
 
     result = verify_pdf(bytes(tampered))
+
+    assert not result.intact and result.problems
+
+
+def _swap_first_two_certificates(data: bytes, certificates: list[bytes]) -> bytes:
+    """``data`` with the CMS set of ``certificates`` (DER, in stored order) holding its first two
+    in the other order: the same bytes, the same length, no longer sorted as DER requires."""
+    first, second = certificates[0], certificates[1]
+    stored = (first + second).hex().upper().encode()
+    assert data.count(stored) == 1
+    return data.replace(stored, (second + first).hex().upper().encode())
+
+
+def test_reordered_certificates_of_an_operator_chain_are_detected(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from .factories import create_p12
+
+    blob, _, _ = create_p12(b"pw")
+    (tmp_path / "seal.p12").write_bytes(blob)
+    identity = load_or_create_seal(tmp_path, str(tmp_path / "seal.p12"), "pw")
+    sealed = seal_pdf(
+        create_pdf(1), identity, reason="r", location=None, tsa_url=None, metadata=SEAL_METADATA
+    )
+    [sig] = PdfFileReader(io.BytesIO(sealed)).embedded_signatures
+    certificates = [c.chosen.dump() for c in sig.signed_data["certificates"]]
+    assert len(certificates) == 2 and verify_pdf(sealed).intact
+
+    result = verify_pdf(_swap_first_two_certificates(sealed, certificates))
+
+    assert not result.intact and result.problems
+
+
+def test_reordered_certificates_of_a_timestamp_token_are_detected(timestamped_pdf: bytes) -> None:
+    [sig] = PdfFileReader(io.BytesIO(timestamped_pdf)).embedded_signatures
+    [attr] = sig.signer_info["unsigned_attrs"]
+    token = attr["values"][0]["content"]
+    certificates = [c.chosen.dump() for c in token["certificates"]]
+    assert len(certificates) >= 2 and verify_pdf(timestamped_pdf).intact
+
+    result = verify_pdf(_swap_first_two_certificates(timestamped_pdf, certificates))
 
     assert not result.intact and result.problems

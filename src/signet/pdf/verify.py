@@ -249,6 +249,11 @@ def _cms_canonical(sig: EmbeddedPdfSignature, metadata: dict[str, Any]) -> bool:
         info = cms.ContentInfo.load(der, strict=True)
         signed_data = info["content"]
         tokens = _timestamp_tokens(signed_data)
+        # And every rule of DER: parsed and written again as DER, the container gives its own
+        # bytes back. This catches what the walk above cannot see, such as the members of a SET
+        # OF (the certificates of an operator's chain or of a TSA token) out of DER order.
+        if not (_round_trips(info) and all(_round_trips(_tst_info(t)) for t in tokens)):
+            return False
         listed = metadata.get("certificates_sha256")
         if not isinstance(listed, list) or sorted(listed) != sorted(
             hashlib.sha256(c.chosen.dump()).hexdigest() for c in signed_data["certificates"]
@@ -340,6 +345,18 @@ def _timestamp_tokens(signed_data: cms.SignedData) -> list[cms.SignedData]:
             if attr["type"].native == "signature_time_stamp_token":
                 tokens.extend(token["content"] for token in attr["values"])
     return tokens
+
+
+def _round_trips(value: Any) -> bool:
+    """``value``, parsed as it was loaded, encodes back to the same bytes as DER."""
+    loaded = value.dump()
+    return bool(value.__class__.load(loaded, strict=True).dump(force=True) == loaded)
+
+
+def _tst_info(token: cms.SignedData) -> Any:
+    # The token's signed content, a TSTInfo inside an OCTET STRING: not re-encoded with the
+    # container unless parsed on its own.
+    return token["encap_content_info"]["content"].parsed
 
 
 def _is_strict_der(data: bytes, depth: int = 0) -> bool:
