@@ -24,7 +24,7 @@ from pyhanko.sign.signers.pdf_byterange import BuildProps
 from pyhanko.sign.timestamps import HTTPTimeStamper
 
 from signet.pdf.original_hash import OriginalHash
-from signet.pdf.seal_embed import embed_signature
+from signet.pdf.seal_embed import ReservedSpaceTooSmall, embed_signature
 from signet.pdf.seal_keys import SealIdentity
 
 __all__ = [
@@ -141,16 +141,12 @@ def seal_update(
                 reserve=BYTES_RESERVED,
             )
         )  # fmt: skip
-    except _ReservedTooSmall:
+    except ReservedSpaceTooSmall:
         return run_outside_event_loop(
             lambda: _sign(
                 prepare, identity, reason, location, timestamper, payload, original, reserve=None
             )
         )
-
-
-class _ReservedTooSmall(Exception):
-    pass
 
 
 def _open(data: bytes) -> IncrementalPdfFileWriter:
@@ -206,9 +202,11 @@ def _sign(
         return _run_coroutine(
             embed_signature(writer, pdf_signer, bytes_reserved=reserve, original=original)
         )
+    except ReservedSpaceTooSmall:
+        if reserve is None:  # pyHanko's own estimate: never too small
+            raise SealError("The PDF could not be sealed: the signature did not fit") from None
+        raise
     except SigningError as exc:
-        if reserve is not None and "allocated" in str(exc):
-            raise _ReservedTooSmall from exc
         raise SealError(f"The PDF could not be sealed: {exc}") from exc
     except (PdfError, ValueError, OSError) as exc:
         raise SealError(f"The PDF could not be sealed: {exc}") from exc
