@@ -3,19 +3,20 @@ reportlab, the fallback chain that picks a face per character, and the ToUnicode
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import threading
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from reportlab import rl_config
-from reportlab.pdfbase import pdfmetrics, ttfonts
+from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
+from signet.pdf.reportlab_internals import binary_streams, font_code_points, install_to_unicode_cmap
 from signet.pdf.text_bidi import _bidi_levels
+
+__all__ = ["BOLD", "REGULAR", "FontsMissing", "binary_streams", "ensure_fonts_registered"]
 
 ASSETS_DIR = Path(__file__).with_name("assets")
 # Primary reportlab font names; a caller sets these as the "current" font of a style.
@@ -124,8 +125,7 @@ def _load(face: _Face) -> _Font:
         font = TTFont(face.name, str(path), shapable=True)
         pdfmetrics.registerFont(font)
     assert isinstance(font, TTFont)
-    codes = frozenset(c for c in font.face.charToGlyph if not 0xE000 <= c <= 0xF8FF)
-    return _Font(face.name, face.label, path, codes)
+    return _Font(face.name, face.label, path, font_code_points(font))
 
 
 @functools.cache
@@ -133,24 +133,8 @@ def _chain(bold: bool) -> tuple[_Font, ...]:
     with _lock:
         # Installed once: every TrueType font reportlab embeds in this process gets the
         # corrected map; for text that was never shaped the output is the same as before.
-        ttfonts.makeToUnicodeCMap = _to_unicode_cmap
+        install_to_unicode_cmap(_to_unicode_cmap)
         return tuple(_load(face) for face in (_BOLD_FACES if bold else _REGULAR_FACES))
-
-
-@contextlib.contextmanager
-def binary_streams() -> Iterator[None]:
-    """Let reportlab write binary streams instead of ASCII85 while in this block.
-
-    ASCII85 makes images 25% larger and, without reportlab's C accelerator, is encoded in
-    pure Python: most of the time of a small stamp. Another thread writing a PDF meanwhile
-    may get either form; both are valid PDF.
-    """
-    saved = rl_config.useA85
-    rl_config.useA85 = 0
-    try:
-        yield
-    finally:
-        rl_config.useA85 = saved
 
 
 def ensure_fonts_registered() -> None:

@@ -9,8 +9,8 @@ some pixel is not opaque, and it is named by the hash of the file, so drawing it
 PDF adds only the operators that place it. A JPEG file goes in as it is (DCTDecode), as
 drawImage does. Nothing is cut or scaled: the PDF holds every pixel of the file.
 
-The registration below uses the names reportlab's own ``drawImage`` uses for the same job
-(reportlab is pinned in ``constraints.txt``; the stamp and certificate tests draw through it).
+Registering the encoded samples with the canvas needs reportlab internals: that is
+``reportlab_internals.draw_encoded_image``.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ import zlib
 from dataclasses import dataclass
 
 from PIL import Image
-from reportlab.lib.rl_accel import fp_str
-from reportlab.pdfbase.pdfdoc import PDFImageXObject
 from reportlab.pdfgen.canvas import Canvas
+
+from signet.pdf.reportlab_internals import draw_encoded_image
 
 __all__ = ["Picture", "draw_picture", "read_picture"]
 
@@ -91,40 +91,8 @@ def _gray_palette(image: Image.Image) -> bool:
     return all(palette[i] == palette[i + 1] == palette[i + 2] for i in range(0, len(palette), 3))
 
 
-class _ImageObject(PDFImageXObject):  # type: ignore[misc]
-    """An image XObject from samples that are already encoded."""
-
-    def __init__(
-        self, name: str, width: int, height: int, space: str, data: bytes, filter_: str
-    ) -> None:
-        self.name = name
-        self.width = width
-        self.height = height
-        self.bitsPerComponent = 8
-        self.colorSpace = space
-        self._filters = (filter_,)
-        self.streamContent = data
-        self.mask = None
-
-
 def draw_picture(
     canvas: Canvas, picture: Picture, x: float, y: float, width: float, height: float
 ) -> None:
     """Draw ``picture`` stretched to the box whose lower left corner is (x, y)."""
-    doc = canvas._doc
-    name = doc.getXObjectName(picture.key)
-    if doc.idToObject.get(name) is None:
-        image = _ImageObject(picture.key, picture.width, picture.height, picture.color_space,
-                             picture.data, picture.filter)  # fmt: skip
-        if picture.inverted:
-            image._decode = [1, 0] * 4
-        doc.Reference(image, name)
-        doc.addForm(picture.key, image)
-        if picture.alpha is not None:
-            mask_key = f"{picture.key}A"
-            mask = _ImageObject(mask_key, picture.width, picture.height, "DeviceGray",
-                                picture.alpha, "FlateDecode")  # fmt: skip
-            image.smask = doc.Reference(mask, doc.getXObjectName(mask_key))
-    canvas._currentPageHasImages = 1
-    canvas._formsinuse.append(picture.key)
-    canvas._code.append(f"q {fp_str(width, 0, 0, height, x, y)} cm /{name} Do Q")
+    draw_encoded_image(canvas, picture, x, y, width, height)

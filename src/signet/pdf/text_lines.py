@@ -8,11 +8,16 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from reportlab.lib.abag import ABag
-from reportlab.pdfbase import pdfmetrics, ttfonts
-from reportlab.pdfbase.ttfonts import ShapedStr
+from reportlab.pdfbase import pdfmetrics
 
 from signet.pdf.font_files import _PRIVATE_TEXT, _chain, _Font, _lock, level_runs
+from signet.pdf.reportlab_internals import (
+    ShapedStr,
+    embedded_font_name,
+    shape_run,
+    shaped_advance,
+    shaping_available,
+)
 from signet.pdf.text_bidi import _BIDI_CONTROLS, _mirror_reverse, _reorder
 
 Align = Literal["left", "right", "center", "auto"]
@@ -23,11 +28,6 @@ _COMPLEX = ((0x0590, 0x08FF), (0x0900, 0x0DFF), (0x0E00, 0x0EFF), (0x1000, 0x109
 # No "liga": a ligature glyph stands for several characters, and some readers (pdfium) reverse
 # those characters when they reorder right-to-left text. Required ligatures (rlig) stay on.
 _HB_FEATURES = {"kern": True, "liga": False}
-
-
-def shaping_available() -> bool:
-    """True when uharfbuzz is installed, so Arabic joins and Indic clusters form."""
-    return ttfonts.uharfbuzz is not None
 
 
 @dataclass(frozen=True)
@@ -65,38 +65,29 @@ def _needs_shaping(text: str) -> bool:
     return False
 
 
-def _embedded_name(font_name: str) -> str:
-    face = pdfmetrics.getFont(font_name).face
-    return (face.name + face.subfontNameX).decode("latin-1")
-
-
 @functools.lru_cache(maxsize=4096)
 def _shape(text: str, font_name: str) -> str:
     """Shape one run with harfbuzz; returns glyphs in visual order as a ShapedStr."""
     with _lock:
-        word = ttfonts.shapeFragWord(
-            [0, (ABag(fontName=font_name, fontSize=10.0), text)], features=_HB_FEATURES
-        )
-        shaped = "".join(part[1] for part in word[1:])
-        if len(word) != 2 or not isinstance(word[1][1], ShapedStr):
-            return text if shaped == text else shaped
-        result: ShapedStr = word[1][1]
-        data = result.__shapeData__
+        run = shape_run(text, font_name, _HB_FEATURES)
+        if not run.clusters:
+            return run.text
+        result = run.text
         font = next(f for f in _chain(False) + _chain(True) if f.name == font_name)
-        private = _PRIVATE_TEXT.setdefault(_embedded_name(font_name), {})
-        clusters = sorted({d.cluster for d in data})
+        private = _PRIVATE_TEXT.setdefault(embedded_font_name(font_name), {})
+        clusters = sorted(set(run.clusters))
         ends = dict(zip(clusters, [*clusters[1:], len(text)], strict=True))
         # Characters of each cluster not already drawn by a glyph that maps back to them:
         # what a private-use glyph (ligature, reordered vowel sign) stands for.
         rest = {c: list(text[c : ends[c]]) for c in clusters}
-        for char, d in zip(result, data, strict=True):
-            if ord(char) in font.cmap and char in rest[d.cluster]:
-                rest[d.cluster].remove(char)
-        for char, d in zip(result, data, strict=True):
+        for char, cluster in zip(result, run.clusters, strict=True):
+            if ord(char) in font.cmap and char in rest[cluster]:
+                rest[cluster].remove(char)
+        for char, cluster in zip(result, run.clusters, strict=True):
             code = ord(char)
             if code not in font.cmap and code not in private:
-                private[code] = "".join(rest[d.cluster]) or "\u200b"
-                rest[d.cluster] = []
+                private[code] = "".join(rest[cluster]) or "\u200b"
+                rest[cluster] = []
         return result
 
 
@@ -127,8 +118,9 @@ def _layout_by_character(text: str, chain: tuple[_Font, ...]) -> TextLine:
             drawn = _shape(run, font.name)
         else:
             drawn = run
-        if isinstance(drawn, ShapedStr):
-            em = sum(d.x_advance for d in drawn.__shapeData__) / 1000
+        advance = shaped_advance(drawn)
+        if advance is not None:
+            em = advance / 1000
         else:
             em = pdfmetrics.stringWidth(drawn, font.name, 1.0)
         segments.append(Segment(font.name, drawn, em, run, bool(level % 2)))
