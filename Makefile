@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format bench clean
+.PHONY: run test lint deps smoke-fresh format bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,10 +19,20 @@ test: $(STAMP)
 	$(BIN)/pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/mypy src
 	$(BIN)/lint-imports
+	$(BIN)/deptry src
+
+# Every imported package declared in pyproject.toml, none unused or only transitive.
+deps: $(STAMP)
+	$(BIN)/deptry src
+
+# Install the package into a new venv from its own pyproject ranges (no constraints.txt) and
+# run create -> sign -> seal -> verify over HTTP.
+smoke-fresh:
+	scripts/smoke-fresh-venv.sh
 
 format: $(STAMP)
 	$(BIN)/ruff format src tests bench
