@@ -314,15 +314,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def configure_logs(log_format: str, log_level: str) -> None:
+    """SIGNET_LOG_FORMAT and SIGNET_LOG_LEVEL for Signet's own loggers and the libraries', as
+    uvicorn's get them; "trace" is uvicorn's level below debug, and Signet logs nothing finer."""
+    level = "debug" if log_level.lower() == "trace" else log_level.lower()
+    configure_logging(log_format, level)
+    logging.getLogger("signet").setLevel(level.upper())
+
+
 def main(argv: list[str] | None = None) -> None:
-    logging.basicConfig(
-        level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
     args = build_parser().parse_args(argv)
+    settings = get_settings()
+    configure_logs(settings.log_format, settings.log_level)
     if args.command == "verify":
         # Verification needs no database: a file on a laptop can be checked anywhere.
-        sys.exit(cmd_verify(get_settings(), args))
-    settings = get_settings()
-    if settings.log_format == "json":
-        configure_logging("json")
+        sys.exit(cmd_verify(settings, args))
     sys.exit(args.func(settings, args))

@@ -69,6 +69,14 @@ class Settings(BaseSettings):
             raise ValueError("SIGNET_LOG_FORMAT must be 'text' or 'json'")
         return v
 
+    @field_validator("log_level")
+    @classmethod
+    def _known_log_level(cls, v: str) -> str:
+        levels = ("critical", "error", "warning", "info", "debug", "trace")
+        if v.lower() not in levels:
+            raise ValueError(f"SIGNET_LOG_LEVEL must be one of {', '.join(levels)}, not {v!r}")
+        return v.lower()
+
     @field_validator("database_url")
     @classmethod
     def _normalise_db_url(cls, v: str | None) -> str | None:

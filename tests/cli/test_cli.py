@@ -171,3 +171,37 @@ def test_serve_with_two_workers_on_postgresql_runs_two_api_processes(tmp_path, p
             proc.wait(30)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def test_signet_log_level_applies_to_signets_own_loggers_and_the_libraries(tmp_path):
+    # The migration logs at INFO (alembic); at "warning" nothing below WARNING is printed.
+    quiet = subprocess.run(
+        [*SIGNET, "migrate"],
+        env=_env(tmp_path, SIGNET_LOG_LEVEL="warning"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert quiet.returncode == 0, quiet.stderr
+    assert "INFO" not in quiet.stderr
+    probe = (
+        "import logging; from signet.cli import configure_logs; configure_logs('text', '{0}'); "
+        "print(logging.getLogger('signet.finalize').getEffectiveLevel())"
+    )
+    for level, expected in (("warning", "30"), ("DEBUG", "10"), ("trace", "10"), ("info", "20")):
+        out = subprocess.run(
+            [sys.executable, "-c", probe.format(level)], capture_output=True, text=True, timeout=60
+        )
+        assert out.stdout.strip() == expected, (level, out.stderr)
+
+
+def test_an_unknown_log_level_is_refused_at_start_with_the_setting_named(tmp_path):
+    out = subprocess.run(
+        [*SIGNET, "migrate"],
+        env=_env(tmp_path, SIGNET_LOG_LEVEL="loud"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode != 0
+    assert "SIGNET_LOG_LEVEL must be one of" in out.stderr

@@ -11,9 +11,9 @@ from starlette.responses import FileResponse, RedirectResponse, Response, Stream
 from signet.api.deps import State
 from signet.errors import SignetError
 from signet.kit import signed_urls
+from signet.kit.content_disposition import content_disposition
 from signet.storage import BlobStore
 from signet.storage.base import CHUNK
-from signet.kit.content_disposition import content_disposition
 
 router = APIRouter(tags=["Files"])
 
