@@ -89,3 +89,28 @@ def test_a_wrong_key_tried_again_costs_no_database_read(client, app):
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert len(statements) == 1  # the first try looked the key up; the next two were refused
+
+
+def test_a_full_key_cache_forgets_the_least_recently_used_key_only():
+    from signet.api.auth import AuthContext, KeyCache
+
+    cache = KeyCache(size=3)
+    contexts = [AuthContext(f"k{i}", "key", "ws", "co", False, False) for i in range(4)]
+    for i in range(3):
+        cache.put(f"d{i}", contexts[i])
+    assert cache.get("d0") is contexts[0]  # d1 is now the least recently used
+    cache.put("d3", contexts[3])
+    assert [cache.get(f"d{i}") for i in range(4)] == [contexts[0], None, contexts[2], contexts[3]]
+
+
+def test_a_full_cache_of_refused_keys_keeps_refusing_the_recent_ones():
+    from signet.api.auth import KeyCache
+    from signet.errors import Unauthorized
+
+    cache = KeyCache(size=2)
+    for digest in ("a", "b", "c"):
+        cache.refuse(digest)
+    assert cache.get("a") is None  # the oldest went; before, a full cache forgot all of them
+    for digest in ("b", "c"):
+        with pytest.raises(Unauthorized):
+            cache.get(digest)

@@ -197,3 +197,23 @@ def test_a_locked_sqlite_file_is_waited_for_off_the_event_loop(tmp_path):
         engine.dispose()
     assert row == (2,)  # the read waited for the lock and saw the committed row
     assert ticks_while_waiting > 0  # the loop kept running meanwhile
+
+
+def test_a_full_detail_memo_forgets_the_least_recently_used_row_only(api, app):
+    import pytest
+
+    from signet.api.firma.detail_read import DetailMemo
+    from signet.signing.repository_reads import detail_columns
+
+    state = app.state.signet
+    ids = [_create(api) for _ in range(3)]
+    rows = [asyncio.run(detail_columns(state.db.point, sid, api.workspace_id)) for sid in ids]
+    try:
+        hash(rows[0])
+    except TypeError:
+        pytest.skip("PostgreSQL rows hold dicts: the memo keeps nothing for them")
+    memo = DetailMemo(size=2)
+    for row in (rows[0], rows[1], rows[0]):  # rows[1] is now the least recently used
+        memo.body(state, row)
+    memo.body(state, rows[2])  # full: rows[1], the least recently used, goes
+    assert rows[0] in memo._known and rows[2] in memo._known and rows[1] not in memo._known

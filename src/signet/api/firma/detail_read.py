@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+from cachetools import LRUCache
 
 from signet.api.firma import serializers as ser
 from signet.api.state import AppState
@@ -27,7 +28,7 @@ from signet.kit.ids import parse_uuid
 from signet.signing.repository_reads import DETAIL_COLUMNS, detail_columns
 from signet.signing.states import RequestState
 
-_MEMO_SIZE = 1024  # rows remembered; the memo starts afresh when full
+_MEMO_SIZE = 1024  # rows remembered; when full, the least recently used one goes
 _STATE = DETAIL_COLUMNS.index("state")
 
 
@@ -150,21 +151,21 @@ class DetailMemo:
     second and the status is taken at that second, so within one second they are the same."""
 
     def __init__(self, size: int = _MEMO_SIZE) -> None:
-        self._known: dict[tuple[Any, ...], _Known] = {}
-        self._size = size
+        # Used from the event loop only (``detail_json``), so without a lock.
+        self._known: LRUCache[tuple[Any, ...], _Known] = LRUCache(size)
 
     def body(self, state: AppState, values: tuple[Any, ...]) -> bytes:
         now = int(time.time())
         try:
-            known = self._known.get(values)
+            known = self._known[values]
+        except KeyError:
+            known = None
         except TypeError:  # PostgreSQL's driver decodes JSON into dicts: no key, derive anew
             row = _row(values)
             return orjson.dumps(ser.refresh_detail(state, row, ser.detail_stable(row), now))
         if known is None:
             row = _row(values)
             known = _Known(row, ser.detail_stable(row))
-            if len(self._known) >= self._size:
-                self._known.clear()
             self._known[values] = known
         if known.second != now:
             known.body = orjson.dumps(ser.refresh_detail(state, known.row, known.stable, now))
