@@ -322,3 +322,22 @@ def test_control_characters_never_reach_the_subject() -> None:
     ):
         assert not any(ord(c) < 32 or ord(c) == 127 for c in subject), repr(subject)
     assert "Contract [31mred Bcc: x" in render_email("signing_invite", context).subject
+
+
+def test_a_table_in_custom_html_keeps_its_rows_and_columns_in_the_text_body() -> None:
+    html = (
+        "<p>Your documents:</p><table>"
+        "<tr><th>Document</th><th>Pages</th></tr>"
+        "<tr><td>Master services agreement</td><td>12</td></tr>"
+        "<tr><td>NDA</td><td>3</td></tr></table>"
+    )
+    workspace = DictTemplateSource({"en": {"signing_invite.html": html}})
+
+    email = render_email("signing_invite", full_context(), sources=[workspace])
+
+    assert email.text == (
+        "Your documents:\n\n"
+        "Document                   Pages\n"
+        "Master services agreement  12\n"
+        "NDA                        3\n"
+    )

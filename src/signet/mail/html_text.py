@@ -1,79 +1,70 @@
 """Plain-text version of an HTML email, for custom templates that ship only an HTML body.
 
-Built-in templates have hand-written text bodies; this converter only has to be good enough for
-customer HTML: paragraphs, line breaks, lists, and links shown with their address.
+Built-in templates have hand-written text bodies; custom HTML is rendered to text by inscriptis,
+which lays out what a browser would show (tables as aligned columns, lists, hidden content
+left out). Links are shown as ``label (address)``, written into the HTML before rendering.
 """
 
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
+
+from inscriptis import Inscriptis
+from inscriptis.css_profiles import CSS_PROFILES
+from inscriptis.html_properties import Display
+from inscriptis.model.config import ParserConfig
+from inscriptis.model.html_document_state import HtmlDocumentState
+from inscriptis.model.html_element import HtmlElement
+from inscriptis.model.tag import CustomHtmlTagHandlerMapping
+from lxml import etree
+from lxml import html as lxml_html
 
 __all__ = ["html_to_text"]
 
-_BLOCK_TAGS = frozenset(
-    {"p", "div", "table", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "blockquote", "hr"}
+
+def _dash_list(state: HtmlDocumentState, _: dict[str, str]) -> None:
+    # "- item" as in hand-written text mails, at every level, rather than "* ", "+ ", "o ".
+    state.li_counter.append("- ")
+
+
+# Lists start at the left margin, their items' text two columns in, after the dash.
+_CSS = {
+    **CSS_PROFILES["strict"],
+    "ul": HtmlElement(display=Display.block, margin_before=0, margin_after=0, padding_inline=2),
+}
+_CONFIG = ParserConfig(
+    css=_CSS,
+    custom_html_tag_handler_mapping=CustomHtmlTagHandlerMapping(
+        start_tag_mapping={"ul": _dash_list}, end_tag_mapping={}
+    ),
 )
-_SKIPPED_TAGS = frozenset({"head", "style", "script", "title"})
-_VOID_TAGS = frozenset({"br", "img", "meta", "hr", "input", "link", "col", "area", "base", "wbr"})
-_HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none", re.IGNORECASE)
-
-
-class _TextExtractor(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        # Open elements whose content is not shown: <head>, <style>, hidden preheaders.
-        self._skip_stack: list[str] = []
-        self._link_stack: list[tuple[str | None, int]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if self._skip_stack:
-            if tag not in _VOID_TAGS:
-                self._skip_stack.append(tag)
-            return
-        style = dict(attrs).get("style") or ""
-        if tag in _SKIPPED_TAGS or _HIDDEN_STYLE_RE.search(style):
-            if tag not in _VOID_TAGS:
-                self._skip_stack.append(tag)
-            return
-        if tag == "br":
-            self.parts.append("\n")
-        elif tag == "li":
-            self.parts.append("\n- ")
-        elif tag in _BLOCK_TAGS:
-            self.parts.append("\n\n")
-        elif tag in ("td", "th"):
-            self.parts.append(" ")
-        elif tag == "a":
-            self._link_stack.append((dict(attrs).get("href"), len(self.parts)))
-
-    def handle_endtag(self, tag: str) -> None:
-        if self._skip_stack:
-            # Pop to the matching tag, tolerating unclosed children inside hidden content.
-            if tag in self._skip_stack:
-                while self._skip_stack.pop() != tag:
-                    pass
-            return
-        if tag in _BLOCK_TAGS:
-            self.parts.append("\n\n")
-        elif tag == "a" and self._link_stack:
-            href, start = self._link_stack.pop()
-            label = " ".join("".join(self.parts[start:]).split())
-            if href and not href.startswith(("#", "mailto:")) and href != label:
-                self.parts.append(f" ({href})" if label else href)
-
-    def handle_data(self, data: str) -> None:
-        if not self._skip_stack:
-            # HTML whitespace is not significant: collapse it like a browser would.
-            self.parts.append(re.sub(r"\s+", " ", data))
 
 
 def html_to_text(html: str) -> str:
     """Readable plain text for an HTML document; links become ``label (address)``."""
-    parser = _TextExtractor()
-    parser.feed(html)
-    parser.close()
-    lines = [line.strip() for line in "".join(parser.parts).splitlines()]
-    text = "\n".join(lines)
-    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+    if not html.strip():
+        return "\n"
+    try:
+        tree = lxml_html.document_fromstring(html)
+    except (etree.ParserError, ValueError):  # nothing that parses as a document
+        return "\n"
+    _show_link_addresses(tree)
+    text = Inscriptis(tree, _CONFIG).get_text()
+    lines = [line.rstrip() for line in text.splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n") + "\n"
+
+
+def _show_link_addresses(tree: lxml_html.HtmlElement) -> None:
+    # After the link's text, as the text part of a mail shows it; in-page and mailto links
+    # and links whose text is their address are left as they are.
+    for link in tree.iter("a"):
+        href = (link.get("href") or "").strip()
+        label = " ".join(link.text_content().split())
+        if not href or href.startswith(("#", "mailto:")) or href == label:
+            continue
+        suffix = f" ({href})" if label else href
+        if len(link):
+            last = link[-1]
+            last.tail = (last.tail or "") + suffix
+        else:
+            link.text = (link.text or "") + suffix
