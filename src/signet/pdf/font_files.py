@@ -14,7 +14,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
 from signet.pdf.reportlab_internals import binary_streams, font_code_points, install_to_unicode_cmap
-from signet.pdf.text_bidi import _bidi_levels
+from signet.pdf.text_bidi import BIDI_CONTROLS, bidi_levels
 
 __all__ = ["BOLD", "REGULAR", "FontsMissing", "binary_streams", "ensure_fonts_registered"]
 
@@ -164,15 +164,17 @@ def _pick(char: str, chain: Sequence[_Font], current: _Font | None) -> _Font:
 
 def level_runs(text: str, chain: Sequence[_Font]) -> tuple[list[tuple[_Font, int, str]], bool]:
     """``text`` cut into runs of one font and one bidi embedding level, in logical order, and
-    whether its paragraph direction is right-to-left."""
-    levels, rtl = _bidi_levels(text)
+    whether its paragraph direction is right-to-left. Bidi controls are honoured and left out."""
+    levels, paragraph_level = bidi_levels(text)
     runs: list[tuple[_Font, int, str]] = []
     current: _Font | None = None
     for char, level in zip(text, levels, strict=True):
+        if level is None or ord(char) in BIDI_CONTROLS:
+            continue  # a bidi control: it set the levels, and is not drawn
         font = _pick(char, chain, current)
         if runs and runs[-1][0] is font and runs[-1][1] == level:
             runs[-1] = (font, level, runs[-1][2] + char)
         else:
             runs.append((font, level, char))
         current = font
-    return runs, rtl
+    return runs, paragraph_level == 1

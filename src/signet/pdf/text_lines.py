@@ -18,7 +18,7 @@ from signet.pdf.reportlab_internals import (
     shaped_advance,
     shaping_available,
 )
-from signet.pdf.text_bidi import _BIDI_CONTROLS, _mirror_reverse, _reorder
+from signet.pdf.text_bidi import mirror_reverse, reorder
 
 Align = Literal["left", "right", "center", "auto"]
 
@@ -94,7 +94,7 @@ def _shape(text: str, font_name: str) -> str:
 @functools.lru_cache(maxsize=4096)
 def layout_line(text: str, bold: bool = False) -> TextLine:
     """Lay out one line: fonts per character, right-to-left order, shaping."""
-    text = text.translate(_BIDI_CONTROLS).replace("\t", "    ")
+    text = text.replace("\t", "    ")  # bidi controls are honoured, then dropped, by level_runs
     chain = _chain(bold)
     if text.isascii() and chain[0].cmap.issuperset(map(ord, text)):
         # Most certificate text: one left-to-right run in the primary font, nothing to shape.
@@ -108,12 +108,12 @@ def _layout_by_character(text: str, chain: tuple[_Font, ...]) -> TextLine:
     runs, rtl = level_runs(text, chain)
     segments = []
     hb = shaping_available()
-    for font, level, run in _reorder(runs, [r[1] for r in runs]):
+    for font, level, run in reorder(runs, [r[1] for r in runs]):
         has_rtl_letters = any(unicodedata.bidirectional(c) in ("R", "AL") for c in run)
         if level % 2 and hb and has_rtl_letters:
             drawn = _shape(run, font.name)  # harfbuzz puts right-to-left glyphs in visual order
         elif level % 2:
-            drawn = _mirror_reverse(run)
+            drawn = mirror_reverse(run)
         elif hb and _needs_shaping(run):
             drawn = _shape(run, font.name)
         else:

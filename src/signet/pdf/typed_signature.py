@@ -18,7 +18,7 @@ from signet.pdf.font_files import (
     _Font,
     level_runs,
 )
-from signet.pdf.text_bidi import _BIDI_CONTROLS, _mirror_reverse, _reorder
+from signet.pdf.text_bidi import mirror_reverse, reorder
 
 
 def _read_cmap(path: Path) -> frozenset[int]:
@@ -93,14 +93,14 @@ def render_typed_signature(
     """
     if width_px < 8 or height_px < 8:
         raise ValueError("a typed signature needs at least 8x8 pixels")
-    text = " ".join(text.translate(_BIDI_CONTROLS).split())
+    text = " ".join(text.split())  # bidi controls are honoured, then dropped, by level_runs
     image = Image.new("RGBA", (width_px, height_px), (0, 0, 0, 0))
     if not text:
         return _png(image)
     chain = _handwriting_chain()
     raqm = features.check_feature("raqm")
     runs, _ = level_runs(text, chain)
-    visual = _reorder(runs, [r[1] for r in runs])
+    visual = reorder(runs, [r[1] for r in runs])
 
     def measure(size: int) -> list[tuple[ImageFont.FreeTypeFont, str, str | None, float]]:
         pieces = []
@@ -108,7 +108,7 @@ def render_typed_signature(
             pil = _pil_font(font.path, size)
             # Raqm shapes and orders a right-to-left run itself; basic layout needs it reversed.
             direction = "rtl" if level % 2 and raqm else None
-            drawn = run if direction or not level % 2 else _mirror_reverse(run)
+            drawn = run if direction or not level % 2 else mirror_reverse(run)
             pieces.append((pil, drawn, direction, pil.getlength(drawn, direction=direction)))
         return pieces
 
