@@ -4,8 +4,8 @@ Each event's hash covers its content serialized as JSON, so the serialization is
 stored evidence: it must give the same bytes for as long as chains are kept. Events are hashed
 over RFC 8785 (JSON Canonicalization Scheme) output, a standard any verifier can reproduce.
 Events written before it (``hash_format`` 0) were hashed over orjson's output with sorted keys,
-which still verifies them; orjson must keep producing those bytes for them (its output for these
-types has not changed since orjson 3.0; a test holds a chain written by that code).
+which still verifies them, so orjson must keep producing those bytes: a test holds a chain
+written by that code. See docs/dependencies.md.
 """
 
 from __future__ import annotations

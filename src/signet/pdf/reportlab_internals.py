@@ -18,7 +18,8 @@ for a measured reason given where it is used, and each with a test in
 When one of those tests fails after an upgrade: adapt the function here from the new
 reportlab's source (``drawImage``/``PDFImageXObject`` in ``pdfgen/canvas.py`` and
 ``pdfbase/pdfdoc.py``, shaping in ``pdfbase/ttfonts.py``), or fall back to the public call
-named in its docstring. reportlab is bounded to one minor release in pyproject.toml.
+named in its docstring. reportlab is bounded to one minor release in pyproject.toml (the
+policy: docs/dependencies.md).
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ When a pyHanko upgrade breaks one of them, that test says which. If the private 
 gone, sealing already falls back to ``async_sign_pdf`` (:func:`_sign_public`) and stays correct,
 only slower; restore the fast path from pyHanko's new ``PdfTBSDocument``/``write_in_place``
 code, or keep the fallback if it got as fast. Until then, pyHanko stays pinned to a minor
-release in pyproject.toml.
+release in pyproject.toml. The policy: docs/dependencies.md.
 """
 
 from __future__ import annotations
