@@ -168,12 +168,14 @@ async def embed_signature(
     )
     if tbs.post_sign_instructions is not None:  # a DSS or document timestamp: never asked for
         raise ValueError("post-signature processing is not supported here")
-    # pyHanko reports an overflow only in its error text; measured here instead.
-    needed = 2 * len(cms.dump())
+    # pyHanko reports an overflow only in its error text; measured here instead. Encoded once:
+    # asn1crypto walks the whole (freshly built) container on every dump().
+    der = cms.dump()
+    needed = 2 * len(der)
     reserved = prepared.reserved_region_end - prepared.reserved_region_start - 2  # "<" and ">"
     if needed > reserved:
         raise ReservedSpaceTooSmall(needed, reserved)
-    prepared.fill_with_cms(output, cms)
+    prepared.fill_with_cms(output, der)
     if isinstance(output, _Update):
         return head + output.getvalue()
     return output.getvalue()
