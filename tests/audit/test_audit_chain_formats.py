@@ -11,10 +11,10 @@ import rfc8785
 from fixtures.requests import create_body
 from sqlalchemy import insert, select
 
+from signet.audit.actors import Actor
 from signet.audit.service import GENESIS, list_events, record_event, verify_chain
 from signet.db import transaction
 from signet.models import AuditEvent, SigningRequest
-from signet.signing.specs import Actor
 
 LEGACY = json.loads((Path(__file__).parent / "chain_written_by_0.1.json").read_text())["events"]
 
