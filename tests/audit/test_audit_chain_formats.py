@@ -26,7 +26,7 @@ def _create(api) -> str:  # type: ignore[no-untyped-def]
 
 
 def _store_legacy_chain(app, sid: str) -> None:  # type: ignore[no-untyped-def]
-    """Put the 0.1 chain in place of the request's events, as migration 0006 leaves such rows:
+    """Put the 0.1 chain in place of the request's events, as migration 0007 leaves such rows:
     inserted without ``hash_format``, which the column's server default makes 0."""
     with transaction(app.state.signet.db.write) as session:
         request = session.get(SigningRequest, sid)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import BinaryIO
+from typing import BinaryIO, Literal
 
 from fastapi import APIRouter
 from starlette.responses import FileResponse, RedirectResponse, Response, StreamingResponse
@@ -51,7 +51,11 @@ def get_file(token: str, state: State) -> Response:
 
 
 def blob_response(
-    store: BlobStore, sha: str, name: str, disposition: str, headers: dict[str, str]
+    store: BlobStore,
+    sha: str,
+    name: str,
+    disposition: Literal["attachment", "inline"],
+    headers: dict[str, str],
 ) -> Response:
     """A stored PDF as a response: straight from the local disk when the store has a path, a
     redirect to a short-lived presigned URL when the S3 store allows them, else streamed in

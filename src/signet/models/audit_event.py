@@ -36,5 +36,5 @@ class AuditEvent(Base):
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
     # How ``hash`` was computed (audit/service.py): 0 = orjson with sorted keys, as every event
-    # before migration 0006 was; 1 = RFC 8785. The writer always sets it.
+    # before migration 0007 was; 1 = RFC 8785. The writer always sets it.
     hash_format: Mapped[int] = mapped_column(SmallInteger, server_default="0")

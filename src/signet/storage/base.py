@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, Literal, Protocol
 
 # Reads and copies move this much at a time.
 CHUNK = 256 * 1024
@@ -37,7 +37,9 @@ class BlobStore(Protocol):
     def local_path(self, key: str) -> str | None:
         """A filesystem path for zero-copy reads, when the backend has one."""
 
-    def download_url(self, key: str, filename: str, disposition: str) -> str | None:
+    def download_url(
+        self, key: str, filename: str, disposition: Literal["attachment", "inline"]
+    ) -> str | None:
         """A short-lived URL a browser may fetch the object from directly, when the backend
         offers one and the operator allowed it; None means "serve it yourself"."""
 

@@ -8,7 +8,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Literal
 
 from signet.errors import StorageUnavailable
 from signet.storage.base import CHUNK, sha256_of
@@ -63,7 +63,9 @@ class LocalBlobStore:
         path = self._path(key)
         return str(path) if path.exists() else None
 
-    def download_url(self, key: str, filename: str, disposition: str) -> str | None:
+    def download_url(
+        self, key: str, filename: str, disposition: Literal["attachment", "inline"]
+    ) -> str | None:
         return None  # local_path serves it without a copy
 
     def list_keys(self) -> Iterator[str]:

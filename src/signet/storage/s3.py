@@ -15,9 +15,10 @@ import contextlib
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, BinaryIO, cast
+from typing import Any, BinaryIO, Literal, cast
 
 from signet.errors import StorageUnavailable
+from signet.kit.content_disposition import content_disposition
 from signet.storage.base import CHUNK, sha256_of
 
 log = logging.getLogger("signet.storage")
@@ -160,7 +161,9 @@ class S3BlobStore:
     def local_path(self, key: str) -> str | None:
         return None
 
-    def download_url(self, key: str, filename: str, disposition: str) -> str | None:
+    def download_url(
+        self, key: str, filename: str, disposition: Literal["attachment", "inline"]
+    ) -> str | None:
         if not self.presign:
             return None
         url: str = self.client.generate_presigned_url(
@@ -169,7 +172,7 @@ class S3BlobStore:
                 "Bucket": self.bucket,
                 "Key": self._key(key),
                 "ResponseContentType": "application/pdf",
-                "ResponseContentDisposition": f'{disposition}; filename="{filename}"',
+                "ResponseContentDisposition": content_disposition(disposition, filename),
             },
             ExpiresIn=PRESIGN_SECONDS,
         )

@@ -43,9 +43,8 @@ def _pdf(data: bytes, name: str) -> Response:
 
 def _stored_pdf(state: AppState, sha: str, name: str) -> Response:
     """A stored final file, served without a copy in memory (or redirected to the store)."""
-    safe = "".join(c if c.isalnum() or c in " -_." else "_" for c in name).strip() or "document"
-    filename = f"{safe[:100]}.pdf"
-    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    filename = download_name(name)
+    headers = {"Content-Disposition": content_disposition("attachment", filename)}
     return blob_response(state.store, sha, filename, "attachment", headers)
 
 
