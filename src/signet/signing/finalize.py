@@ -36,7 +36,7 @@ from signet.pdf.incremental import (
 )
 from signet.pdf.original_hash import OriginalHash
 from signet.pdf.seal import seal_pdf
-from signet.pdf.seal_keys import SealIdentity, load_or_create_seal
+from signet.pdf.seal_keys import SealIdentity, load_or_create_seal, seal_version
 from signet.pdf.stamp import stamp_values
 from signet.signing import notify, repository, rules
 from signet.signing.service import field_prefill
@@ -50,8 +50,10 @@ _seals: dict[str, SealIdentity] = {}
 
 
 def seal_identity(settings: Any) -> SealIdentity:
-    """The installation's seal, loaded once per process."""
-    key = f"{settings.data_dir}|{settings.seal_p12}"
+    """The installation's seal, loaded once per process and again when the key is replaced
+    (``signet seal-key rotate`` or ``import``), so new seals use the new key without a restart."""
+    version = seal_version(settings.data_dir, settings.seal_p12)
+    key = f"{settings.data_dir}|{settings.seal_p12}|{version}"
     with _seal_lock:
         if key not in _seals:
             _seals[key] = load_or_create_seal(

@@ -20,6 +20,7 @@ from asn1crypto import x509 as asn1_x509
 from sqlalchemy.orm import Session
 
 from signet.models import SigningRequest
+from signet.pdf.seal_keys import known_certificates
 from signet.pdf.verify import VerifyResult, verify_pdf
 from signet.signing import repository
 from signet.signing.finalize import seal_identity
@@ -64,8 +65,9 @@ class Verification:
 
 
 def installation_certificates(settings: Any) -> list[asn1_x509.Certificate]:
-    """The certificates this installation seals with, to tell its seals from others'."""
-    return [seal_identity(settings).certificate]
+    """Every certificate this installation has sealed with, the current one first: a file
+    sealed before a key rotation is still its own."""
+    return known_certificates(settings.data_dir, seal_identity(settings))
 
 
 def parse_sha256(text: str) -> str | None:
