@@ -235,13 +235,18 @@ def _seal_self_test(settings: Settings) -> bool:
         log.error("seal self-test FAILED: %s", exc)
         print(f"signet: cannot start: {exc}", file=sys.stderr)
         return False
-    result = self_test(identity, tsa_url=settings.tsa_url)
+    result = self_test(
+        identity,
+        tsa_url=settings.tsa_url,
+        long_term=settings.seal_lta,
+        lta_roots=settings.seal_lta_roots,
+    )
     if not result.ok:
         log.error("%s", result.line())
         print(
             f"signet: cannot start: the seal self-test failed ({result.problem}). Completed "
             "documents would stay unsealed: fix the seal key (`signet seal-key show`, `import`, "
-            "`rotate`) or SIGNET_SEAL_P12 / SIGNET_TSA_URL, then start again.",
+            "`rotate`) or SIGNET_SEAL_P12 / SIGNET_TSA_URL / SIGNET_SEAL_LTA, then start again.",
             file=sys.stderr,
         )
         return False

@@ -18,6 +18,7 @@ from cryptography.exceptions import InvalidSignature
 
 from signet.pdf.seal import SealError, seal_pdf
 from signet.pdf.seal_keys import SealIdentity
+from signet.pdf.seal_lta import add_long_term_validation, load_roots, long_term_status
 from signet.pdf.verify import verify_pdf
 
 __all__ = ["SelfTest", "self_test"]
@@ -42,12 +43,21 @@ class SelfTest:
         )
 
 
-def self_test(identity: SealIdentity, *, tsa_url: str | None = None) -> SelfTest:
-    """Seal and verify a one-page PDF with ``identity``; never raises."""
+def self_test(
+    identity: SealIdentity,
+    *,
+    tsa_url: str | None = None,
+    long_term: bool = False,
+    lta_roots: str | None = None,
+) -> SelfTest:
+    """Seal and verify a one-page PDF with ``identity`` (and, with ``long_term``, add PAdES
+    B-LTA validation data and check it); never raises."""
     chain_ok, chain = _chain(identity)
     problem = None if chain_ok else f"the certificate chain is {chain}"
+    if problem is None and long_term and not tsa_url:
+        problem = "SIGNET_SEAL_LTA needs a time-stamping authority: set SIGNET_TSA_URL"
     if problem is None:
-        problem = _seal_and_verify(identity, tsa_url)
+        problem = _seal_and_verify(identity, tsa_url, long_term, lta_roots)
     return SelfTest(
         ok=problem is None,
         fingerprint_sha256=identity.fingerprint_sha256,
@@ -57,7 +67,9 @@ def self_test(identity: SealIdentity, *, tsa_url: str | None = None) -> SelfTest
     )
 
 
-def _seal_and_verify(identity: SealIdentity, tsa_url: str | None) -> str | None:
+def _seal_and_verify(
+    identity: SealIdentity, tsa_url: str | None, long_term: bool, lta_roots: str | None
+) -> str | None:
     try:
         sealed = seal_pdf(
             _one_page(),
@@ -72,14 +84,19 @@ def _seal_and_verify(identity: SealIdentity, tsa_url: str | None) -> str | None:
                 "signers": [],
             },
         )
+        if long_term and tsa_url:
+            roots = load_roots(lta_roots)
+            sealed = add_long_term_validation(sealed, identity, tsa_url, extra_trust_roots=roots)
     except SealError as exc:
         return f"sealing failed: {exc}"
     except Exception as exc:  # noqa: BLE001 - any failure here must stop start-up with its words
         return f"sealing failed: {type(exc).__name__}: {exc}"
     result = verify_pdf(sealed, seal_certificates=[identity.certificate])
-    if result.signet_sealed and result.intact and result.valid and result.trusted:
-        return None
-    return "the sealed test file does not verify: " + "; ".join(result.problems or ["unknown"])
+    if not (result.signet_sealed and result.intact and result.valid and result.trusted):
+        return "the sealed test file does not verify: " + "; ".join(result.problems or ["unknown"])
+    if long_term and not long_term_status(sealed).archive_timestamp_intact:
+        return "the long-term validation data of the test file does not verify"
+    return None
 
 
 def _one_page() -> bytes:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from signet.models import SigningRequest
 from signet.pdf.seal_keys import known_certificates
+from signet.pdf.seal_lta import LongTerm, long_term_status
 from signet.pdf.verify import VerifyResult, verify_pdf
 from signet.signing import repository
 from signet.signing.finalize import seal_identity
@@ -62,6 +63,8 @@ class Verification:
     sealed_signers: list[SignerSeen] = field(default_factory=list)
     # Bytes after the end of the sealed revision (later revisions, or anything appended).
     bytes_after_seal: int | None = None
+    # PAdES B-LTA data after the seal: revocation data and a document timestamp.
+    long_term: LongTerm | None = None
 
 
 def installation_certificates(settings: Any) -> list[asn1_x509.Certificate]:
@@ -143,6 +146,8 @@ def verify_file(
         verification = Verification(pades=result, sha256=sha, match=None, variant=None)
     if result.sealed_length is not None:
         verification.bytes_after_seal = max(len(data) - result.sealed_length, 0)
+    if result.signed:
+        verification.long_term = long_term_status(data)
     ours = sealed_by(result, certificates)
     verification.verdict = verdict(result, ours=ours)
     if ours:

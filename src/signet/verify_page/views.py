@@ -108,6 +108,7 @@ def file_answer(found: Verification, installation: str) -> Answer:
         answer.rows.append(Row("Revisions", _revisions(found)))
         if pades.timestamped:
             answer.rows.append(Row("Time-stamp", "Yes, from a time-stamping authority"))
+        _add_long_term(answer, found)
     _add_issued(answer, found.issued, installation)
     if not answer.signers and found.sealed_signers:
         answer.signers = _signers(found.sealed_signers)
@@ -148,6 +149,23 @@ def _add_issued(answer: Answer, issued: IssuedFile | None, installation: str) ->
         answer.rows.append(Row("Test document", "Yes: sent in test mode, not legally binding"))
     answer.signers = _signers(issued.signers)
     answer.signers_note = f"As recorded by {installation}."
+
+
+def _add_long_term(answer: Answer, found: Verification) -> None:
+    long_term = found.long_term
+    if long_term is None or not (long_term.validation_data or long_term.archive_timestamp):
+        return
+    if long_term.archive_timestamp and long_term.archive_timestamp_intact:
+        text = (
+            "Yes: the certificates' revocation data and a document time-stamp of "
+            f"{when(long_term.archive_timestamp)} keep the seal checkable after they expire."
+        )
+    elif long_term.archive_timestamp or long_term.problem:
+        text = "The document time-stamp added after the seal is damaged."
+        answer.problems.append(text)
+    else:
+        text = "Revocation data only, without a document time-stamp."
+    answer.rows.append(Row("Long-term validation", text))
 
 
 def _signers(signers: list[SignerSeen]) -> list[tuple[str, str]]:

@@ -47,6 +47,9 @@ class PadesOut(BaseModel):
     revisions: int
     seal_revision: int | None
     bytes_after_seal: int | None
+    # PAdES B-LTA: revocation data in the file and an intact document timestamp after the seal.
+    long_term_validation: bool = False
+    archive_timestamp: str | None = None
 
 
 class SignerOut(BaseModel):
@@ -181,6 +184,14 @@ def _out(found: Verification, *, named: bool) -> VerifyOut:
             revisions=pades.revisions,
             seal_revision=pades.seal_revision,
             bytes_after_seal=found.bytes_after_seal,
+            long_term_validation=bool(
+                found.long_term
+                and found.long_term.validation_data
+                and found.long_term.archive_timestamp_intact
+            ),
+            archive_timestamp=found.long_term.archive_timestamp.isoformat()
+            if found.long_term and found.long_term.archive_timestamp
+            else None,
         )
         if pades is not None
         else None,
