@@ -17,7 +17,7 @@ from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from signet import __version__, signing_page
+from signet import __version__, signing_page, verify_page
 from signet.api.auth import KeyCache
 from signet.api.errors import install_error_handlers
 from signet.api.files import router as files_router
@@ -337,6 +337,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(documents.upload_router, prefix="/v1")
     app.include_router(files_router)
     app.include_router(signing_page.routes.router)
+    app.include_router(verify_page.routes.router)
     app.include_router(pandadoc_501)
     for prefix in (FIRMA_PREFIX, "/v1"):
         app.include_router(firma_501.router, prefix=prefix)

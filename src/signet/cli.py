@@ -1,10 +1,11 @@
-"""The ``signet`` command: serve, worker, migrate, api-keys, jobs, verify, storage migrate.
-Commands that use the database migrate it first."""
+"""The ``signet`` command: serve, worker, migrate, api-keys, jobs, verify, storage migrate,
+seal-key. Commands that use the database migrate it first; ``verify`` and ``seal-key`` need none."""
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from typing import Any
 
@@ -14,6 +15,7 @@ from signet.migrate import upgrade_database
 from signet.observability.logs import configure_logging
 
 DEFAULT_WORKSPACE = "Default"
+log = logging.getLogger("signet.seal")
 
 
 def _migrate(settings: Settings) -> None:
@@ -140,6 +142,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     _tune_allocator()
     _migrate(settings)
+    if not _seal_self_test(settings):
+        return 1
     _first_run_banner(settings)
     common: dict[str, Any] = {
         "host": settings.host,
@@ -175,6 +179,8 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
         print(f"signet: not starting: storage: {problem}", file=sys.stderr)
         return 2
     _migrate(settings)
+    if not _seal_self_test(settings):
+        return 1
     report_fonts()
     state = build_state(settings)
     worker = start_worker(state, args.concurrency or settings.worker_concurrency)
@@ -216,22 +222,133 @@ def cmd_jobs(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _seal_self_test(settings: Settings) -> bool:
+    """Seal and verify a one-page PDF with the installation's key; log one line. False (after
+    saying why on stderr) when documents could not be sealed."""
+    from signet.pdf.seal_check import self_test
+    from signet.pdf.seal_keys import SealKeyError, remember_certificate
+    from signet.signing.finalize import seal_identity
+
+    try:
+        identity = seal_identity(settings)
+    except SealKeyError as exc:
+        log.error("seal self-test FAILED: %s", exc)
+        print(f"signet: cannot start: {exc}", file=sys.stderr)
+        return False
+    result = self_test(
+        identity,
+        tsa_url=settings.tsa_url,
+        long_term=settings.seal_lta,
+        lta_roots=settings.seal_lta_roots,
+    )
+    if not result.ok:
+        log.error("%s", result.line())
+        print(
+            f"signet: cannot start: the seal self-test failed ({result.problem}). Completed "
+            "documents would stay unsealed: fix the seal key (`signet seal-key show`, `import`, "
+            "`rotate`) or SIGNET_SEAL_P12 / SIGNET_TSA_URL / SIGNET_SEAL_LTA, then start again.",
+            file=sys.stderr,
+        )
+        return False
+    level = logging.INFO if result.chain.startswith(("self-signed", "valid")) else logging.WARNING
+    log.log(level, "%s", result.line())
+    # Files this key seals must stay recognised after the key is replaced, even a key that
+    # SIGNET_SEAL_P12 names (which seal-key rotate never sees).
+    remember_certificate(settings.data_dir, identity.certificate)
+    return True
+
+
 def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
-    """Exit 0 only when the file is a Signet-sealed PDF whose seal is intact."""
+    """Exit 0 only when the file is a Signet-sealed PDF whose seal is intact and, when this
+    installation's seal keys are found in the data dir, sealed by one of them."""
     from pathlib import Path
 
+    from signet.pdf.seal_keys import seal_history
     from signet.pdf.verify import verify_pdf
-    from signet.signing.verification import describe
+    from signet.signing.verification import describe, sealed_by
 
     try:
         data = Path(args.file).read_bytes()
     except OSError as exc:
         print(f"cannot read {args.file}: {exc.strerror}", file=sys.stderr)
         return 2
-    result = verify_pdf(data)
+    # Read only: checking a file never creates a seal key.
+    certificates = seal_history(settings.data_dir)
+    result = verify_pdf(data, seal_certificates=certificates)
     for line in describe(result):
         print(line)
-    return 0 if (result.signet_sealed and result.intact) else 1
+    ours = sealed_by(result, certificates)
+    if not certificates:
+        print(f"No seal keys in {settings.data_dir}: only the seal's integrity was checked.")
+    elif result.signed:
+        print("Sealed by this installation: " + ("yes" if ours else "NO"))
+    return 0 if (result.signet_sealed and result.intact and (ours or not certificates)) else 1
+
+
+def cmd_seal_key(settings: Settings, args: argparse.Namespace) -> int:
+    """Show, import or rotate the installation's seal key (no database needed)."""
+    from pathlib import Path
+
+    from signet.pdf import seal_keys
+
+    if args.seal_command != "show" and settings.seal_p12:
+        print(
+            "signet: the seal key comes from SIGNET_SEAL_P12; replace that file (or unset the "
+            "variable to use the key in the data dir) instead",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        if args.seal_command == "rotate":
+            before, after = seal_keys.rotate_seal(settings.data_dir, settings.installation_name)
+            was = before.fingerprint_sha256 if before else "a damaged key"
+            print(f"Seal key rotated: {was} -> {after.fingerprint_sha256}")
+        elif args.seal_command == "import":
+            password = os.environ.get("SIGNET_SEAL_P12_PASSWORD")
+            if password is None and args.ask_password:
+                import getpass
+
+                password = getpass.getpass("PKCS#12 password: ")
+            earlier, after = seal_keys.import_seal(settings.data_dir, Path(args.file), password)
+            was = earlier.fingerprint_sha256 if earlier else "none"
+            print(f"Seal key imported: {was} -> {after.fingerprint_sha256}")
+        else:
+            _show_seal(settings)
+            return 0
+    except seal_keys.SealKeyError as exc:
+        print(f"signet: {exc}", file=sys.stderr)
+        return 1
+    print(
+        "New seals use it from now on (running servers and workers load it before their next "
+        "seal); files sealed with earlier keys still verify as this installation's."
+    )
+    return 0
+
+
+def _show_seal(settings: Settings) -> None:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+
+    from signet.pdf.seal_keys import known_certificates
+    from signet.signing.finalize import seal_identity
+
+    identity = seal_identity(settings)
+    where = {
+        "generated": f"generated by Signet, in {settings.data_dir / 'seal'}",
+        "imported": f"imported from a PKCS#12 file, in {settings.data_dir / 'seal'}",
+        "pkcs12": f"SIGNET_SEAL_P12 ({settings.seal_p12})",
+    }[identity.source]
+    print(f"Current seal key: {where}")
+    for cert in known_certificates(settings.data_dir, identity):
+        c = x509.load_der_x509_certificate(cert.dump())
+        fingerprint = c.fingerprint(hashes.SHA256()).hex()
+        current = " (current)" if cert.dump() == identity.certificate.dump() else ""
+        print(f"  sha256 {fingerprint}{current}")
+        print(f"    subject  {c.subject.rfc4514_string()}")
+        print(f"    issuer   {c.issuer.rfc4514_string()}")
+        print(f"    valid    {c.not_valid_before_utc:%Y-%m-%d} to {c.not_valid_after_utc:%Y-%m-%d}")
+    if identity.chain:
+        print(f"  chain: {len(identity.chain)} certificate(s) bundled with the current key")
 
 
 def cmd_storage_migrate(settings: Settings, args: argparse.Namespace) -> int:
@@ -286,6 +403,18 @@ def build_parser() -> argparse.ArgumentParser:
     verify = sub.add_parser("verify", help="check a PDF's Signet seal (exit 0 only if intact)")
     verify.add_argument("file")
     verify.set_defaults(func=cmd_verify)
+    seal = sub.add_parser("seal-key", help="show, import or rotate the seal key")
+    seal_sub = seal.add_subparsers(dest="seal_command", required=True)
+    seal_sub.add_parser("show", help="the current key and every earlier one")
+    seal_import = seal_sub.add_parser(
+        "import",
+        help="seal with an operator's PKCS#12 from now on "
+        "(password from SIGNET_SEAL_P12_PASSWORD, or --ask-password)",
+    )
+    seal_import.add_argument("file")
+    seal_import.add_argument("--ask-password", action="store_true", help="prompt for it")
+    seal_sub.add_parser("rotate", help="seal with a new self-signed key from now on")
+    seal.set_defaults(func=cmd_seal_key)
     worker = sub.add_parser("worker", help="run job workers alone (no HTTP server)")
     worker.add_argument("--concurrency", type=int, default=None)
     worker.set_defaults(func=cmd_worker)
@@ -326,7 +455,7 @@ def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     settings = get_settings()
     configure_logs(settings.log_format, settings.log_level)
-    if args.command == "verify":
-        # Verification needs no database: a file on a laptop can be checked anywhere.
-        sys.exit(cmd_verify(settings, args))
+    if args.command in ("verify", "seal-key"):
+        # Neither needs the database: a file on a laptop can be checked anywhere.
+        sys.exit(args.func(settings, args))
     sys.exit(args.func(settings, args))

@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     seal_p12: str | None = None
     seal_p12_password: str | None = None
     tsa_url: str | None = None
+    # PAdES B-LTA: after each seal, add revocation data and a document timestamp (needs tsa_url).
+    seal_lta: bool = False
+    # A PEM file of CA certificates the B-LTA chains may end at (e.g. the TSA's root).
+    seal_lta_roots: str | None = None
     installation_name: str = "Signet"
 
     # Rate limits (docs/rate-limits.md): per API key and route class, and per client address.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -21,6 +22,8 @@ def _final(api, app) -> tuple[str, bytes]:
 
 def test_verify_cli_and_endpoint(api, other_api, app, worker, tmp_path):
     sid, final = _final(api, app)
+    # The CLI reads the installation's seal keys from its data dir.
+    env = {**os.environ, "SIGNET_DATA_DIR": str(app.state.signet.settings.data_dir)}
     good = tmp_path / "good.pdf"
     good.write_bytes(final)
     out = subprocess.run(
@@ -28,9 +31,11 @@ def test_verify_cli_and_endpoint(api, other_api, app, worker, tmp_path):
         capture_output=True,
         text=True,
         timeout=60,
+        env=env,
     )
     assert out.returncode == 0, out.stdout + out.stderr
     assert "Seal intact (unmodified since sealing): yes" in out.stdout
+    assert "Sealed by this installation: yes" in out.stdout
     assert "Ada Lovelace" in out.stdout
     for offset in (len(final) // 5, len(final) // 2, len(final) - 40):
         bad = bytearray(final)
@@ -42,13 +47,17 @@ def test_verify_cli_and_endpoint(api, other_api, app, worker, tmp_path):
             capture_output=True,
             text=True,
             timeout=60,
+            env=env,
         )
         assert res.returncode != 0, (offset, res.stdout)
     plain = tmp_path / "plain.pdf"
     plain.write_bytes(make_pdf())
     assert (
         subprocess.run(
-            [sys.executable, "-m", "signet", "verify", str(plain)], capture_output=True, timeout=60
+            [sys.executable, "-m", "signet", "verify", str(plain)],
+            capture_output=True,
+            timeout=60,
+            env=env,
         ).returncode
         == 1
     )

@@ -71,6 +71,11 @@ class VerifyResult:
     signet_metadata: dict[str, Any] | None = None
     signature_count: int = 0
     sha256: str | None = None
+    # The file's revisions (its original and each incremental update), the one the seal signs
+    # (1-based), and the length of the file as sealed: whatever follows came after sealing.
+    revisions: int = 0
+    seal_revision: int | None = None
+    sealed_length: int | None = None
     problems: list[str] = field(default_factory=list)
 
 
@@ -127,6 +132,9 @@ def _verify(data: bytes, trusted: list[asn1_x509.Certificate], result: VerifyRes
         return
 
     sig = _pick_seal(signatures)
+    result.revisions = reader.xrefs.total_revisions
+    result.seal_revision = sig.signed_revision + 1
+    result.sealed_length = _sealed_length(sig)
     result.signet_metadata = _signed_metadata(reader, sig)
     result.signet_sealed = result.signet_metadata is not None
     if not result.signet_sealed:
@@ -412,6 +420,14 @@ def _der_prefix(blob: bytes) -> bytes:
     if header + length > len(blob):
         raise ValueError("DER object longer than /Contents")
     return blob[: header + length]
+
+
+def _sealed_length(sig: EmbeddedPdfSignature) -> int | None:
+    try:
+        _, _, start, length = (int(v) for v in sig.byte_range)
+    except (ValueError, TypeError):
+        return None
+    return start + length
 
 
 def _embedded_certs(sig: EmbeddedPdfSignature) -> list[asn1_x509.Certificate]:

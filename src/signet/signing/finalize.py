@@ -36,7 +36,8 @@ from signet.pdf.incremental import (
 )
 from signet.pdf.original_hash import OriginalHash
 from signet.pdf.seal import seal_pdf
-from signet.pdf.seal_keys import SealIdentity, load_or_create_seal
+from signet.pdf.seal_keys import SealIdentity, load_or_create_seal, seal_version
+from signet.pdf.seal_lta import add_long_term_validation, load_roots
 from signet.pdf.stamp import stamp_values
 from signet.signing import notify, repository, rules
 from signet.signing.service import field_prefill
@@ -50,8 +51,10 @@ _seals: dict[str, SealIdentity] = {}
 
 
 def seal_identity(settings: Any) -> SealIdentity:
-    """The installation's seal, loaded once per process."""
-    key = f"{settings.data_dir}|{settings.seal_p12}"
+    """The installation's seal, loaded once per process and again when the key is replaced
+    (``signet seal-key rotate`` or ``import``), so new seals use the new key without a restart."""
+    version = seal_version(settings.data_dir, settings.seal_p12)
+    key = f"{settings.data_dir}|{settings.seal_p12}|{version}"
     with _seal_lock:
         if key not in _seals:
             _seals[key] = load_or_create_seal(
@@ -270,7 +273,15 @@ def build_final_files(
                 stamp_values(original, values, certificate), identity, **sealing(variant)
             )
 
-    document_only = stamped(None, "document_only")
+    def long_term(data: bytes) -> bytes:
+        # PAdES B-LTA: validation data and a document timestamp after the seal (seal-keys.md).
+        tsa = ctx.settings.tsa_url
+        if not (ctx.settings.seal_lta and tsa):
+            return data
+        roots = load_roots(ctx.settings.seal_lta_roots)
+        return add_long_term_validation(data, identity, tsa, extra_trust_roots=roots)
+
+    document_only = long_term(stamped(None, "document_only"))
     document_only_sha256 = original_hash.hexdigest_of(document_only)
     cert = build_certificate(
         certificate_data(
@@ -285,8 +296,8 @@ def build_final_files(
             uploaded_sha,
         )
     )
-    final = stamped(cert, "final")
-    certificate_only = seal_pdf(cert, identity, **sealing("certificate_only"))
+    final = long_term(stamped(cert, "final"))
+    certificate_only = long_term(seal_pdf(cert, identity, **sealing("certificate_only")))
     return Finalised(
         final=final,
         document_only=document_only,

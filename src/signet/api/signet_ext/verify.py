@@ -1,9 +1,15 @@
-"""``POST /signet/v1/verify``: check an uploaded PDF (or a SHA-256) against Signet's seals."""
+"""``POST /signet/v1/verify``: check an uploaded PDF (or a SHA-256) against Signet's seals.
+
+Public: without an API key it answers what the ``/verify`` page shows; a key of the workspace
+that owns the file adds that workspace's own view (docs/verify.md).
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+import orjson
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
@@ -11,11 +17,20 @@ from starlette.concurrency import run_in_threadpool
 from signet.api.auth import authenticate
 from signet.api.body import read_body
 from signet.api.deps import State
+from signet.api.memory_form import read_memory_form
 from signet.api.openapi import errors_of
 from signet.api.responses import JSONBytes, json_response
-from signet.errors import SignetError, Unauthorized, ValidationFailed
+from signet.errors import ValidationFailed
 from signet.kit.timefmt import firma_time
-from signet.signing.verification import find_by_sha256, verify_file
+from signet.signing.verification import (
+    IssuedFile,
+    SignerSeen,
+    Verification,
+    installation_certificates,
+    lookup,
+    parse_sha256,
+    verify_file,
+)
 
 router = APIRouter(tags=["Signet extensions"])
 
@@ -28,9 +43,31 @@ class PadesOut(BaseModel):
     timestamped: bool
     signet_sealed: bool
     problems: list[str]
+    sealed_by_this_installation: bool
+    revisions: int
+    seal_revision: int | None
+    bytes_after_seal: int | None
+    # PAdES B-LTA: revocation data in the file and an intact document timestamp after the seal.
+    long_term_validation: bool = False
+    archive_timestamp: str | None = None
+
+
+class SignerOut(BaseModel):
+    name: str
+    signed_at: str | None
+
+
+class DocumentOut(BaseModel):
+    signing_request_id: str
+    name: str
+    variant: str
+    completed_at: str | None
+    test: bool
+    signers: list[SignerOut]
 
 
 class VerifyOut(BaseModel):
+    # The workspace's own view: set only with an API key of the workspace that owns the file.
     match: bool
     variant: str | None
     signing_request_id: str | None
@@ -38,12 +75,18 @@ class VerifyOut(BaseModel):
     sha256: str
     pades: PadesOut | None
     signers: list[dict[str, Any]] | None = None
+    # The public view, with or without a key.
+    verdict: str | None = None
+    known: bool = False
+    document: DocumentOut | None = None
+    sealed_signers: list[SignerOut] = []
 
 
 @router.post(
     "/verify",
     response_model=VerifyOut,
     openapi_extra={
+        "security": [{}, {"apiKey": []}],
         "requestBody": {
             "content": {
                 "multipart/form-data": {
@@ -56,62 +99,62 @@ class VerifyOut(BaseModel):
                     "schema": {"type": "object", "properties": {"sha256": {"type": "string"}}}
                 },
             }
-        }
+        },
     },
-    responses=errors_of(400, 413),
+    responses=errors_of(400, 401, 413),
 )
 async def verify(request: Request, state: State) -> JSONBytes:
-    """Verify a PDF: is it sealed by this Signet installation, is the seal intact (any changed
-    byte makes it `intact: false`), and which signing request and file variant is it. With an
-    API key the match is limited to that workspace and includes the signers' names; without one
-    only integrity is answered. Send the file as multipart `file`, or JSON `{"sha256": …}`."""
+    """Verify a PDF: is it sealed by this Signet installation (by any seal key it has used), is
+    it intact (any changed or added byte makes it `intact: false`; `seal_revision`, `revisions`
+    and `bytes_after_seal` say what was added), and which signing request it belongs to. Send the
+    file as multipart `file` (never stored), or JSON `{"sha256": …}` to look a hash up.
+
+    No API key is needed. Without one (or with another workspace's key) the answer is public:
+    `verdict`, `pades`, and, when this installation issued the file, `document` with the
+    request's id, name and its signers' names and times, which the sealed file itself shows. With
+    a key of the workspace that owns the file, `match` is true and `signers` adds the signers'
+    email addresses and roles. An invalid key is refused with 401."""
     workspace_id: str | None = None
     if request.headers.get("authorization"):
         workspace_id = (await authenticate(request)).workspace_id
     ctype = request.headers.get("content-type", "")
     if ctype.startswith("application/json"):
-        import orjson
-
         raw = await read_body(request, 64 * 1024)
         try:
-            sha = str(orjson.loads(raw).get("sha256", "")).lower()
-        except (orjson.JSONDecodeError, AttributeError):
-            raise ValidationFailed([("body", 'expected {"sha256": "…"}')]) from None
-        if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
+            body = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            body = None
+        if not isinstance(body, dict):
+            raise ValidationFailed([("body", 'expected {"sha256": "…"}')])
+        sha = parse_sha256(str(body.get("sha256", "")))
+        if sha is None:
             raise ValidationFailed([("sha256", "must be 64 hex characters")])
-        if workspace_id is None:
-            raise Unauthorized("Missing or invalid API key")
 
-        def lookup() -> VerifyOut:
+        def look_up() -> VerifyOut:
             with state.db.read() as session:
-                match, variant = find_by_sha256(session, sha, workspace_id)
-                return _out(match, variant, sha, None, named=True)
+                return _out(lookup(session, sha, workspace_id), named=workspace_id is not None)
 
-        return json_response(await run_in_threadpool(lookup))
+        return json_response(await run_in_threadpool(look_up))
     if not ctype.startswith("multipart/form-data"):
         raise ValidationFailed([("file", "upload the PDF as multipart/form-data field `file`")])
-    form = await request.form(max_part_size=state.settings.max_upload_bytes)
-    upload = form.get("file")
-    if upload is None or isinstance(upload, str):
+    form = await read_memory_form(request, file_limit=state.settings.max_upload_bytes)
+    data = form.file_data
+    if data is None or form.file_field != "file":
         raise ValidationFailed([("file", "is required")])
-    data = await upload.read()
-    if len(data) > state.settings.max_upload_bytes:
-        raise SignetError("The file is too large", code="PAYLOAD_TOO_LARGE", status_code=413)
 
     def work() -> VerifyOut:
-        from signet.signing.finalize import seal_identity
-
-        certs = [seal_identity(state.settings).certificate]
+        certs = installation_certificates(state.settings)
         with state.db.read() as session:
-            v = verify_file(session, data, workspace_id=workspace_id, seal_certificates=certs)
-            return _out(v.match, v.variant, v.sha256, v.pades, named=workspace_id is not None)
+            found = verify_file(session, data, workspace_id=workspace_id, seal_certificates=certs)
+            return _out(found, named=workspace_id is not None)
 
     return json_response(await run_in_threadpool(work))
 
 
-def _out(match: Any, variant: str | None, sha: str, pades: Any, *, named: bool) -> VerifyOut:
+def _out(found: Verification, *, named: bool) -> VerifyOut:
+    match = found.match if named else None
     signers = None
-    if match is not None and named:
+    if match is not None:
         signers = [
             {
                 "name": r.name,
@@ -122,12 +165,13 @@ def _out(match: Any, variant: str | None, sha: str, pades: Any, *, named: bool) 
             for r in match.recipients
             if r.acts
         ]
+    pades = found.pades
     return VerifyOut(
-        match=match is not None and named,
-        variant=variant if named else None,
-        signing_request_id=match.id if match is not None and named else None,
-        completed_at=firma_time(match.finished_at) if match is not None and named else None,
-        sha256=sha,
+        match=match is not None,
+        variant=found.variant if match is not None else None,
+        signing_request_id=match.id if match is not None else None,
+        completed_at=firma_time(match.finished_at) if match is not None else None,
+        sha256=found.sha256,
         pades=PadesOut(
             valid=pades.valid,
             intact=pades.intact,
@@ -136,8 +180,42 @@ def _out(match: Any, variant: str | None, sha: str, pades: Any, *, named: bool) 
             timestamped=pades.timestamped,
             signet_sealed=pades.signet_sealed,
             problems=list(pades.problems),
+            sealed_by_this_installation=found.verdict in ("sealed_intact", "sealed_modified"),
+            revisions=pades.revisions,
+            seal_revision=pades.seal_revision,
+            bytes_after_seal=found.bytes_after_seal,
+            long_term_validation=bool(
+                found.long_term
+                and found.long_term.validation_data
+                and found.long_term.archive_timestamp_intact
+            ),
+            archive_timestamp=found.long_term.archive_timestamp.isoformat()
+            if found.long_term and found.long_term.archive_timestamp
+            else None,
         )
         if pades is not None
         else None,
         signers=signers,
+        verdict=found.verdict,
+        known=found.issued is not None,
+        document=_document(found.issued),
+        sealed_signers=[_signer(s) for s in found.sealed_signers],
     )
+
+
+def _document(issued: IssuedFile | None) -> DocumentOut | None:
+    if issued is None:
+        return None
+    return DocumentOut(
+        signing_request_id=issued.signing_request_id,
+        name=issued.document_name,
+        variant=issued.variant,
+        completed_at=firma_time(issued.completed_at),
+        test=issued.test,
+        signers=[_signer(s) for s in issued.signers],
+    )
+
+
+def _signer(s: SignerSeen) -> SignerOut:
+    at = s.signed_at
+    return SignerOut(name=s.name, signed_at=firma_time(at) if isinstance(at, datetime) else at)

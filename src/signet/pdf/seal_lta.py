@@ -1,0 +1,163 @@
+"""PAdES B-LTA: evidence that outlives the seal's certificate.
+
+A B-T seal proves when it was made, but a verifier in ten years also needs to know that the
+seal's certificate was not revoked then, and the signature algorithms may have weakened. So
+after sealing, :func:`add_long_term_validation` appends, by incremental update, the certificate
+chains and revocation data (OCSP responses, CRLs) of the seal and of its timestamp in the
+document security store (DSS), and then a document timestamp over the whole file, whose own
+validation data follows it. A later archive timestamp can extend the chain again. The seal's
+"no changes" certification allows exactly these updates, so the seal stays intact.
+
+:func:`long_term_status` reads it back for a verifier: is there validation data, and does the
+last document timestamp hold.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.signers import PdfTimeStamper
+from pyhanko.sign.timestamps import HTTPTimeStamper
+from pyhanko.sign.validation import add_validation_info, validate_pdf_timestamp
+from pyhanko_certvalidator import ValidationContext
+
+from signet.pdf.seal import TSA_TIMEOUT_SECONDS, SealError, run_outside_event_loop
+from signet.pdf.seal_keys import SealIdentity
+
+__all__ = ["LongTerm", "add_long_term_validation", "load_roots", "long_term_status"]
+
+
+@dataclass(frozen=True)
+class LongTerm:
+    """What a file holds for long-term validation."""
+
+    validation_data: bool = False  # a DSS with certificates and revocation data
+    archive_timestamp: datetime | None = None  # the last document timestamp's time
+    archive_timestamp_intact: bool = False
+    problem: str | None = None
+
+
+def add_long_term_validation(
+    data: bytes,
+    identity: SealIdentity,
+    tsa_url: str,
+    *,
+    extra_trust_roots: Iterable[asn1_x509.Certificate] = (),
+) -> bytes:
+    """``data`` (a sealed PDF) with validation data and a document timestamp appended.
+
+    Revocation data is fetched from the URLs in the certificates (OCSP, CRL). The chains are
+    built up to the self-signed certificates of the seal's chain, of the timestamp token and
+    ``extra_trust_roots``: this only gathers evidence, a verifier chooses what it trusts.
+    Raises :class:`SealError` when the evidence cannot be gathered (a responder is down, a
+    certificate is revoked).
+    """
+    return run_outside_event_loop(lambda: _extend(data, identity, tsa_url, list(extra_trust_roots)))
+
+
+def load_roots(path: str | None) -> list[asn1_x509.Certificate]:
+    """The CA certificates in the PEM file ``path`` (SIGNET_SEAL_LTA_ROOTS); none when unset."""
+    if not path:
+        return []
+    try:
+        pems = x509.load_pem_x509_certificates(Path(path).read_bytes())
+    except (OSError, ValueError) as exc:
+        raise SealError(
+            f"SIGNET_SEAL_LTA_ROOTS ({path}) cannot be read as PEM certificates: {exc}"
+        ) from exc
+    return [asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER)) for c in pems]
+
+
+def _extend(
+    data: bytes,
+    identity: SealIdentity,
+    tsa_url: str,
+    extra_roots: list[asn1_x509.Certificate],
+) -> bytes:
+    try:
+        reader = PdfFileReader(io.BytesIO(data))
+        seal = reader.embedded_regular_signatures[-1]
+        roots = [*extra_roots, *_self_signed([identity.certificate, *identity.chain])]
+        roots += _self_signed(_token_certs(seal))
+        context = ValidationContext(
+            trust_roots=roots,
+            other_certs=list(identity.chain),
+            allow_fetching=True,
+            revocation_mode="hard-fail",
+        )
+        with_dss = add_validation_info(seal, context)
+        writer = IncrementalPdfFileWriter(with_dss)
+        stamper = PdfTimeStamper(HTTPTimeStamper(tsa_url, timeout=TSA_TIMEOUT_SECONDS))
+        out = stamper.timestamp_pdf(writer, "sha256", validation_context=context)
+        return bytes(out.getvalue())
+    except SealError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - network, validation and PDF errors alike
+        hint = (
+            " (if that certificate's root is not in the seal's PKCS#12 chain nor in the timestamp,"
+            " add it to SIGNET_SEAL_LTA_ROOTS)"
+            if "validation path" in str(exc)
+            else ""
+        )
+        raise SealError(f"Long-term validation data could not be added: {exc}{hint}") from exc
+
+
+def _token_certs(seal: object) -> list[asn1_x509.Certificate]:
+    signed_data = getattr(seal, "signed_data", None)
+    if signed_data is None:
+        return []
+    certs: list[asn1_x509.Certificate] = []
+    for signer_info in signed_data["signer_infos"]:
+        for attr in signer_info["unsigned_attrs"] or ():
+            if attr["type"].native == "signature_time_stamp_token":
+                for token in attr["values"]:
+                    for choice in token["content"]["certificates"] or ():
+                        if choice.name == "certificate":
+                            certs.append(choice.chosen)
+    return certs
+
+
+def _self_signed(certs: Iterable[asn1_x509.Certificate]) -> list[asn1_x509.Certificate]:
+    return [c for c in certs if c.self_signed in ("yes", "maybe")]
+
+
+def long_term_status(data: bytes) -> LongTerm:
+    """Whether ``data`` carries validation data and an intact document timestamp; never raises."""
+    try:
+        return run_outside_event_loop(lambda: _status(data))
+    except Exception as exc:  # noqa: BLE001 - hostile input must not raise
+        return LongTerm(problem=f"the long-term validation data cannot be read: {exc}")
+
+
+def _status(data: bytes) -> LongTerm:
+    reader = PdfFileReader(io.BytesIO(data), strict=False)
+    has_dss = "/DSS" in reader.root
+    stamps = list(reader.embedded_timestamp_signatures)
+    if not stamps:
+        return LongTerm(validation_data=has_dss)
+    last = stamps[-1]
+    embedded = [c.chosen for c in last.signed_data["certificates"] or () if c.name == "certificate"]
+    context = ValidationContext(
+        trust_roots=embedded, allow_fetching=False, moment=last.self_reported_timestamp
+    )
+    try:
+        status = validate_pdf_timestamp(last, validation_context=context)
+        intact = bool(status.intact and status.valid)
+        when = status.timestamp
+    except Exception:  # noqa: BLE001 - a damaged token
+        intact, when = False, None
+    return LongTerm(
+        validation_data=has_dss,
+        archive_timestamp=when,
+        archive_timestamp_intact=intact,
+        problem=None if intact else "the document time-stamp is damaged",
+    )

@@ -1,0 +1,204 @@
+"""PAdES B-LTA against a real PKI (Certomancer's Animator: CA, OCSP, CRL, TSA on 127.0.0.1): the
+sealed file gains validation data and a document timestamp, stays intact, and any byte changed
+or added afterwards is seen; the start-up self-test covers the long-term step too."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pyhanko.pdf_utils.reader import PdfFileReader
+
+from signet.pdf.seal import SealError, seal_pdf
+from signet.pdf.seal_check import self_test
+from signet.pdf.seal_keys import SealIdentity, load_or_create_seal
+from signet.pdf.seal_lta import add_long_term_validation, long_term_status
+from signet.pdf.verify import verify_pdf
+
+from .factories import SEAL_METADATA, create_pdf
+from .pki import CertomancerPki
+
+pytestmark = pytest.mark.timeout(180)
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CertomancerPki]:
+    running = CertomancerPki(tmp_path_factory.mktemp("pki"))
+    yield running
+    running.close()
+
+
+@pytest.fixture(scope="module")
+def identity(pki: CertomancerPki, tmp_path_factory: pytest.TempPathFactory) -> SealIdentity:
+    path: Path = tmp_path_factory.mktemp("seal") / "seal.p12"
+    path.write_bytes(pki.p12())
+    return load_or_create_seal(path.parent, str(path), None)
+
+
+@pytest.fixture(scope="module")
+def lta_file(pki: CertomancerPki, identity: SealIdentity) -> bytes:
+    sealed = seal_pdf(
+        create_pdf(2),
+        identity,
+        reason="r",
+        location=None,
+        tsa_url=pki.tsa_url,
+        metadata=SEAL_METADATA,
+    )
+    return add_long_term_validation(sealed, identity, pki.tsa_url)
+
+
+def test_lta_file_carries_revocation_data_and_a_document_timestamp(lta_file, identity):
+    result = verify_pdf(lta_file, seal_certificates=[identity.certificate])
+    assert result.signet_sealed and result.intact and result.valid and result.trusted
+    assert result.timestamped and result.revisions > (result.seal_revision or 0)
+    reader = PdfFileReader(io.BytesIO(lta_file))
+    dss = reader.root["/DSS"]
+    assert len(dss["/OCSPs"]) >= 1 and len(dss["/Certs"]) >= 3
+    assert len(list(reader.embedded_timestamp_signatures)) == 1
+    status = long_term_status(lta_file)
+    assert status.validation_data and status.archive_timestamp_intact
+    assert status.archive_timestamp is not None and status.problem is None
+
+
+def test_a_change_after_the_archive_timestamp_is_seen(lta_file, identity):
+    appended = verify_pdf(lta_file + b"\n%changed\n", seal_certificates=[identity.certificate])
+    assert not appended.intact
+    reader = PdfFileReader(io.BytesIO(lta_file))
+    stamp = list(reader.embedded_timestamp_signatures)[-1]
+    _, _, start, _ = (int(v) for v in stamp.byte_range)
+    # A byte inside the document timestamp's own signed range.
+    broken = bytearray(lta_file)
+    broken[start + 20] ^= 0x01
+    status = long_term_status(bytes(broken))
+    assert not status.archive_timestamp_intact and status.problem
+
+
+def test_a_plain_seal_has_no_long_term_data(identity):
+    sealed = seal_pdf(
+        create_pdf(1), identity, reason="r", location=None, tsa_url=None, metadata=SEAL_METADATA
+    )
+    status = long_term_status(sealed)
+    assert not status.validation_data and status.archive_timestamp is None
+
+
+def test_self_test_runs_the_long_term_step_and_fails_when_the_tsa_is_down(pki, identity):
+    ok = self_test(identity, tsa_url=pki.tsa_url, long_term=True)
+    assert ok.ok, ok.problem
+    assert ok.chain == "valid up to CN=Test Root CA,O=Signet Test PKI,C=BE"
+    down = self_test(identity, tsa_url="http://127.0.0.1:9/tsa", long_term=True)
+    assert not down.ok and "sealing failed" in (down.problem or "")
+    missing = self_test(identity, tsa_url=None, long_term=True)
+    assert not missing.ok and "SIGNET_TSA_URL" in (missing.problem or "")
+
+
+def test_an_unreachable_tsa_is_an_error(identity):
+    sealed = seal_pdf(
+        create_pdf(1), identity, reason="r", location=None, tsa_url=None, metadata=SEAL_METADATA
+    )
+    with pytest.raises(SealError, match="Long-term validation data could not be added"):
+        add_long_term_validation(sealed, identity, "http://127.0.0.1:9/tsa")
+
+
+def test_verify_page_words_for_a_long_term_file(lta_file, identity):
+    from signet.signing.verification import verify_file
+    from signet.verify_page.views import file_answer
+
+    found = verify_file(None, lta_file, workspace_id=None, seal_certificates=[identity.certificate])
+    assert found.verdict == "sealed_intact"
+    rows = {row.label: row.value for row in file_answer(found, "Acme").rows}
+    assert rows["Long-term validation"].startswith("Yes: the certificates' revocation data")
+    assert "the later ones add only validation data" in rows["Revisions"]
+
+
+def test_a_generated_seal_needs_the_tsa_root_to_add_long_term_data(pki, tmp_path):
+    generated = load_or_create_seal(tmp_path, None, None)
+    without = self_test(generated, tsa_url=pki.tsa_url, long_term=True)
+    assert not without.ok and "SIGNET_SEAL_LTA_ROOTS" in (without.problem or "")
+    roots = tmp_path / "roots.pem"
+    roots.write_bytes(pki.root_pem())
+    with_root = self_test(generated, tsa_url=pki.tsa_url, long_term=True, lta_roots=str(roots))
+    assert with_root.ok, with_root.problem
+    assert with_root.chain == "self-signed"
+    unreadable = self_test(generated, tsa_url=pki.tsa_url, long_term=True, lta_roots="/nope.pem")
+    assert not unreadable.ok and "cannot be read" in (unreadable.problem or "")
+
+
+def test_a_signed_request_is_finalised_with_long_term_validation(pki, tmp_path):
+    """The whole flow with SIGNET_SEAL_LTA: create, send, sign, finalise; the three files are
+    B-LTA, and the public verify endpoint says so."""
+    import time
+
+    from signing_page.builders import csrf_of, field_ids, one_signer_body
+    from starlette.testclient import TestClient
+
+    from signet.app import create_app
+    from signet.config import Settings
+    from signet.db import open_database, transaction
+    from signet.migrate import upgrade_database
+    from signet.models import SigningRequest
+    from signet.workspaces.service import create_api_key, ensure_workspace
+
+    roots = tmp_path / "roots.pem"
+    roots.write_bytes(pki.root_pem())
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        base_url="http://testserver",
+        secret_key="lta",
+        tsa_url=pki.tsa_url,
+        seal_lta=True,
+        seal_lta_roots=str(roots),
+        job_poll_interval=0.05,
+        expiry_sweep_seconds=3600,
+    )
+    settings.data_dir.mkdir()
+    db = open_database(settings.resolved_database_url)
+    upgrade_database(db.engine)
+    db.dispose()
+    app = create_app(settings)
+    with transaction(app.state.signet.db.write) as session:
+        key = create_api_key(session, ensure_workspace(session, "lta"), "k", "live")
+    with TestClient(app) as client:
+        body = one_signer_body("Kept for ten years")
+        created = client.post("/v1/signing-requests", json=body, headers={"Authorization": key})
+        assert created.status_code == 201, created.text
+        sid = created.json()["id"]
+        sent = client.post(f"/v1/signing-requests/{sid}/send", headers={"Authorization": key})
+        assert sent.status_code == 200, sent.text
+        rid = created.json()["recipients"][0]["id"]
+        ids = field_ids(body, created.json())
+        page = client.get(f"/signing/{rid}")
+        done = client.post(
+            f"/signing/{rid}/finish",
+            json={
+                "consent": True,
+                "values": {ids["Company"]: "ACME"},
+                "signature": "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJ"
+                "AAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==",
+                "signature_kind": "drawn",
+            },
+            headers={"X-Signet-CSRF": csrf_of(page.text)},
+        )
+        assert done.status_code == 200, done.text
+        deadline = time.monotonic() + 90
+        shas: tuple[str | None, ...] = (None,)
+        while not all(shas) and time.monotonic() < deadline:
+            time.sleep(0.1)
+            with app.state.signet.db.read() as session:
+                sr = session.get(SigningRequest, sid)
+                shas = (sr.final_sha256, sr.document_only_sha256, sr.certificate_only_sha256)
+        assert all(shas), "the request was not finalised"
+        for sha in shas:
+            data = app.state.signet.store.get(sha)
+            result = verify_pdf(data)
+            assert result.signet_sealed and result.intact and result.timestamped, sha
+            assert long_term_status(data).archive_timestamp_intact, sha
+        public = client.post(
+            "/signet/v1/verify", files={"file": ("f.pdf", app.state.signet.store.get(shas[0]))}
+        ).json()
+        assert public["verdict"] == "sealed_intact" and public["known"] is True
+        assert public["pades"]["long_term_validation"] is True
+        assert public["pades"]["archive_timestamp"]
+    app.state.signet.db.dispose()
