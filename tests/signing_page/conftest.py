@@ -138,7 +138,8 @@ def signet_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Signet]:
         retry_base_seconds=0.2,
         # One address serves every test of the session: its per-address limits are out of the way.
         rate_limits={
-            c: "100000/minute" for c in ("ip.signing_page", "ip.files", "ip.auth_failures")
+            c: "100000/minute"
+            for c in ("ip.signing_page", "ip.files", "ip.auth_failures", "ip.code_attempts")
         },
     )
     db = open_database(settings.resolved_database_url)

@@ -23,11 +23,12 @@ from signet.api.state import AppState
 from signet.db import transaction
 from signet.errors import Forbidden, NotFound, SignetError
 from signet.kit.content_disposition import content_disposition, download_name
-from signet.models import Recipient, SigningRequest
+from signet.models import Recipient, RecipientVerification, SigningRequest
 from signet.pdf.render import RenderError
 from signet.signing.recipient_actions import (
     CLOSED,
     DONE,
+    SIGNABLE,
     actor_for,
     page_state,
     record_view,
@@ -46,6 +47,13 @@ from signet.signing_page.access import (
 from signet.signing_page.actions import add_action_routes
 from signet.signing_page.rendering import asset_version, find_asset, render_page
 from signet.signing_page.security import clean_origins, frame_ancestors, issue_csrf_token
+from signet.signing_page.verify_identity import (
+    add_verify_routes,
+    blocks_opening,
+    pending,
+    render_step,
+    require_verified,
+)
 from signet.signing_page.views import download_allowed, notice_context, sign_context
 from signet.storage.base import CHUNK
 
@@ -92,16 +100,22 @@ def _record_first_view(state: AppState, link: Link, ip: str | None, ua: str | No
         record_view(session, state, request, recipient, actor_for(recipient, ip, ua))
 
 
-def _page(state: AppState, link: Link, ip: str | None, ua: str | None) -> HTMLResponse:
+def _page(
+    state: AppState, link: Link, ip: str | None, ua: str | None, cookies: dict[str, str]
+) -> HTMLResponse:
     try:
         with state.db.read() as session:
             request, recipient = resolve(session, link)
+            # Behind an identity check the document is not seen yet (docs/identity.md).
+            checks = pending(session, state.secret, request, recipient, cookies)
+            if blocks_opening(checks):
+                return render_step(session, state.secret, link, request, recipient, checks[0])
             needs_view = recipient.viewed_at is None and page_state(request, recipient) != CLOSED
         if needs_view:
             _record_first_view(state, link, ip, ua)
         with state.db.read() as session:
             request, recipient = resolve(session, link)
-            return _render(state, session, link, request, recipient)
+            return _render(state, session, link, request, recipient, checks)
     except SessionExpired:
         return _expired_page(state, link)
     except NotFound:
@@ -109,9 +123,17 @@ def _page(state: AppState, link: Link, ip: str | None, ua: str | None) -> HTMLRe
 
 
 def _render(
-    state: AppState, session: Session, link: Link, request: SigningRequest, recipient: Recipient
+    state: AppState,
+    session: Session,
+    link: Link,
+    request: SigningRequest,
+    recipient: Recipient,
+    checks: list[RecipientVerification],
 ) -> HTMLResponse:
     state_now = page_state(request, recipient)
+    if checks and state_now == SIGNABLE:
+        # A "before_sign" check: the document shows; signing waits for the check.
+        return render_step(session, state.secret, link, request, recipient, checks[0])
     ws_settings = workspace_settings(session, request)
     ancestors = _ancestors(request, ws_settings)
     if state_now in (DONE, CLOSED):
@@ -135,7 +157,7 @@ def _show(kind: str) -> Callable[[str, Request], Awaitable[HTMLResponse]]:
         state = _state(http)
         link = Link(kind, token)
         ip, ua = client_ip(http), http.headers.get("user-agent")
-        return await run_in_threadpool(_page, state, link, ip, ua)
+        return await run_in_threadpool(_page, state, link, ip, ua, dict(http.cookies))
 
     return show
 
@@ -148,7 +170,8 @@ def _page_image(kind: str) -> Callable[[str, str, str, Request], Response]:
             raise NotFound("No such page image")
         number, width = int(match.group(1)), int(match.group(2))
         with state.db.read() as session:
-            request, _recipient = resolve(session, Link(kind, token))
+            request, recipient = resolve(session, Link(kind, token))
+            require_verified(session, state.secret, request, recipient, http.cookies, opening=True)
             sha = request.document_sha256
         if not sha or sha12 != sha[:12] or width not in page_images.WIDTHS:
             raise NotFound("No such page image")
@@ -187,6 +210,7 @@ def _download(kind: str) -> Callable[[str, Request], Response]:
         state = _state(http)
         with state.db.read() as session:
             request, recipient = resolve(session, Link(kind, token))
+            require_verified(session, state.secret, request, recipient, http.cookies, opening=True)
             now = page_state(request, recipient)
             finished = now == DONE or (
                 now == CLOSED and effective_state(request) == RequestState.COMPLETED
@@ -236,3 +260,4 @@ for _prefix, _kind in (("/signing/{token}", RECIPIENT), ("/s/{token}", SESSION))
     router.add_api_route(_prefix + "/pages/{sha12}/{name}", _page_image(_kind), methods=["GET"])
     router.add_api_route(_prefix + "/download", _download(_kind), methods=["GET"])
     add_action_routes(router, _prefix, _kind)
+    add_verify_routes(router, _prefix, _kind)
