@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -102,6 +103,40 @@ def email_otp_required(session: Session, request: SigningRequest) -> bool:
 
 def sms_required_by_settings(request: SigningRequest) -> bool:
     return bool((request.settings or {}).get("require_sms_verification"))
+
+
+NO_SMS_PROVIDER = (
+    "SMS codes need an SMS provider, and this server has none (SIGNET_SMS_URL is not set)"
+)
+PHONE_FORM = re.compile(r"^\+[1-9]\d{6,14}$")
+
+
+def sms_available(env: Any) -> bool:
+    settings = getattr(env, "settings", None)
+    return bool(getattr(settings, "sms_url", None))
+
+
+def settings_problems(
+    env: Any, settings: dict[str, Any] | None, loc: str = "settings"
+) -> list[tuple[str, str]]:
+    """A Firma ``require_sms_verification: true`` on a server without an SMS provider."""
+    if (settings or {}).get("require_sms_verification") is True and not sms_available(env):
+        return [(f"{loc}.require_sms_verification", NO_SMS_PROVIDER)]
+    return []
+
+
+def send_problems(env: Any, request: SigningRequest) -> list[tuple[str, str]]:
+    """What keeps ``require_sms_verification`` from working: no provider, or a signer without
+    a phone number in E.164 form."""
+    if not sms_required_by_settings(request):
+        return []
+    if not sms_available(env):
+        return [("settings.require_sms_verification", NO_SMS_PROVIDER)]
+    return [
+        (f"recipients[{i}].phone_number", "require_sms_verification needs an E.164 number")
+        for i, r in enumerate(request.recipients)
+        if r.acts and not PHONE_FORM.match(r.phone_number or "")
+    ]
 
 
 def _rows(session: Session, recipient: Recipient) -> dict[str, RecipientVerification]:

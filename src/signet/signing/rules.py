@@ -98,6 +98,8 @@ SETTINGS_DEFAULTS: dict[str, Any] = {
     "identity_editable_fields": None,
     "notify_identity_change_email": False,
     "notify_identity_change_webhook": False,
+    # Signet extension: an SMS code before signing (docs/identity.md).
+    "require_sms_verification": None,
 }
 BOOLEAN_SETTINGS = {k for k in SETTINGS_DEFAULTS if k != "identity_editable_fields"}
 IDENTITY_EDITABLE = {"name", "company", "title", "phone", "address"}

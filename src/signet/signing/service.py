@@ -247,7 +247,7 @@ def send(
     """Move a draft to in progress, invite the first step, schedule expiry and reminders;
     returns the recipients notified now."""
     require_sendable(request)
-    problems = send_problems(request)
+    problems = send_problems(request) + identity.send_problems(env, request)
     if problems:
         raise ValidationFailed(problems)
     now = utcnow()

@@ -9,7 +9,6 @@ Accepted shapes: ``email_otp_verification`` true (or ``{"enabled": true}``);
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -19,7 +18,7 @@ from signet.models import Recipient, SigningRequest
 from signet.signing import identity
 from signet.signing.identity import Configured
 
-_PHONE = re.compile(r"^\+[1-9]\d{6,14}$")
+_PHONE = identity.PHONE_FORM
 
 
 def _enabled(value: Any) -> bool:
