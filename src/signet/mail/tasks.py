@@ -82,7 +82,10 @@ def send_email(ctx: Any, job: Claimed) -> None:
                     ctx.base_url, ctx.secret, request.final_sha256, "document.pdf", SEVEN_DAYS
                 )[0]
         language = request.language
-        reply_to = (workspace.settings or {}).get("team_email") if workspace else None
+        # PandaDoc's send reply_to, else the workspace's team email (docs/emails.md).
+        reply_to = (request.settings or {}).get("reply_to") or (
+            (workspace.settings or {}).get("team_email") if workspace else None
+        )
     rendered = render_email(p["email_type"], context, language, subject=extra.get("subject"))
     link = context.get("signing_link") if p["email_type"] != "signing_otp" else None
     deliver(

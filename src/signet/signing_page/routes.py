@@ -25,6 +25,7 @@ from signet.errors import Forbidden, NotFound, SignetError
 from signet.kit.content_disposition import content_disposition, download_name
 from signet.models import Recipient, RecipientVerification, SigningRequest
 from signet.pdf.render import RenderError
+from signet.signing import rules
 from signet.signing.recipient_actions import (
     CLOSED,
     DONE,
@@ -122,6 +123,13 @@ def _page(
         return _not_found_page()
 
 
+def presigning_download(request: SigningRequest, state_now: str) -> bool:
+    """``allow_presigning_download``: the original PDF, before this recipient has finished."""
+    return state_now not in (DONE, CLOSED) and rules.setting(
+        request.settings or {}, "allow_presigning_download"
+    )
+
+
 def _render(
     state: AppState,
     session: Session,
@@ -149,6 +157,8 @@ def _render(
         state_now,
         issue_csrf_token(state.secret, recipient.id),
     )
+    if presigning_download(request, state_now):
+        context["presigning_download_url"] = f"{link.base_path}/download"
     return render_page("sign.html", context, ancestors=ancestors)
 
 
@@ -215,9 +225,10 @@ def _download(kind: str) -> Callable[[str, Request], Response]:
             finished = now == DONE or (
                 now == CLOSED and effective_state(request) == RequestState.COMPLETED
             )
-            if not (finished and download_allowed(request)):
+            before = not finished and presigning_download(request, now)
+            if not ((finished and download_allowed(request)) or before):
                 raise Forbidden("Downloading is not available for this document")
-            final = request.final_sha256
+            final = None if before else request.final_sha256
             sha = final if final and state.store.exists(final) else request.document_sha256
             name = _file_name(request.name, signed=sha == final)
         if not sha:

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from signet.api.pandadoc.schemas import FieldIn, RecipientIn
-from signet.api.pandadoc.verification import checks_in
+from signet.api.pandadoc.verification import checks_in, unsupported_options
 from signet.signing.geometry import ANCHORS, PointBox
 from signet.signing.identity import Configured
 from signet.signing.specs import RecipientSpec
@@ -82,6 +82,7 @@ def recipients_in(
                 )
             )
         designation = _designation(r, rloc, problems)
+        unsupported_options(r, rloc, problems)
         result.checks.append(
             checks_in(
                 r.verification_settings, rloc, problems, sms_available=sms_available, phone=r.phone

@@ -82,6 +82,7 @@ async def edit_recipient(
         sms_available=bool(state.settings.sms_url),
         phone=body.phone,
     )
+    verification.unsupported_options(body, "recipient", problems)
     if problems:
         raise ValidationFailed(problems)
     names = {"phone": "phone_number", "job_title": "title", "state": "state_province"}

@@ -21,6 +21,17 @@ from signet.signing.identity import Configured
 _PHONE = identity.PHONE_FORM
 
 
+def unsupported_options(r: Any, loc: str, problems: list[tuple[str, str]]) -> None:
+    """Recipient options Signet cannot honour are refused, never dropped (docs/settings.md)."""
+    if r.redirect and _enabled(r.redirect):
+        problems.append(
+            (f"{loc}.redirect", "is not supported: Signet's page does not redirect a recipient")
+        )
+    methods = getattr(r, "delivery_methods", None) or {}
+    if isinstance(methods, dict) and methods.get("sms"):
+        problems.append((f"{loc}.delivery_methods.sms", "SMS delivery is not supported"))
+
+
 def _enabled(value: Any) -> bool:
     if isinstance(value, dict):
         return value.get("enabled", True) is not False and bool(value)
