@@ -194,3 +194,25 @@ def test_actions_are_refused_without_the_check(api, app, worker, mailbox):
         r = browser.post(f"{base}/{action}", json={}, headers={"X-Signet-CSRF": token})
         assert r.status_code == 403, (action, r.text)
         assert r.json()["code"] == "VERIFICATION_REQUIRED"
+
+
+def test_a_new_code_waits_30_seconds_while_the_last_one_is_live(api, app, worker, mailbox):
+    email = new_email("flood")
+    sr = sent_request(api, [email], require_otp_verification=True)
+    rid = sr["recipients"][0]["id"]
+    base = f"/signing/{rid}"
+    browser = _browser(app)
+    assert send_code(browser, base).status_code == 200
+    again = send_code(browser, base)
+    assert again.status_code == 429 and "30 seconds" in again.text
+    mailbox.wait_for(email, "signing_otp")
+    # Once the first code is 30 seconds old, a new one may be asked for.
+    with transaction(app.state.signet.db.write) as session:
+        row = session.scalars(
+            select(RecipientVerification).where(RecipientVerification.recipient_id == rid)
+        ).one()
+        row.code_sent_at = utcnow() - timedelta(seconds=31)
+    assert send_code(browser, base).status_code == 200
+    mailbox.wait_for(email, "signing_otp", count=2)
+    sent = [e for e in audit_events(api, sr["id"]) if e["event"] == "otp_sent"]
+    assert len(sent) == 2

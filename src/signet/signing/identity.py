@@ -39,6 +39,8 @@ METHODS = (PASSCODE, EMAIL_OTP, SMS)
 BEFORE_OPEN, BEFORE_SIGN = "before_open", "before_sign"
 PLACES = (BEFORE_OPEN, BEFORE_SIGN)
 CODE_TTL = timedelta(minutes=10)
+# A live code is not replaced sooner than this: a link holder cannot flood the recipient's inbox.
+RESEND_AFTER = timedelta(seconds=30)
 MAX_ATTEMPTS = 5
 CODE_DIGITS = 6
 MAX_PASSCODE = 64
@@ -241,8 +243,15 @@ def send_code(
         )
     if row.method == SMS and not (env.settings.sms_url and row.phone):
         raise VerificationError("No SMS can be sent for this document", code="SMS_UNAVAILABLE")
-    code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
     now = utcnow()
+    live = row.code_hash is not None and row.code_expires_at and row.code_expires_at > now
+    if live and row.code_sent_at and now - row.code_sent_at < RESEND_AFTER:
+        raise VerificationError(
+            "A code was sent less than 30 seconds ago: check for it, then ask again if needed",
+            code="CODE_RECENTLY_SENT",
+            status_code=429,
+        )
+    code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
     row.code_hash = hash_code(env.secret, row.id, code)
     row.code_sent_at, row.code_expires_at = now, now + CODE_TTL
     sealed = seal(env.secret, code)
