@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from signet.audit.actors import Actor
@@ -33,6 +32,7 @@ from signet.jobs.queue import enqueue
 from signet.kit.sealed import seal
 from signet.models import Recipient, RecipientVerification, SigningRequest, Workspace
 from signet.models.base import utcnow
+from signet.signing import verification_repository
 
 PASSCODE, EMAIL_OTP, SMS = "passcode", "email_otp", "sms"
 METHODS = (PASSCODE, EMAIL_OTP, SMS)
@@ -142,10 +142,7 @@ def send_problems(env: Any, request: SigningRequest) -> list[tuple[str, str]]:
 
 
 def _rows(session: Session, recipient: Recipient) -> dict[str, RecipientVerification]:
-    rows = session.scalars(
-        select(RecipientVerification).where(RecipientVerification.recipient_id == recipient.id)
-    ).all()
-    return {r.method: r for r in rows}
+    return {r.method: r for r in verification_repository.for_recipients(session, [recipient.id])}
 
 
 def checks(
@@ -204,17 +201,6 @@ def remove(session: Session, recipient: Recipient, method: str) -> None:
     row = _rows(session, recipient).get(method)
     if row is not None:
         session.delete(row)
-
-
-def configured_methods(session: Session, recipient_ids: list[str]) -> dict[str, list[str]]:
-    """recipient id → the methods set on it explicitly (for the API's echo; never a secret)."""
-    rows = session.scalars(
-        select(RecipientVerification).where(RecipientVerification.recipient_id.in_(recipient_ids))
-    ).all()
-    out: dict[str, list[str]] = {}
-    for r in rows:
-        out.setdefault(r.recipient_id, []).append(r.method)
-    return out
 
 
 def _destination(row: RecipientVerification, recipient: Recipient) -> str:
@@ -360,13 +346,7 @@ def unlock(
     session: Session, request: SigningRequest, targets: list[Recipient], actor: Actor
 ) -> None:
     """A resend or reminder by the sender clears the tries and the lock of these recipients."""
-    ids = [r.id for r in targets]
-    if not ids:
-        return
-    rows = session.scalars(
-        select(RecipientVerification).where(RecipientVerification.recipient_id.in_(ids))
-    ).all()
-    for row in rows:
+    for row in verification_repository.for_recipients(session, [r.id for r in targets]):
         was_locked = row.locked_at is not None
         row.failed_attempts, row.locked_at = 0, None
         if was_locked:
