@@ -44,6 +44,11 @@ class Settings(BaseSettings):
     # Email: smtp://user:pass@host:port, smtps://…, ?starttls=1. Unset: .eml files in data dir.
     smtp_url: str | None = None
     mail_from: str = "Signet <signet@localhost>"
+    # SMS codes (docs/identity.md#sms): a Twilio-compatible endpoint that takes a form POST of
+    # To, From and Body, with basic auth from the URL: https://SID:TOKEN@api.twilio.com/2010-04-01/
+    # Accounts/SID/Messages.json. Unset: settings that need an SMS are refused with 400.
+    sms_url: str | None = None
+    sms_from: str = "Signet"
 
     # Webhooks may target private, loopback and plain-http URLs only when the operator allows it.
     webhook_allow_private: bool = False

@@ -15,6 +15,7 @@ import signet.idempotency.tasks
 import signet.jobs.housekeeping
 import signet.mail.tasks
 import signet.signing.processing
+import signet.signing.sms
 import signet.signing.tasks
 import signet.webhooks.disabled_notice
 import signet.webhooks.tasks
@@ -30,6 +31,7 @@ JOB_MODULES = (
     signet.mail.tasks,
     signet.signing.processing,
     signet.signing.tasks,
+    signet.signing.sms,
     signet.webhooks.disabled_notice,
     signet.webhooks.tasks,
 )

@@ -169,3 +169,15 @@ def test_an_unreachable_redis_stops_the_start(migrated: Settings) -> None:
             pass
     finally:
         app.state.signet.db.dispose()
+
+
+def test_identity_codes_are_limited_per_address_on_both_link_kinds(migrated: Settings) -> None:
+    # docs/identity.md#the-page: every code sent or tried counts, whichever link it came by.
+    with limited_app(migrated, ip__code_attempts="3/minute") as (_app, client):
+        for path in ("/signing/not-a-real-link/verify", "/s/not-a-session/verify/send"):
+            assert client.post(path, data={"code": "123456"}).status_code != 429
+        assert client.post("/signing/x/verify/send", data={}).status_code != 429
+        r = client.post("/s/not-a-session/verify", data={"code": "123456"})
+        assert r.status_code == 429 and "Retry-After" in r.headers
+        # Other page actions are counted in their own class.
+        assert client.post("/signing/not-a-real-link/finish", json={}).status_code != 429

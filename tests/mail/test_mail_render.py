@@ -30,6 +30,7 @@ def full_context() -> dict[str, object]:
         "decline_reason": "The fee is wrong.",
         "decliner_name": "Eve Decliner",
         "cancel_reason": "Replaced by version 2.",
+        "otp_code": "482913",
     }
 
 
@@ -60,6 +61,7 @@ EXPECTED_VALUES: dict[str, list[str]] = {
         "2025-03-02 17:05 UTC",
         "https://sign.example.com/files/tok-download",
     ],
+    "signing_otp": ["Ada", "Consulting Agreement 2025", "482913"],
 }
 
 LINK_TYPES = ("signing_invite", "next_signer", "resend_notification")

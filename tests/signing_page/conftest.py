@@ -139,7 +139,13 @@ def signet_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Signet]:
         # One address serves every test of the session: its per-address limits are out of the way.
         rate_limits={
             c: "100000/minute"
-            for c in ("ip.signing_page", "ip.files", "ip.auth_failures", "ip.verify")
+            for c in (
+                "ip.signing_page",
+                "ip.files",
+                "ip.auth_failures",
+                "ip.verify",
+                "ip.code_attempts",
+            )
         },
     )
     db = open_database(settings.resolved_database_url)

@@ -33,6 +33,7 @@ DEFAULT_LIMITS: dict[str, str] = {
     # Per client address
     "ip.auth_failures": "60/minute",
     "ip.signing_page": "120/minute",
+    "ip.code_attempts": "30/minute",
     "ip.verify": "20/minute",
     "ip.files": "300/minute",
 }
@@ -48,6 +49,8 @@ class RateClass:
 
 
 _ID = r"[^/]+"
+# The signing page's identity step: each code sent or tried (docs/identity.md).
+_CODE_ATTEMPT = re.compile(r"^/(signing|s)/[^/]+/verify(/send)?$")
 # (methods or None for any, path pattern relative to the face's prefix, class); first match wins.
 _FIRMA_RULES: tuple[tuple[frozenset[str] | None, re.Pattern[str], str], ...] = tuple(
     (frozenset(m.split()) if m else None, re.compile(p), c)
@@ -95,6 +98,8 @@ def classify(method: str, path: str, has_key: bool) -> RateClass | None:
     """The class of one request, or None for what is never limited (health, docs, assets)."""
     if path in ("/verify", "/signet/v1/verify") and method == "POST" and not has_key:
         return RateClass("ip.verify", ADDRESS)
+    if method == "POST" and _CODE_ATTEMPT.match(path):
+        return RateClass("ip.code_attempts", ADDRESS)
     if path.startswith("/signing/") and method not in ("GET", "HEAD"):
         return RateClass("ip.signing_page", ADDRESS)
     if path.startswith(("/files/", "/v1/uploads/")):

@@ -56,6 +56,7 @@ EMAIL_TYPES: tuple[str, ...] = (
     "signing_declined",
     "signing_declined_admin",
     "signing_completed",
+    "signing_otp",
 )
 
 # Notices to the workspace's team about the service itself (a webhook turned off:
@@ -83,6 +84,8 @@ PLACEHOLDERS: frozenset[str] = frozenset(
         "decline_reason",
         "decliner_name",
         "cancel_reason",
+        "otp_code",
+        "otp_minutes",
     }
 )
 
@@ -91,6 +94,7 @@ REQUIRED_PLACEHOLDERS: Mapping[str, frozenset[str]] = {
     "signing_invite": frozenset({"signing_link"}),
     "next_signer": frozenset({"signing_link"}),
     "resend_notification": frozenset({"signing_link"}),
+    "signing_otp": frozenset({"otp_code"}),
 }
 
 _LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{1,8})*$")

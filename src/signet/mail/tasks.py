@@ -13,6 +13,7 @@ from urllib.parse import urlparse
 from signet.jobs.queue import Claimed
 from signet.jobs.registry import GiveUp, job_handler
 from signet.kit.links import SEVEN_DAYS, file_link, signing_link
+from signet.kit.sealed import unseal
 from signet.mail import (
     Attachment,
     PermanentDeliveryError,
@@ -64,8 +65,13 @@ def send_email(ctx: Any, job: Claimed) -> None:
             "workspace_name": workspace.name if workspace else "",
             "cancel_reason": request.cancel_reason,
             "decline_reason": request.decline_reason,
-            **{k: v for k, v in extra.items() if k != "subject"},
+            **{k: v for k, v in extra.items() if k not in ("subject", "otp_code_sealed")},
         }
+        if extra.get("otp_code_sealed"):
+            # A one-time code crosses the queue sealed (docs/identity.md#how-codes-are-kept).
+            context["otp_code"] = unseal(ctx.secret, str(extra["otp_code_sealed"]))
+            if not context["otp_code"]:
+                raise GiveUp("the one-time code was sealed by another installation")
         attachments: list[Attachment] = []
         if p["email_type"] == "signing_completed" and request.final_sha256:
             data = ctx.store.get(request.final_sha256)
@@ -76,9 +82,12 @@ def send_email(ctx: Any, job: Claimed) -> None:
                     ctx.base_url, ctx.secret, request.final_sha256, "document.pdf", SEVEN_DAYS
                 )[0]
         language = request.language
-        reply_to = (workspace.settings or {}).get("team_email") if workspace else None
+        # PandaDoc's send reply_to, else the workspace's team email (docs/emails.md).
+        reply_to = (request.settings or {}).get("reply_to") or (
+            (workspace.settings or {}).get("team_email") if workspace else None
+        )
     rendered = render_email(p["email_type"], context, language, subject=extra.get("subject"))
-    link = context.get("signing_link")
+    link = context.get("signing_link") if p["email_type"] != "signing_otp" else None
     deliver(
         ctx,
         rendered,

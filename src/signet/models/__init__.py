@@ -7,6 +7,7 @@ from signet.models.field import Field
 from signet.models.idempotency_key import IdempotencyKey
 from signet.models.job import Job
 from signet.models.recipient import Recipient
+from signet.models.recipient_verification import RecipientVerification
 from signet.models.reminder import Reminder
 from signet.models.signing_request import SigningRequest
 from signet.models.signing_session import SigningSession
@@ -37,6 +38,7 @@ __all__ = [
     "IdempotencyKey",
     "Job",
     "Recipient",
+    "RecipientVerification",
     "Reminder",
     "SigningRequest",
     "SigningSession",

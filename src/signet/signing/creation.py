@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from signet.errors import ValidationFailed
 from signet.models import Blob, SigningRequest
 from signet.pdf.inspect import PdfInfo
-from signet.signing import notify, processing, service, uploads
+from signet.signing import identity, notify, processing, service, uploads
 from signet.signing.anchors import AnchorResult, AnchorSpec, apply_anchor_tags, relabel
 from signet.signing.documents import check_pdf, store_pdf
 from signet.signing.prefill import apply_field_values, apply_tokens, as_text
@@ -130,6 +130,7 @@ def create_request(
     )
     more = relabel(more, read.origins)
     problems += new.relabel(more) if new.relabel else more
+    problems += identity.settings_problems(env, spec.settings)
     if problems:
         raise ValidationFailed(problems)
     blob = store_document(session, store, document) if document is not None else None

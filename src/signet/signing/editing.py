@@ -15,7 +15,7 @@ from signet.audit.service import record_event
 from signet.errors import ValidationFailed
 from signet.models import Field, Recipient, Reminder, SigningRequest
 from signet.models.base import utcnow
-from signet.signing import notify
+from signet.signing import identity, notify
 from signet.signing.notify import Env
 from signet.signing.prefill import apply_field_values, apply_tokens
 from signet.signing.rows import field_from_spec, recipient_from_spec, resolve_condition_refs
@@ -122,6 +122,7 @@ def update_draft(
     """Replace the draft's content with ``spec`` (checked whole). Returns temp ref → new UUID."""
     require_draft(request, action="update")
     problems, _warnings = check_draft(spec, request.page_count, test=request.test)
+    problems += identity.settings_problems(env, spec.settings)
     if problems:
         raise ValidationFailed(problems)
     request.name = spec.name.strip()

@@ -39,7 +39,7 @@ from signet.pdf.seal import seal_pdf
 from signet.pdf.seal_keys import SealIdentity, load_or_create_seal, seal_version
 from signet.pdf.seal_lta import add_long_term_validation, load_roots
 from signet.pdf.stamp import stamp_values
-from signet.signing import notify, repository, rules
+from signet.signing import identity, notify, repository, rules
 from signet.signing.service import field_prefill
 from signet.signing.specs import SYSTEM
 from signet.signing.states import RequestState
@@ -134,6 +134,13 @@ class Finalised:
 
 
 def _auth_method(recipient: Recipient, events: list[Any]) -> str:
+    """How the recipient reached the page, then each identity check passed (docs/identity.md)."""
+    reached = _reached(recipient, events)
+    checks = identity.describe(identity.passed_methods(events, recipient.id))
+    return f"{reached} + {checks}" if checks else reached
+
+
+def _reached(recipient: Recipient, events: list[Any]) -> str:
     if any(e.event == "session_created" and e.recipient_id == recipient.id for e in events):
         names = {
             e.details.get("key_name")

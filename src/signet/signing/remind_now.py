@@ -11,7 +11,7 @@ from signet.audit.service import record_event
 from signet.errors import IllegalTransition
 from signet.kit.ids import parse_uuid
 from signet.models import SigningRequest
-from signet.signing import notify
+from signet.signing import identity, notify
 from signet.signing.service import active_step, require_processed
 from signet.signing.specs import Actor
 from signet.signing.states import RequestState, effective_state
@@ -54,6 +54,7 @@ def remind(
             outcomes.append("No delivery method selected")
         else:
             target = step[rid]
+            identity.unlock(session, request, [target], actor)  # the sender's reminder unlocks
             record_event(
                 session,
                 request,

@@ -98,6 +98,31 @@ SETTINGS_DEFAULTS: dict[str, Any] = {
     "identity_editable_fields": None,
     "notify_identity_change_email": False,
     "notify_identity_change_webhook": False,
+    # Signet extension: an SMS code before signing (docs/identity.md).
+    "require_sms_verification": None,
+}
+# Settings Signet takes but does not act on (docs/settings.md#what-signet-does-with-each-setting).
+# A security promise Signet cannot keep is refused; a cosmetic one is accepted with a warning.
+REFUSED_SETTINGS: dict[str, str] = {
+    "require_terms_acceptance": (
+        "is not supported: Signet's signing page has no signer-terms step (every signer "
+        "accepts the workspace's consent_text); leave it null or false"
+    ),
+}
+IGNORED_SETTINGS: dict[str, str] = {
+    "show_qr_code": "ignored: Signet's page and certificate show no QR code",
+    "show_signature_frame": "ignored: Signet stamps signatures without a frame",
+    "identity_editable_fields": (
+        "ignored: signers cannot edit their identity on Signet's signing page"
+    ),
+    "notify_identity_change_email": (
+        "ignored: signers cannot edit their identity on Signet's signing page, so no change "
+        "is ever notified"
+    ),
+    "notify_identity_change_webhook": (
+        "ignored: signers cannot edit their identity on Signet's signing page, so no change "
+        "is ever notified"
+    ),
 }
 BOOLEAN_SETTINGS = {k for k in SETTINGS_DEFAULTS if k != "identity_editable_fields"}
 IDENTITY_EDITABLE = {"name", "company", "title", "phone", "address"}

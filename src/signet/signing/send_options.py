@@ -1,6 +1,7 @@
 """Send with PandaDoc's options (``POST /documents/{id}/send``): ``silent`` (no email of any
-kind for this document: invites, reminders, completion), and a ``subject`` and ``message`` for
-the invitations. The send itself and its rules are ``service.send``'s."""
+kind for this document: invites, reminders, completion), a ``subject`` and ``message`` for
+the invitations, and ``reply_to``, the Reply-To of every email of this document. The send
+itself and its rules are ``service.send``'s."""
 
 from __future__ import annotations
 
@@ -20,12 +21,17 @@ def send_document(
     message: str | None = None,
     subject: str | None = None,
     silent: bool = False,
+    reply_to: str | None = None,
 ) -> list[Recipient]:
     """Send the draft; returns the recipients notified now."""
     service.require_sendable(request)
-    settings = {k: v for k, v in (request.settings or {}).items() if k != "silent"}
+    settings = {
+        k: v for k, v in (request.settings or {}).items() if k not in ("silent", "reply_to")
+    }
     if silent:
         settings["silent"] = True
+    if reply_to:
+        settings["reply_to"] = reply_to
     request.settings = settings
     return service.send(
         session,

@@ -16,7 +16,7 @@ from signet.audit.service import record_event
 from signet.errors import Conflict, IllegalTransition, ValidationFailed
 from signet.models import Blob, Field, Recipient, SigningRequest
 from signet.models.base import utcnow
-from signet.signing import notify, repository, rules
+from signet.signing import identity, notify, repository, rules
 from signet.signing.rows import (
     field_from_spec,
     recipient_from_spec,
@@ -247,7 +247,7 @@ def send(
     """Move a draft to in progress, invite the first step, schedule expiry and reminders;
     returns the recipients notified now."""
     require_sendable(request)
-    problems = send_problems(request)
+    problems = send_problems(request) + identity.send_problems(env, request)
     if problems:
         raise ValidationFailed(problems)
     now = utcnow()
@@ -343,6 +343,7 @@ def resend(
         actor,
         details={"recipients": [r.id for r in targets], "custom_message": message},
     )
+    identity.unlock(session, request, targets, actor)  # the sender's resend unlocks codes
     notify.on_resent(session, env, request, targets, message)
     return targets
 

@@ -83,6 +83,12 @@ def check_settings(
                 )
         elif value is not None and not isinstance(value, bool):
             problems.append((f"{loc}.{key}", "must be a boolean"))
+        if value in (None, False, []):
+            continue
+        if key in rules.REFUSED_SETTINGS:
+            problems.append((f"{loc}.{key}", rules.REFUSED_SETTINGS[key]))
+        elif key in rules.IGNORED_SETTINGS:
+            warnings.append(f"{loc}.{key}: {rules.IGNORED_SETTINGS[key]}")
 
 
 def check_completion(values: dict[str, Any], test: bool, problems: Problems) -> None:

@@ -30,6 +30,7 @@ from signet.signing.specs import Actor
 from signet.signing_page import uploads
 from signet.signing_page.access import Link, resolve, workspace_settings
 from signet.signing_page.security import require_csrf
+from signet.signing_page.verify_identity import require_verified
 from signet.signing_page.views import completion_texts, consent_text, download_allowed
 from signet.webhooks.payloads import FIRMA, PANDADOC, status_of
 
@@ -56,11 +57,15 @@ async def _json_body(http: Request) -> dict[str, Any]:
     return body
 
 
-def _authorise(state: AppState, link: Link, headers: Mapping[str, str]) -> None:
-    """The link must be live (404/410) and the page token valid (403), before any write."""
+def _authorise(
+    state: AppState, link: Link, headers: Mapping[str, str], cookies: Mapping[str, str]
+) -> None:
+    """The link must be live (404/410), the page token valid and the identity checks passed
+    (403), before any write."""
     with state.db.read() as session:
-        _request, recipient = resolve(session, link)
+        request, recipient = resolve(session, link)
         require_csrf(state.secret, recipient.id, headers)
+        require_verified(session, state.secret, request, recipient, cookies)
 
 
 Work = Callable[[Any, SigningRequest, Recipient, Actor], dict[str, Any]]
@@ -72,11 +77,11 @@ def _run(
     """``work`` in a transaction with the request row locked (or a plain read), once the link
     and the CSRF token have been checked."""
     state = _state(http)
-    headers = http.headers
+    headers, cookies = http.headers, http.cookies
     ip, ua = client_ip(http), http.headers.get("user-agent")
 
     def run() -> dict[str, Any]:
-        _authorise(state, link, headers)
+        _authorise(state, link, headers, cookies)
         if not write:
             with state.db.read() as session:
                 request, recipient = resolve(session, link)

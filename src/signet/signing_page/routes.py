@@ -23,11 +23,13 @@ from signet.api.state import AppState
 from signet.db import transaction
 from signet.errors import Forbidden, NotFound, SignetError
 from signet.kit.content_disposition import content_disposition, download_name
-from signet.models import Recipient, SigningRequest
+from signet.models import Recipient, RecipientVerification, SigningRequest
 from signet.pdf.render import RenderError
+from signet.signing import rules
 from signet.signing.recipient_actions import (
     CLOSED,
     DONE,
+    SIGNABLE,
     actor_for,
     page_state,
     record_view,
@@ -46,6 +48,13 @@ from signet.signing_page.access import (
 from signet.signing_page.actions import add_action_routes
 from signet.signing_page.rendering import asset_version, find_asset, render_page
 from signet.signing_page.security import clean_origins, frame_ancestors, issue_csrf_token
+from signet.signing_page.verify_identity import (
+    add_verify_routes,
+    blocks_opening,
+    pending,
+    render_step,
+    require_verified,
+)
 from signet.signing_page.views import download_allowed, notice_context, sign_context
 from signet.storage.base import CHUNK
 
@@ -92,26 +101,47 @@ def _record_first_view(state: AppState, link: Link, ip: str | None, ua: str | No
         record_view(session, state, request, recipient, actor_for(recipient, ip, ua))
 
 
-def _page(state: AppState, link: Link, ip: str | None, ua: str | None) -> HTMLResponse:
+def _page(
+    state: AppState, link: Link, ip: str | None, ua: str | None, cookies: dict[str, str]
+) -> HTMLResponse:
     try:
         with state.db.read() as session:
             request, recipient = resolve(session, link)
+            # Behind an identity check the document is not seen yet (docs/identity.md).
+            checks = pending(session, state.secret, request, recipient, cookies)
+            if blocks_opening(checks):
+                return render_step(session, state.secret, link, request, recipient, checks[0])
             needs_view = recipient.viewed_at is None and page_state(request, recipient) != CLOSED
         if needs_view:
             _record_first_view(state, link, ip, ua)
         with state.db.read() as session:
             request, recipient = resolve(session, link)
-            return _render(state, session, link, request, recipient)
+            return _render(state, session, link, request, recipient, checks)
     except SessionExpired:
         return _expired_page(state, link)
     except NotFound:
         return _not_found_page()
 
 
+def presigning_download(request: SigningRequest, state_now: str) -> bool:
+    """``allow_presigning_download``: the original PDF, before this recipient has finished."""
+    return state_now not in (DONE, CLOSED) and rules.setting(
+        request.settings or {}, "allow_presigning_download"
+    )
+
+
 def _render(
-    state: AppState, session: Session, link: Link, request: SigningRequest, recipient: Recipient
+    state: AppState,
+    session: Session,
+    link: Link,
+    request: SigningRequest,
+    recipient: Recipient,
+    checks: list[RecipientVerification],
 ) -> HTMLResponse:
     state_now = page_state(request, recipient)
+    if checks and state_now == SIGNABLE:
+        # A "before_sign" check: the document shows; signing waits for the check.
+        return render_step(session, state.secret, link, request, recipient, checks[0])
     ws_settings = workspace_settings(session, request)
     ancestors = _ancestors(request, ws_settings)
     if state_now in (DONE, CLOSED):
@@ -127,6 +157,8 @@ def _render(
         state_now,
         issue_csrf_token(state.secret, recipient.id),
     )
+    if presigning_download(request, state_now):
+        context["presigning_download_url"] = f"{link.base_path}/download"
     return render_page("sign.html", context, ancestors=ancestors)
 
 
@@ -135,7 +167,7 @@ def _show(kind: str) -> Callable[[str, Request], Awaitable[HTMLResponse]]:
         state = _state(http)
         link = Link(kind, token)
         ip, ua = client_ip(http), http.headers.get("user-agent")
-        return await run_in_threadpool(_page, state, link, ip, ua)
+        return await run_in_threadpool(_page, state, link, ip, ua, dict(http.cookies))
 
     return show
 
@@ -148,7 +180,8 @@ def _page_image(kind: str) -> Callable[[str, str, str, Request], Response]:
             raise NotFound("No such page image")
         number, width = int(match.group(1)), int(match.group(2))
         with state.db.read() as session:
-            request, _recipient = resolve(session, Link(kind, token))
+            request, recipient = resolve(session, Link(kind, token))
+            require_verified(session, state.secret, request, recipient, http.cookies, opening=True)
             sha = request.document_sha256
         if not sha or sha12 != sha[:12] or width not in page_images.WIDTHS:
             raise NotFound("No such page image")
@@ -187,13 +220,15 @@ def _download(kind: str) -> Callable[[str, Request], Response]:
         state = _state(http)
         with state.db.read() as session:
             request, recipient = resolve(session, Link(kind, token))
+            require_verified(session, state.secret, request, recipient, http.cookies, opening=True)
             now = page_state(request, recipient)
             finished = now == DONE or (
                 now == CLOSED and effective_state(request) == RequestState.COMPLETED
             )
-            if not (finished and download_allowed(request)):
+            before = not finished and presigning_download(request, now)
+            if not ((finished and download_allowed(request)) or before):
                 raise Forbidden("Downloading is not available for this document")
-            final = request.final_sha256
+            final = None if before else request.final_sha256
             sha = final if final and state.store.exists(final) else request.document_sha256
             name = _file_name(request.name, signed=sha == final)
         if not sha:
@@ -236,3 +271,4 @@ for _prefix, _kind in (("/signing/{token}", RECIPIENT), ("/s/{token}", SESSION))
     router.add_api_route(_prefix + "/pages/{sha12}/{name}", _page_image(_kind), methods=["GET"])
     router.add_api_route(_prefix + "/download", _download(_kind), methods=["GET"])
     add_action_routes(router, _prefix, _kind)
+    add_verify_routes(router, _prefix, _kind)

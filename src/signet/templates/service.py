@@ -24,7 +24,7 @@ from signet.models import (
     TemplateUser,
 )
 from signet.models.base import utcnow
-from signet.signing import notify, rules
+from signet.signing import identity, notify, rules
 from signet.signing.rows import field_from_spec, resolve_condition_refs
 from signet.signing.specs import (
     CONTACT_ATTRS,
@@ -123,6 +123,7 @@ def create_template(
     warnings: list[str] = []
     spec.settings = template_settings(spec.settings, warnings)
     problems, more = check_template(spec, blob.page_count if blob else None, test=test)
+    problems += identity.settings_problems(env, spec.settings)
     if problems:
         raise ValidationFailed(problems)
     now = utcnow()
@@ -253,6 +254,7 @@ def update_template(
     warnings: list[str] = []
     spec.settings = template_settings(spec.settings, warnings)
     problems, more = check_template(spec, template.page_count, test=test)
+    problems += identity.settings_problems(env, spec.settings)
     if problems:
         raise ValidationFailed(problems)
     template.name = spec.name.strip()

@@ -28,6 +28,9 @@ class SettingsOut(BaseModel):
     identity_editable_fields: list[str] | None
     notify_identity_change_email: bool
     notify_identity_change_webhook: bool
+    require_sms_verification: bool | None = Field(
+        default=None, description="Signet extension: an SMS code before signing"
+    )
     completion_title: str | None
     completion_message: str | None
     completion_redirect_url: str | None

@@ -397,6 +397,18 @@ def user_out(state: AppState, request: SigningRequest, r: Recipient) -> out.Sign
 
 
 _DESCRIPTIONS = {
+    "otp_sent": "Verification code emailed to the recipient",
+    "otp_verified": "Recipient verified with an email code",
+    "otp_failed": "Email code verification failed",
+    "otp_locked": "Email code verification locked after too many tries",
+    "passcode_passed": "Recipient verified with the access code",
+    "passcode_failed": "Access code verification failed",
+    "passcode_locked": "Access code verification locked after too many tries",
+    "sms_code_sent": "Verification code sent to the recipient by SMS",
+    "sms_verified": "Recipient verified with an SMS code",
+    "sms_failed": "SMS code verification failed",
+    "sms_locked": "SMS code verification locked after too many tries",
+    "verification_unlocked": "Identity verification unlocked by a resend",
     "created": "Signing request created",
     "updated": "Signing request updated",
     "sent": "Signing request sent",

@@ -41,6 +41,9 @@ class WorkspaceSettingsIn(InputModel):
     )
     webhook_enabled: bool | None = None
     ignore_company_webhooks: bool | None = None
+    require_otp_verification: bool | None = Field(
+        default=None, description="Email code before signing, for requests that leave it null"
+    )
 
 
 class WorkspaceSettingsOut(BaseModel):
@@ -52,6 +55,7 @@ class WorkspaceSettingsOut(BaseModel):
     embed_allowed_origins: list[str]
     webhook_enabled: bool
     ignore_company_webhooks: bool
+    require_otp_verification: bool | None
 
 
 def _own(session: Any, auth: Any, workspace_id: str) -> Workspace:
@@ -73,6 +77,7 @@ def _out(ws: Workspace) -> WorkspaceSettingsOut:
         embed_allowed_origins=list(s.get("embed_allowed_origins") or []),
         webhook_enabled=s.get("webhook_enabled", True) is not False,
         ignore_company_webhooks=bool(s.get("ignore_company_webhooks")),
+        require_otp_verification=s.get("require_otp_verification"),
     )
 
 

@@ -25,6 +25,7 @@ from signet.signing.revert import revert_to_draft
 from signet.signing.send_options import send_document
 from signet.signing.service import require_draft
 from signet.signing.specs import DraftSpec, RecipientSpec
+from signet.signing.validation import is_valid_email
 
 router = APIRouter(tags=["PandaDoc: documents"])
 
@@ -147,8 +148,12 @@ def delete_document(document_id: str, request: Request, auth: Auth, state: State
 )
 async def send(document_id: str, request: Request, auth: Auth, state: State) -> JSONBytes:
     """Send a draft. `subject` and `message` go into the invitations; `silent: true` sends no
-    email of any kind for this document (use `shared_link` or sessions instead)."""
+    email of any kind for this document (use `shared_link` or sessions instead); `reply_to` is
+    the Reply-To of every email of this document (else the workspace's team email)."""
     body = await optional_body(request, sch.SendIn)
+    reply_to = (body.reply_to or "").strip() or None
+    if reply_to and not is_valid_email(reply_to):
+        raise ValidationFailed([("reply_to", "must be an email address")])
     actor = auth.actor(request)
 
     def work() -> sch.SendOut:
@@ -163,6 +168,7 @@ async def send(document_id: str, request: Request, auth: Auth, state: State) -> 
                     message=body.message,
                     subject=body.subject,
                     silent=body.silent,
+                    reply_to=reply_to,
                 )
             return sch.SendOut(
                 **ser.status_out(sr).model_dump(),

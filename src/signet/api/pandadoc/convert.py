@@ -11,7 +11,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from signet.api.pandadoc.schemas import FieldIn, RecipientIn
+from signet.api.pandadoc.verification import checks_in, unsupported_options
 from signet.signing.geometry import ANCHORS, PointBox
+from signet.signing.identity import Configured
 from signet.signing.specs import RecipientSpec
 from signet.signing.step_orders import check_orders
 
@@ -38,7 +40,8 @@ class Recipients:
     orders: list[int | None] = field(default_factory=list)
     use_signing_order: bool = False
     by_role: dict[str, str] = field(default_factory=dict)  # role → ref
-    email_otp: bool = False
+    # Per spec, the identity checks asked in verification_settings.
+    checks: list[list[Configured]] = field(default_factory=list)
 
 
 def _designation(r: RecipientIn, loc: str, problems: Problems) -> str:
@@ -54,20 +57,6 @@ def _designation(r: RecipientIn, loc: str, problems: Problems) -> str:
     return "Signer" if r.role else "CC"
 
 
-def _verification(r: RecipientIn, loc: str, problems: Problems) -> bool:
-    v = r.verification_settings
-    if v is None:
-        return False
-    for key in ("phone_verification", "kba_verification", "id_verification"):
-        if getattr(v, key):
-            problems.append((f"{loc}.verification_settings.{key}", "is not supported"))
-    if v.passcode_verification:
-        problems.append(
-            (f"{loc}.verification_settings.passcode_verification", "is not supported yet")
-        )
-    return bool(v.email_otp_verification)
-
-
 def recipients_in(
     items: list[RecipientIn],
     problems: Problems,
@@ -75,6 +64,7 @@ def recipients_in(
     loc: str = "recipients",
     first_ref: int = 1,
     role_may_supply_email: bool = False,
+    sms_available: bool = False,
 ) -> Recipients:
     """PandaDoc recipients → specs with ``temp_<n>`` refs; a role makes a Signer (Approver with
     ``recipient_type: approver``), no role a CC; an email is required (unless a template role
@@ -92,7 +82,12 @@ def recipients_in(
                 )
             )
         designation = _designation(r, rloc, problems)
-        result.email_otp |= _verification(r, rloc, problems)
+        unsupported_options(r, rloc, problems)
+        result.checks.append(
+            checks_in(
+                r.verification_settings, rloc, problems, sms_available=sms_available, phone=r.phone
+            )
+        )
         ref = f"temp_{first_ref + i}"
         if r.role:
             if r.role in result.by_role:

@@ -11,6 +11,7 @@ from typing import Any
 
 from signet.api.auth import AuthContext
 from signet.api.pandadoc import schemas as sch
+from signet.api.pandadoc import verification
 from signet.api.pandadoc.convert import (
     Recipients,
     metadata_in,
@@ -61,7 +62,7 @@ def create_document(
 ) -> sch.DocumentCreatedOut:
     """Check everything, then create the document ``uploaded`` and queue its processing."""
     spec_problems: list[tuple[str, str]] = []
-    rec = recipients_in(body.recipients, spec_problems)
+    rec = recipients_in(body.recipients, spec_problems, sms_available=bool(state.settings.sms_url))
     metadata = metadata_in(body.metadata, spec_problems)
     placements: list[dict[str, Any]] = []
     values: dict[str, Any] = {}
@@ -74,8 +75,6 @@ def create_document(
         if not tag.strip() or len(tag) > 255:
             spec_problems.append((f"tags[{i}]", "tags are 1 to 255 characters"))
     settings: dict[str, Any] = {"use_signing_order": rec.use_signing_order}
-    if rec.email_otp:
-        settings["require_otp_verification"] = True
     new = creation.NewRequest(
         spec=DraftSpec(
             name=(body.name or "").strip() or default_name,
@@ -110,7 +109,27 @@ def create_document(
             actor=actor,
             test=auth.test,
         )
+        _apply_checks(session, state, created.request, rec)
         return created_out(created.request, INFO_MESSAGE)
+
+
+def _apply_checks(session: Any, state: AppState, sr: Any, rec: Any) -> None:
+    """Store each recipient's verification_settings (matched by email, then first unused)."""
+    used: set[str] = set()
+    for spec, checks in zip(rec.specs, rec.checks, strict=True):
+        if not checks:
+            continue
+        target = next(
+            (
+                r
+                for r in sr.recipients
+                if r.id not in used and r.email.lower() == spec.email.lower()
+            ),
+            None,
+        )
+        if target is not None:
+            used.add(target.id)
+            verification.apply(session, state, sr, target, checks)
 
 
 def create_from_template(
@@ -121,7 +140,12 @@ def create_from_template(
     from signet.templates.service import draft_from_template
 
     problems: list[tuple[str, str]] = []
-    rec = recipients_in(body.recipients, problems, role_may_supply_email=True)
+    rec = recipients_in(
+        body.recipients,
+        problems,
+        role_may_supply_email=True,
+        sms_available=bool(state.settings.sms_url),
+    )
     metadata = metadata_in(body.metadata, problems)
     if isinstance(body.fields, list):
         problems.append(("fields", "for a template, give an object of field name → {value}"))
@@ -148,4 +172,5 @@ def create_from_template(
             apply_tokens(sr, [{"name": k, "value": v} for k, v in tokens.items()])
         processing.start(session, sr, processing.Pending())
         session.flush()
+        _apply_checks(session, state, sr, rec)
         return created_out(sr, INFO_MESSAGE)

@@ -10,6 +10,7 @@ from signet.api.auth import AuthContext
 from signet.api.body import read_model
 from signet.api.deps import Auth, State
 from signet.api.pandadoc import schemas as sch
+from signet.api.pandadoc import verification
 from signet.api.pandadoc.common import body_of, errors_of, load, pandadoc_errors, recipient_of
 from signet.api.pandadoc.serializers import contact_id
 from signet.api.responses import JSONBytes, json_response
@@ -73,10 +74,17 @@ async def edit_recipient(
     """Change a recipient who has not finished: email, phone, names, company, address."""
     body = await read_model(request, sch.RecipientEditIn)
     given = body.model_dump(exclude_unset=True)
-    if given.get("verification_settings"):
-        v = body.verification_settings
-        if v and (v.phone_verification or v.kba_verification or v.id_verification):
-            raise ValidationFailed([("verification_settings", "only email OTP is supported")])
+    problems: list[tuple[str, str]] = []
+    checks = verification.checks_in(
+        body.verification_settings,
+        "recipient",
+        problems,
+        sms_available=bool(state.settings.sms_url),
+        phone=body.phone,
+    )
+    verification.unsupported_options(body, "recipient", problems)
+    if problems:
+        raise ValidationFailed(problems)
     names = {"phone": "phone_number", "job_title": "title", "state": "state_province"}
     changes = {
         names.get(k, k): v
@@ -89,9 +97,10 @@ async def edit_recipient(
         with transaction(state.db.write) as session:
             sr = load(session, auth, document_id, for_update=True)
             with pandadoc_errors(sr):
-                admin.edit_recipient(
-                    session, state, sr, actor, recipient_of(sr, recipient_id), changes
-                )
+                target = recipient_of(sr, recipient_id)
+                admin.edit_recipient(session, state, sr, actor, target, changes)
+                if "verification_settings" in given:
+                    verification.apply(session, state, sr, target, checks, replace=True)
 
     await run_in_threadpool(work)
     return Response(status_code=204)

@@ -19,6 +19,7 @@ class VerificationIn(_In):
     phone_verification: Any = None
     kba_verification: Any = None
     id_verification: Any = None
+    verification_place: str | None = None
 
 
 class RecipientIn(_In):
