@@ -6,7 +6,7 @@ Starts ``signet serve`` on 127.0.0.1 (fresh temp data dir, embedded SQLite and w
    image of an odd page) several times over while two probes poll ``GET /healthz`` and
    ``GET /v1/signing-requests/{id}`` every 20 ms; prints their p50 / p99 / worst latency
    (target p99 < 100 ms) and the peak RSS of the server process and of its PDF workers;
-2. submits every kind of the corpus (tests/pdf_intake/corpus.py) with ``POST
+2. submits every kind of the corpus (tests/pdf/intake/corpus.py) with ``POST
    /v1/signing-requests``, and for each accepted one sends it, signs it on the signing page,
    waits for the sealed final PDF and checks it with ``POST /signet/v1/verify``; prints the
    table kind → refused (with the reason) / sealed, with the same probes running.
@@ -34,8 +34,8 @@ from pathlib import Path
 import httpx
 from _util import HOST, Server, clean_env, free_port, percentile, proc_status_kib, signet_bin
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from pdf_intake import corpus  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "pdf"))
+from intake import corpus  # noqa: E402
 
 PNG_1PX = (
     "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk"

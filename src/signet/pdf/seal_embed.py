@@ -15,7 +15,7 @@ buffer on the first write, grows it, and copies it again to return it: ~12 ms at
 
 This is the only module that touches pyHanko's internals (the public ``async_sign_pdf`` costs
 about 3x at 20 MB: ~88 ms against ~27 ms on the benchmark machine). What it relies on, each
-with a test in ``tests/pdf_seal/test_pyhanko_internals.py``:
+with a test in ``tests/pdf/seal/test_pyhanko_internals.py``:
 
 * ``IncrementalPdfFileWriter._prep_dom_for_writing()`` then ``_write_updated_section(stream)``
   write exactly the bytes ``write()`` appends to the original, through ``tell``/``seek``/

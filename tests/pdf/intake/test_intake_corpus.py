@@ -18,7 +18,7 @@ from signet.pdf.active_content import remove_active_content
 
 from .corpus import KINDS, REFUSED
 
-sys.path.insert(0, str(Path(__file__).parent.parent / "signing"))
+sys.path.insert(0, str(Path(__file__).parents[2] / "signing"))
 
 from fixtures.pdfs import b64  # noqa: E402
 from fixtures.requests import create_body  # noqa: E402

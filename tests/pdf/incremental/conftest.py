@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "pdf"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from signet.pdf.evidence import StampValue  # noqa: E402
 from signet.pdf.incremental import stamp_certify_seal  # noqa: E402
