@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
+from signet.context import AppContext
 from signet.db import transaction
 from signet.jobs.queue import purge_done
 from signet.jobs.registry import periodic
@@ -13,6 +13,6 @@ DONE_JOBS_KEPT = timedelta(days=7)
 
 
 @periodic("jobs.purge_done", every=3600)
-def purge_done_jobs(ctx: Any) -> None:
+def purge_done_jobs(ctx: AppContext) -> None:
     with transaction(ctx.db.write) as session:
         purge_done(session, DONE_JOBS_KEPT)

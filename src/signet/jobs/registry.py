@@ -14,8 +14,8 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
+from signet.context import AppContext
 from signet.jobs.queue import Claimed
 
 
@@ -31,12 +31,11 @@ class GiveUp(Exception):
     """Raised by a handler when retrying cannot help: the job is parked as dead at once."""
 
 
-# The application context (``signet.context.AppContext``) and the claimed job.
-Handler = Callable[[Any, Claimed], None]
+Handler = Callable[[AppContext, Claimed], None]
 # attempt number (1-based), base seconds → seconds until the next try; None → no more tries.
 RetrySchedule = Callable[[int, float], float | None]
 # Recurring work: takes the application context.
-PeriodicTask = Callable[[Any], object]
+PeriodicTask = Callable[[AppContext], object]
 
 
 def schedule_delay(attempt: int, base: float) -> float | None:

@@ -14,11 +14,11 @@ import socket
 import threading
 import time
 import traceback
-from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from signet.context import AppContext
 from signet.db import transaction
 from signet.jobs import queue
 from signet.jobs.queue import Claimed
@@ -42,7 +42,7 @@ class Worker:
 
     def __init__(
         self,
-        ctx: Any,
+        ctx: AppContext,
         *,
         concurrency: int = 2,
         poll_interval: float = 0.5,

@@ -10,6 +10,7 @@ import logging
 from typing import Any
 from urllib.parse import urlparse
 
+from signet.context import AppContext
 from signet.jobs.queue import Claimed
 from signet.jobs.registry import GiveUp, job_handler
 from signet.kit.links import SEVEN_DAYS, file_link, signing_link
@@ -32,13 +33,13 @@ log = logging.getLogger("signet.mail")
 ATTACH_LIMIT = 10 * 1024 * 1024
 
 
-def _mail_domain(ctx: Any) -> str:
+def _mail_domain(ctx: AppContext) -> str:
     host = urlparse(ctx.base_url).hostname or "localhost"
     return host if "." in host else f"{host}.local"
 
 
 @job_handler("email.send")
-def send_email(ctx: Any, job: Claimed) -> None:
+def send_email(ctx: AppContext, job: Claimed) -> None:
     p = job.payload
     with ctx.db.read() as session:
         request = repository.request_by_id(session, p["signing_request_id"])
@@ -100,7 +101,7 @@ def send_email(ctx: Any, job: Claimed) -> None:
 
 
 def deliver(
-    ctx: Any,
+    ctx: AppContext,
     rendered: RenderedEmail,
     *,
     to: str,

@@ -57,17 +57,17 @@ _BOLD_FACES = (
 
 
 @dataclass(frozen=True)
-class _Font:
+class LoadedFont:
     name: str
     label: str
     path: Path
     cmap: frozenset[int]  # code points the font really has (before shaping adds private ones)
 
 
-_lock = threading.RLock()
+FONT_LOCK = threading.RLock()
 # Private-use codes reportlab gives to shaped glyphs that no character maps to (ligatures,
 # contextual forms), per embedded font name: code -> the text the glyph stands for.
-_PRIVATE_TEXT: dict[str, dict[int, str]] = {}
+PRIVATE_TEXT: dict[str, dict[int, str]] = {}
 
 
 def _to_unicode_cmap(fontname: str, subset: Sequence[int]) -> str:
@@ -76,7 +76,7 @@ def _to_unicode_cmap(fontname: str, subset: Sequence[int]) -> str:
     reportlab maps each code to itself. That loses ligatures and joined forms (they get
     private-use codes), and writes code points above U+FFFF as invalid 5-digit hex.
     """
-    private = _PRIVATE_TEXT.get(fontname.split("+", 1)[-1], {})
+    private = PRIVATE_TEXT.get(fontname.split("+", 1)[-1], {})
     rows = []
     for i, code in enumerate(subset):
         text = private.get(code)
@@ -112,7 +112,7 @@ def _to_unicode_cmap(fontname: str, subset: Sequence[int]) -> str:
     )
 
 
-def _load(face: _Face) -> _Font:
+def _load(face: _Face) -> LoadedFont:
     path = ASSETS_DIR / face.file
     if not path.is_file():
         raise FontsMissing(
@@ -125,12 +125,12 @@ def _load(face: _Face) -> _Font:
         font = TTFont(face.name, str(path), shapable=True)
         pdfmetrics.registerFont(font)
     assert isinstance(font, TTFont)
-    return _Font(face.name, face.label, path, font_code_points(font))
+    return LoadedFont(face.name, face.label, path, font_code_points(font))
 
 
 @functools.cache
-def _chain(bold: bool) -> tuple[_Font, ...]:
-    with _lock:
+def font_chain(bold: bool) -> tuple[LoadedFont, ...]:
+    with FONT_LOCK:
         # Installed once: every TrueType font reportlab embeds in this process gets the
         # corrected map; for text that was never shaped the output is the same as before.
         install_to_unicode_cmap(_to_unicode_cmap)
@@ -139,8 +139,8 @@ def _chain(bold: bool) -> tuple[_Font, ...]:
 
 def ensure_fonts_registered() -> None:
     """Register every shipped font with reportlab; raises FontsMissing with the file's path."""
-    _chain(False)
-    _chain(True)
+    font_chain(False)
+    font_chain(True)
 
 
 # --- per-character fallback -------------------------------------------------------------
@@ -150,7 +150,7 @@ def _is_letter(char: str) -> bool:
     return unicodedata.category(char)[0] == "L"
 
 
-def _pick(char: str, chain: Sequence[_Font], current: _Font | None) -> _Font:
+def pick_font(char: str, chain: Sequence[LoadedFont], current: LoadedFont | None) -> LoadedFont:
     code = ord(char)
     # Spaces, digits, punctuation and marks stay in the font of the run they sit in, so a
     # name like "محمد، ٣" is one run and a mark is shaped with its base letter.
@@ -162,16 +162,18 @@ def _pick(char: str, chain: Sequence[_Font], current: _Font | None) -> _Font:
     return current or chain[0]  # no font has it: the primary font's box, still extractable
 
 
-def level_runs(text: str, chain: Sequence[_Font]) -> tuple[list[tuple[_Font, int, str]], bool]:
+def level_runs(
+    text: str, chain: Sequence[LoadedFont]
+) -> tuple[list[tuple[LoadedFont, int, str]], bool]:
     """``text`` cut into runs of one font and one bidi embedding level, in logical order, and
     whether its paragraph direction is right-to-left. Bidi controls are honoured and left out."""
     levels, paragraph_level = bidi_levels(text)
-    runs: list[tuple[_Font, int, str]] = []
-    current: _Font | None = None
+    runs: list[tuple[LoadedFont, int, str]] = []
+    current: LoadedFont | None = None
     for char, level in zip(text, levels, strict=True):
         if level is None or ord(char) in BIDI_CONTROLS:
             continue  # a bidi control: it set the levels, and is not drawn
-        font = _pick(char, chain, current)
+        font = pick_font(char, chain, current)
         if runs and runs[-1][0] is font and runs[-1][1] == level:
             runs[-1] = (font, level, runs[-1][2] + char)
         else:

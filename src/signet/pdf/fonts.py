@@ -15,11 +15,11 @@ from signet.pdf.font_files import (
     HANDWRITING_FILE,
     REGULAR,
     FontsMissing,
-    _chain,
-    _Font,
-    _pick,
+    LoadedFont,
     binary_streams,
     ensure_fonts_registered,
+    font_chain,
+    pick_font,
 )
 from signet.pdf.text_lines import (
     Align,
@@ -75,11 +75,11 @@ _SCRIPT_SAMPLES = {
 
 def font_runs(text: str, bold: bool = False) -> list[tuple[str, str]]:
     """Split ``text`` (logical order) into (reportlab font name, text) runs, one font each."""
-    chain = _chain(bold)
+    chain = font_chain(bold)
     runs: list[tuple[str, str]] = []
-    current: _Font | None = None
+    current: LoadedFont | None = None
     for char in text:
-        font = _pick(char, chain, current)
+        font = pick_font(char, chain, current)
         if runs and font is current:
             runs[-1] = (font.name, runs[-1][1] + char)
         else:
@@ -93,10 +93,10 @@ def font_runs(text: str, bold: bool = False) -> list[tuple[str, str]]:
 
 def script_coverage(bold: bool = False) -> dict[str, str | None]:
     """Which shipped font draws each script (None: boxes would appear)."""
-    chain = _chain(bold)
+    chain = font_chain(bold)
     coverage: dict[str, str | None] = {}
     for script, sample in _SCRIPT_SAMPLES.items():
-        fonts = [_pick(c, chain, None) for c in sample]
+        fonts = [pick_font(c, chain, None) for c in sample]
         complete = all(ord(c) in f.cmap for c, f in zip(sample, fonts, strict=True))
         labels = sorted({f.label for f in fonts})
         coverage[script] = " + ".join(labels) if complete else None

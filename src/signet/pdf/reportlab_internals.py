@@ -130,7 +130,7 @@ def shaped_advance(text: str) -> float | None:
     return None
 
 
-class _EncodedImage(PDFImageXObject):  # type: ignore[misc]
+class _EncodedImage(PDFImageXObject):
     """An image XObject from samples that are already encoded."""
 
     def __init__(

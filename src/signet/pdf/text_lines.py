@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from reportlab.pdfbase import pdfmetrics
 
-from signet.pdf.font_files import _PRIVATE_TEXT, _chain, _Font, _lock, level_runs
+from signet.pdf.font_files import FONT_LOCK, PRIVATE_TEXT, LoadedFont, font_chain, level_runs
 from signet.pdf.reportlab_internals import (
     ShapedStr,
     embedded_font_name,
@@ -68,13 +68,13 @@ def _needs_shaping(text: str) -> bool:
 @functools.lru_cache(maxsize=4096)
 def _shape(text: str, font_name: str) -> str:
     """Shape one run with harfbuzz; returns glyphs in visual order as a ShapedStr."""
-    with _lock:
+    with FONT_LOCK:
         run = shape_run(text, font_name, _HB_FEATURES)
         if not run.clusters:
             return run.text
         result = run.text
-        font = next(f for f in _chain(False) + _chain(True) if f.name == font_name)
-        private = _PRIVATE_TEXT.setdefault(embedded_font_name(font_name), {})
+        font = next(f for f in font_chain(False) + font_chain(True) if f.name == font_name)
+        private = PRIVATE_TEXT.setdefault(embedded_font_name(font_name), {})
         clusters = sorted(set(run.clusters))
         ends = dict(zip(clusters, [*clusters[1:], len(text)], strict=True))
         # Characters of each cluster not already drawn by a glyph that maps back to them:
@@ -95,7 +95,7 @@ def _shape(text: str, font_name: str) -> str:
 def layout_line(text: str, bold: bool = False) -> TextLine:
     """Lay out one line: fonts per character, right-to-left order, shaping."""
     text = text.replace("\t", "    ")  # bidi controls are honoured, then dropped, by level_runs
-    chain = _chain(bold)
+    chain = font_chain(bold)
     if text.isascii() and chain[0].cmap.issuperset(map(ord, text)):
         # Most certificate text: one left-to-right run in the primary font, nothing to shape.
         # _layout_by_character gives the same result, a character at a time.
@@ -104,7 +104,7 @@ def layout_line(text: str, bold: bool = False) -> TextLine:
     return _layout_by_character(text, chain)
 
 
-def _layout_by_character(text: str, chain: tuple[_Font, ...]) -> TextLine:
+def _layout_by_character(text: str, chain: tuple[LoadedFont, ...]) -> TextLine:
     runs, rtl = level_runs(text, chain)
     segments = []
     hb = shaping_available()

@@ -14,8 +14,8 @@ from signet.pdf.font_files import (
     ASSETS_DIR,
     HANDWRITING_FILE,
     FontsMissing,
-    _chain,
-    _Font,
+    LoadedFont,
+    font_chain,
     level_runs,
 )
 from signet.pdf.text_bidi import mirror_reverse, reorder
@@ -67,12 +67,12 @@ def _read_cmap(path: Path) -> frozenset[int]:
 
 
 @functools.cache
-def _handwriting_chain() -> tuple[_Font, ...]:
+def _handwriting_chain() -> tuple[LoadedFont, ...]:
     path = ASSETS_DIR / HANDWRITING_FILE
     if not path.is_file():
         raise FontsMissing(f"Font file {path} is missing; reinstall Signet")
-    hand = _Font("handwriting", "Kaushan Script", path, _read_cmap(path))
-    return (hand, *_chain(False))
+    hand = LoadedFont("handwriting", "Kaushan Script", path, _read_cmap(path))
+    return (hand, *font_chain(False))
 
 
 @functools.lru_cache(maxsize=64)

@@ -205,7 +205,7 @@ def _nothing_after_signing(
 ) -> bool:
     # A reader tolerates bytes after the final %%EOF, and pyHanko's coverage check then reports
     # ENTIRE_REVISION with nothing changed. Any appended byte must count as a change.
-    tail = reader.stream.getvalue()[-7:]  # type: ignore[attr-defined]
+    tail = reader.stream.getvalue()[-7:]
     if not tail.endswith((b"%%EOF", b"%%EOF\n", b"%%EOF\r\n", b"%%EOF\r")):
         return False
     if status.coverage == SignatureCoverageLevel.ENTIRE_FILE:

@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from signet.audit.service import list_events, record_event
+from signet.context import AppContext
 from signet.db import transaction
 from signet.errors import StorageUnavailable
 from signet.kit.ids import short_id
@@ -214,7 +215,7 @@ def certificate_data(
 
 
 def build_final_files(
-    ctx: Any,
+    ctx: AppContext,
     request: SigningRequest,
     workspace: Workspace,
     events: list[Any],
@@ -317,7 +318,7 @@ def build_final_files(
     )
 
 
-def finalize_request(ctx: Any, request_id: str) -> bool:
+def finalize_request(ctx: AppContext, request_id: str) -> bool:
     """Produce and record the sealed files; False when already done (idempotent)."""
     with ctx.db.read() as session:
         request = repository.find_request(session, request_id)
@@ -378,7 +379,7 @@ def finalize_request(ctx: Any, request_id: str) -> bool:
     return True
 
 
-def _mark_error(ctx: Any, request_id: str) -> None:
+def _mark_error(ctx: AppContext, request_id: str) -> None:
     try:
         with transaction(ctx.db.write) as session:
             request = repository.find_request(session, request_id)

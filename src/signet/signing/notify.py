@@ -5,25 +5,19 @@ domain service inside the change's transaction, so the jobs commit with the chan
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy.orm import Session
 
+from signet.context import AppContext
 from signet.jobs.queue import enqueue
 from signet.models import Recipient, SigningRequest
 from signet.signing import rules
 from signet.webhooks.events import emit
 from signet.webhooks.payloads import request_payloads
 
-
-class Env(Protocol):
-    """What notifications need from the running app (links are absolute and signed)."""
-
-    @property
-    def base_url(self) -> str: ...
-
-    @property
-    def secret(self) -> bytes: ...
+# What notifications and views need from the running app (links are absolute and signed).
+Env = AppContext
 
 
 def event(

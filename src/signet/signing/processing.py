@@ -13,7 +13,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from signet.audit.service import record_event
+from signet.context import AppContext
 from signet.db import transaction
 from signet.jobs.queue import Claimed, enqueue
 from signet.jobs.registry import job_handler
@@ -48,7 +51,7 @@ class Pending:
     default_recipient_id: str | None = None
 
 
-def start(session: Any, request: SigningRequest, pending: Pending) -> None:
+def start(session: Session, request: SigningRequest, pending: Pending) -> None:
     """Mark a just-created request ``uploaded`` and queue its processing."""
     transition(session, request, AWAIT_PROCESSING)
     enqueue(
@@ -64,7 +67,7 @@ def _no_retry(attempt: int, base: float) -> float | None:
 
 
 @job_handler(PROCESS_JOB, retry=_no_retry)
-def process_job(ctx: Any, job: Claimed) -> None:
+def process_job(ctx: AppContext, job: Claimed) -> None:
     process(ctx, job.payload)
 
 
@@ -119,14 +122,14 @@ def form_specs(found: list[FormField], pending: Pending) -> list[tuple[FieldSpec
     return specs
 
 
-def _fetch(ctx: Any, url: str) -> PdfInfo:
+def _fetch(ctx: AppContext, url: str) -> PdfInfo:
     data = fetch_pdf(
         url, allow_private=ctx.settings.webhook_allow_private, limit=ctx.settings.max_upload_bytes
     )
     return inspect_pdf(data)
 
 
-def process(ctx: Any, payload: dict[str, Any]) -> str | None:
+def process(ctx: AppContext, payload: dict[str, Any]) -> str | None:
     """Run the pending steps once; returns the document's state afterwards (also when it had
     already been processed), or None when the document is gone."""
     rid = payload["signing_request_id"]
@@ -143,7 +146,11 @@ def process(ctx: Any, payload: dict[str, Any]) -> str | None:
         if pending.url:
             info = _fetch(ctx, pending.url)
         if pending.parse_form_fields:
-            data = info.data if info else ctx.store.get(sha)
+            if info is not None:
+                data = info.data
+            else:
+                assert sha is not None, "a document that is not fetched was stored at create"
+                data = ctx.store.get(sha)
             found = read_form_fields(data)
             if found:
                 info = inspect_pdf(strip_form(data))
@@ -155,7 +162,7 @@ def process(ctx: Any, payload: dict[str, Any]) -> str | None:
 
 
 def _finish(
-    ctx: Any,
+    ctx: AppContext,
     rid: str,
     pending: Pending,
     info: PdfInfo | None,
@@ -213,7 +220,7 @@ def _finish(
         return RequestState.DRAFT.value
 
 
-def _fail(session: Any, ctx: Any, request: SigningRequest, reason: str) -> str:
+def _fail(session: Session, ctx: AppContext, request: SigningRequest, reason: str) -> str:
     transition(session, request, PROCESSING_FAILED)
     request.updated_at = utcnow()
     record_event(session, request, "creation_failed", SYSTEM, details={"reason": reason})

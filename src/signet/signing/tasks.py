@@ -3,9 +3,8 @@ reminders, finalisation."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from signet.audit.service import record_event
+from signet.context import AppContext
 from signet.db import transaction
 from signet.jobs.queue import Claimed
 from signet.jobs.registry import job_handler, periodic
@@ -15,7 +14,7 @@ from signet.signing.specs import SYSTEM
 from signet.signing.states import RequestState, effective_state
 
 
-def expire_request(ctx: Any, request_id: str) -> bool:
+def expire_request(ctx: AppContext, request_id: str) -> bool:
     with transaction(ctx.db.write) as session:
         request = repository.lock_request(session, request_id)
         if request is None:
@@ -25,13 +24,13 @@ def expire_request(ctx: Any, request_id: str) -> bool:
 
 
 @job_handler("request.expire")
-def expire_job(ctx: Any, job: Claimed) -> None:
+def expire_job(ctx: AppContext, job: Claimed) -> None:
     """Runs at expires_at; a request extended since then is simply not due yet."""
     expire_request(ctx, job.payload["signing_request_id"])
 
 
 @periodic("signing.sweep_expired")
-def sweep_expired(ctx: Any, limit: int = 500) -> int:
+def sweep_expired(ctx: AppContext, limit: int = 500) -> int:
     """Store every lazy expiry the scheduled jobs have not (e.g. a job that was lost)."""
     with ctx.db.read() as session:
         ids = repository.lapsed_request_ids(session, limit)
@@ -39,7 +38,7 @@ def sweep_expired(ctx: Any, limit: int = 500) -> int:
 
 
 @job_handler("reminder.fire")
-def fire_reminder(ctx: Any, job: Claimed) -> None:
+def fire_reminder(ctx: AppContext, job: Claimed) -> None:
     """Email the pending recipients of the active step (or the named one), once."""
     with transaction(ctx.db.write) as session:
         reminder = repository.find_reminder(session, job.payload["reminder_id"])
@@ -70,7 +69,7 @@ def fire_reminder(ctx: Any, job: Claimed) -> None:
 
 
 @job_handler("request.finalize")
-def finalize_job(ctx: Any, job: Claimed) -> None:
+def finalize_job(ctx: AppContext, job: Claimed) -> None:
     """Stamp, certify and seal a completed request (idempotent)."""
     from signet.signing.finalize import finalize_request
 

@@ -259,7 +259,7 @@ def check_field(
             problems.append((f"{loc}.format_rules.fontSize", "must be between 8 and 48"))
     if ftype == "number" and value not in (None, ""):
         try:
-            float(value)  # type: ignore[arg-type]
+            float(value)
         except ValueError:
             problems.append((f"{loc}.read_only_value", "must be a number"))
     if ftype == "date":

@@ -11,6 +11,7 @@ from urllib.parse import unquote
 
 import orjson
 from fastapi import APIRouter, Request
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 
@@ -140,7 +141,7 @@ def add_action_routes(router: APIRouter, prefix: str, kind: str) -> None:
         link = Link(kind, token)
 
         def work(
-            session: Any, request: SigningRequest, recipient: Recipient, actor: Actor
+            session: Session, request: SigningRequest, recipient: Recipient, actor: Actor
         ) -> dict[str, Any]:
             actions.require_signable(request, recipient, refusal=NOTHING_TO_SIGN)
             text = consent_text(workspace_settings(session, request))
@@ -155,7 +156,7 @@ def add_action_routes(router: APIRouter, prefix: str, kind: str) -> None:
         state = _state(http)
 
         def work(
-            session: Any, request: SigningRequest, recipient: Recipient, actor: Actor
+            session: Session, request: SigningRequest, recipient: Recipient, actor: Actor
         ) -> dict[str, Any]:
             actions.require_signable(request, recipient, refusal=NOTHING_TO_SIGN)
             if recipient.consent_at is None:
@@ -190,7 +191,7 @@ def add_action_routes(router: APIRouter, prefix: str, kind: str) -> None:
         reason = body.get("reason")
 
         def work(
-            session: Any, request: SigningRequest, recipient: Recipient, actor: Actor
+            session: Session, request: SigningRequest, recipient: Recipient, actor: Actor
         ) -> dict[str, Any]:
             actions.decline(
                 session,
@@ -225,7 +226,7 @@ def add_action_routes(router: APIRouter, prefix: str, kind: str) -> None:
         state = _state(http)
 
         def work(
-            session: Any, request: SigningRequest, recipient: Recipient, actor: Actor
+            session: Session, request: SigningRequest, recipient: Recipient, actor: Actor
         ) -> dict[str, Any]:
             actions.require_signable(request, recipient, refusal=NOTHING_TO_SIGN)
             target = next(
@@ -261,7 +262,7 @@ def add_action_routes(router: APIRouter, prefix: str, kind: str) -> None:
             raise ValidationFailed([("text", "type your name first")])
 
         def work(
-            session: Any, request: SigningRequest, recipient: Recipient, actor: Actor
+            session: Session, request: SigningRequest, recipient: Recipient, actor: Actor
         ) -> dict[str, Any]:
             actions.require_signable(request, recipient, refusal=NOTHING_TO_SIGN)
             if mark == "signature" and rules.setting(request.settings or {}, "hand_drawn_only"):

@@ -8,13 +8,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from signet.context import AppContext
 from signet.models import Template
 from signet.webhooks.events import emit
 from signet.webhooks.payloads import template_payloads
 
 
 def template_event(
-    session: Session, env: Any, template: Template, event_type: str, **extra: Any
+    session: Session, env: AppContext, template: Template, event_type: str, **extra: Any
 ) -> None:
     """Record one template event in the caller's transaction (outbox, fanned out to webhooks)."""
     firma, pandadoc = template_payloads(env, template, extra)

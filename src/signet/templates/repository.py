@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from signet.errors import NotFound
 from signet.kit.ids import parse_uuid
-from signet.models import ApiKey, Blob, CustomFieldDefinition, Template, Workspace
+from signet.models import Blob, CustomFieldDefinition, Template, Workspace
 
 
 def get_template(
@@ -121,13 +121,6 @@ def page(
 def template_blob(session: Session, template: Template) -> Blob | None:
     """The stored PDF under the template's fields; None while it has none."""
     return session.get(Blob, template.document_sha256) if template.document_sha256 else None
-
-
-def key_name(session: Session, key_id: str | None) -> str | None:
-    if not key_id:
-        return None
-    key = session.get(ApiKey, key_id)
-    return key.name if key else None
 
 
 def custom_fields(session: Session, scope: str, owner_id: str) -> list[CustomFieldDefinition]:

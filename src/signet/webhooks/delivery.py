@@ -27,8 +27,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
+from sqlalchemy.orm import Session
 
 from signet import __version__
+from signet.context import AppContext
 from signet.db import transaction
 from signet.jobs.queue import Claimed
 from signet.jobs.registry import RetryLater, schedule_delay
@@ -209,7 +211,7 @@ def _skip_reason(hook: Webhook, settings: dict[str, Any] | None) -> str | None:
     return None
 
 
-def _prepare(ctx: Any, delivery_id: str) -> Plan | None:
+def _prepare(ctx: AppContext, delivery_id: str) -> Plan | None:
     """The signed request for a pending delivery; None (after cancelling it) if it must not go.
 
     One query reads the delivery, its webhook, the event's workspace settings and the secret.
@@ -234,7 +236,7 @@ def _prepare(ctx: Any, delivery_id: str) -> Plan | None:
     return Plan(hook.id, delivery_id, build_outgoing(hook, delivery, keys, int(time.time())))
 
 
-def _log_attempt(session: Any, plan: Plan, attempt: int, result: Result) -> None:
+def _log_attempt(session: Session, plan: Plan, attempt: int, result: Result) -> None:
     session.add(
         WebhookAttempt(
             delivery_id=plan.delivery_id, attempt=attempt, at=utcnow(), url=plan.outgoing.url,
@@ -247,7 +249,9 @@ def _log_attempt(session: Any, plan: Plan, attempt: int, result: Result) -> None
     session.flush()
 
 
-def _note_on_delivery(session: Any, plan: Plan, attempt: int, result: Result, now: datetime) -> str:
+def _note_on_delivery(
+    session: Session, plan: Plan, attempt: int, result: Result, now: datetime
+) -> str:
     """Store the attempt's outcome on the delivery; returns the delivery's state after it."""
     return delivery_repository.note_attempt_on_delivery(
         session, plan.delivery_id, attempt,
@@ -272,7 +276,7 @@ def _disable_reason(result: Result) -> str:
     )
 
 
-def _record(ctx: Any, plan: Plan, attempt: int, result: Result, *, final: bool) -> bool:
+def _record(ctx: AppContext, plan: Plan, attempt: int, result: Result, *, final: bool) -> bool:
     """Log the attempt and update the delivery and webhook; True when it should be retried.
 
     Statements run delivery first, webhook last, so the webhook row (shared by all its
@@ -301,7 +305,7 @@ def _record(ctx: Any, plan: Plan, attempt: int, result: Result, *, final: bool) 
         return True
 
 
-def deliver(ctx: Any, job: Claimed) -> None:
+def deliver(ctx: AppContext, job: Claimed) -> None:
     """The ``webhook.deliver`` job: one attempt at one delivery (at least once overall)."""
     plan = _prepare(ctx, job.payload["delivery_id"])
     if plan is None:
@@ -334,7 +338,7 @@ class TestOutcome:
         return f"The test webhook could not be delivered ({self.result.summary()})"
 
 
-def send_test(ctx: Any, caller: service.AuthContext, webhook_id: str) -> TestOutcome:
+def send_test(ctx: AppContext, caller: service.AuthContext, webhook_id: str) -> TestOutcome:
     """Send a ``webhook.test`` event now, whatever the workspace's master switch says.
 
     The attempt is logged like any other, but does not count towards auto-disabling.

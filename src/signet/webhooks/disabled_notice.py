@@ -4,10 +4,9 @@ worker."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy.orm import Session
 
+from signet.context import AppContext
 from signet.jobs.queue import Claimed, enqueue
 from signet.jobs.registry import job_handler
 from signet.mail import render_email
@@ -50,7 +49,7 @@ def queue_notices(session: Session, webhook_id: str, reason: str) -> None:
 
 
 @job_handler(NOTICE_JOB)
-def send_notice(ctx: Any, job: Claimed) -> None:
+def send_notice(ctx: AppContext, job: Claimed) -> None:
     p = job.payload
     with ctx.db.read() as session:
         hook = repository.webhook_by_id(session, p["webhook_id"])

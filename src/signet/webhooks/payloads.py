@@ -10,22 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
+from signet.context import AppContext
 from signet.models import SigningRequest, Template
 
 FIRMA = "firma"
 PANDADOC = "pandadoc"
 
 
-class Env(Protocol):
-    """What the views need from the running app (links are absolute and signed)."""
-
-    @property
-    def base_url(self) -> str: ...
-
-    @property
-    def secret(self) -> bytes: ...
+# What notifications and views need from the running app (links are absolute and signed).
+Env = AppContext
 
 
 Data = dict[str, Any]

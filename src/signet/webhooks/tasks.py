@@ -3,8 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from signet.context import AppContext
 from signet.db import transaction
 from signet.jobs.queue import Claimed
 from signet.jobs.registry import job_handler, periodic
@@ -14,11 +13,11 @@ from signet.webhooks.service import purge_delivery_log
 
 
 @job_handler("webhook.deliver")
-def deliver_webhook(ctx: Any, job: Claimed) -> None:
+def deliver_webhook(ctx: AppContext, job: Claimed) -> None:
     deliver(ctx, job)
 
 
 @periodic("webhooks.purge_delivery_log", every=3600)
-def purge_old_deliveries(ctx: Any) -> None:
+def purge_old_deliveries(ctx: AppContext) -> None:
     with transaction(ctx.db.write) as session:
         purge_delivery_log(session, utcnow())

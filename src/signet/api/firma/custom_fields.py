@@ -7,16 +7,18 @@ made from a template gets copies of the template's definitions.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Body
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
 from signet.api.auth import AuthContext
 from signet.api.deps import Auth, State
-from signet.api.firma.schemas_in import _In
+from signet.api.firma.schemas_in import FirmaIn
 from signet.api.openapi import errors_of
 from signet.api.responses import JSONBytes, json_response
+from signet.context import AppContext
 from signet.db import transaction
 from signet.errors import NotFound
 from signet.kit.ids import parse_uuid
@@ -29,7 +31,7 @@ from signet.templates import repository as templates
 router = APIRouter(tags=["Custom fields"])
 
 
-class CustomFieldCreate(_In):
+class CustomFieldCreate(FirmaIn):
     field_label: str = Field(description="Display label, 1–100 characters")
     field_name: str | None = Field(
         default=None, description="Machine name (≤ 50); made from the label when omitted"
@@ -38,7 +40,7 @@ class CustomFieldCreate(_In):
     preset_value: str | None = Field(default=None, description="At most 500 characters")
 
 
-class CustomFieldUpdate(_In):
+class CustomFieldUpdate(FirmaIn):
     field_label: str | None = None
     is_preset: bool | None = None
     preset_value: str | None = None
@@ -76,7 +78,7 @@ def _out(row: CustomFieldDefinition) -> CustomFieldOut:
     )
 
 
-def _owner(session: Any, auth: AuthContext, scope: str, owner_id: str) -> str:
+def _owner(session: Session, auth: AuthContext, scope: str, owner_id: str) -> str:
     """The canonical owner id, if it belongs to the key's workspace (else 404)."""
     if scope == "workspace":
         if parse_uuid(owner_id) != auth.workspace_id:
@@ -87,7 +89,7 @@ def _owner(session: Any, auth: AuthContext, scope: str, owner_id: str) -> str:
     return requests.get_request(session, auth.workspace_id, owner_id).id
 
 
-def _list(state: Any, auth: AuthContext, scope: str, owner_id: str) -> JSONBytes:
+def _list(state: AppContext, auth: AuthContext, scope: str, owner_id: str) -> JSONBytes:
     with state.db.read() as session:
         owner = _owner(session, auth, scope, owner_id)
         rows = templates.custom_fields(session, scope, owner)
@@ -96,7 +98,7 @@ def _list(state: Any, auth: AuthContext, scope: str, owner_id: str) -> JSONBytes
 
 
 def _create(
-    state: Any, auth: AuthContext, scope: str, owner_id: str, body: CustomFieldCreate
+    state: AppContext, auth: AuthContext, scope: str, owner_id: str, body: CustomFieldCreate
 ) -> JSONBytes:
     with transaction(state.db.write) as session:
         owner = _owner(session, auth, scope, owner_id)
@@ -114,7 +116,9 @@ def _create(
     return json_response(out, 201)
 
 
-def _delete(state: Any, auth: AuthContext, scope: str, owner_id: str, field_id: str) -> JSONBytes:
+def _delete(
+    state: AppContext, auth: AuthContext, scope: str, owner_id: str, field_id: str
+) -> JSONBytes:
     with transaction(state.db.write) as session:
         owner = _owner(session, auth, scope, owner_id)
         domain.delete_definition(

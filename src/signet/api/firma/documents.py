@@ -17,6 +17,7 @@ from signet.api.firma import serializers as ser
 from signet.api.firma.convert import legacy_spec
 from signet.api.openapi import errors_of
 from signet.api.responses import JSONBytes, json_response
+from signet.context import AppContext
 from signet.db import transaction
 from signet.errors import SignetError, ValidationFailed
 from signet.kit import signed_urls
@@ -28,7 +29,7 @@ router = APIRouter(tags=["Documents"])
 upload_router = APIRouter(tags=["Documents"])
 
 
-def legacy_out(state: Any, sr: Any) -> out.LegacyDocument:
+def legacy_out(state: AppContext, sr: Any) -> out.LegacyDocument:
     url, url_exp = ser.document_link(state, sr, SEVEN_DAYS)
     s = ser.settings_out(sr.settings)
     return out.LegacyDocument(

@@ -18,7 +18,7 @@ from signet.signing import repository, service
 router = APIRouter(tags=["Signing requests"])
 
 
-async def _optional_body(request: Request, model: type[fin._In]) -> fin._In:
+async def _optional_body(request: Request, model: type[fin.FirmaIn]) -> fin.FirmaIn:
     raw = await read_body(request, request.app.state.signet.settings.max_json_body_bytes)
     return parse_model(raw if raw.strip() else b"{}", model)
 

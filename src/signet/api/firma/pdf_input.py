@@ -4,7 +4,7 @@ domain's (``signing.creation``), called from here for the template replace route
 
 from __future__ import annotations
 
-from typing import Any
+from sqlalchemy.orm import Session
 
 from signet.api.auth import AuthContext
 from signet.api.body import decode_base64_pdf
@@ -55,7 +55,7 @@ def source_or_problems(
 
 
 def resolve_pdf(
-    session: Any,
+    session: Session,
     state: AppState,
     auth: AuthContext,
     *,
@@ -76,5 +76,5 @@ def pdf_bytes(state: AppState, document: Document) -> bytes:
     return creation.document_bytes(state.store, document)
 
 
-def store(session: Any, state: AppState, document: Document) -> Blob:
+def store(session: Session, state: AppState, document: Document) -> Blob:
     return creation.store_document(session, state.store, document)

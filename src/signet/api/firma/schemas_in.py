@@ -10,7 +10,7 @@ from pydantic import ConfigDict, Field
 from signet.api.input_model import InputModel
 
 
-class _In(InputModel):
+class FirmaIn(InputModel):
     # Unknown keys are ignored (and listed in warnings on create endpoints).
     model_config = ConfigDict(extra="allow")
 
@@ -20,20 +20,20 @@ class _In(InputModel):
             value = getattr(self, name)
             items = value if isinstance(value, list) else [value]
             for i, item in enumerate(items):
-                if isinstance(item, _In):
+                if isinstance(item, FirmaIn):
                     loc = f"{prefix}{name}[{i}]." if isinstance(value, list) else f"{prefix}{name}."
                     found.extend(item.unknown_keys(loc))
         return found
 
 
-class PositionIn(_In):
+class PositionIn(FirmaIn):
     x: float
     y: float
     width: float | None = None
     height: float | None = None
 
 
-class RecipientIn(_In):
+class RecipientIn(FirmaIn):
     id: str | None = Field(
         default=None, description="A temp_* id that fields and reminders may use"
     )
@@ -56,7 +56,7 @@ class RecipientIn(_In):
     custom_fields: dict[str, Any] = Field(default_factory=dict)
 
 
-class FieldIn(_In):
+class FieldIn(FirmaIn):
     id: str | None = None
     template_field_id: str | None = Field(
         default=None, description="Template-based creation: the template field to override"
@@ -97,7 +97,7 @@ class FieldIn(_In):
     deleted: bool = False
 
 
-class ReminderIn(_In):
+class ReminderIn(FirmaIn):
     id: str | None = None
     hours: int | None = None
     hours_before_expiration: int | None = None
@@ -107,7 +107,7 @@ class ReminderIn(_In):
     message: str | None = None
 
 
-class AnchorTagIn(_In):
+class AnchorTagIn(FirmaIn):
     """Place a field where a text marker sits in the document (document-based creation)."""
 
     anchor_string: str = Field(description="The text to find, e.g. {{SIGN_HERE}}")
@@ -146,7 +146,7 @@ class AnchorTagIn(_In):
     format_rules: dict[str, Any] | None = None
 
 
-class SigningRequestCreate(_In):
+class SigningRequestCreate(FirmaIn):
     name: str = Field(default="", description="Required unless template_id is given")
     document: str | None = Field(default=None, description="Base64-encoded PDF, at most 20 MB")
     document_id: str | None = Field(default=None, description="An uploaded document's id")
@@ -168,12 +168,12 @@ class SigningRequestCreate(_In):
     completion_redirect_delay: int | None = None
 
 
-class LegacyRecipientIn(_In):
+class LegacyRecipientIn(FirmaIn):
     name: str = ""
     email: str = ""
 
 
-class LegacyDocumentCreate(_In):
+class LegacyDocumentCreate(FirmaIn):
     name: str
     description: str | None = None
     document: str | None = None
@@ -182,7 +182,7 @@ class LegacyDocumentCreate(_In):
     recipients: list[LegacyRecipientIn] = Field(default_factory=list)
 
 
-class UploadTicketCreate(_In):
+class UploadTicketCreate(FirmaIn):
     file_name: str = Field(max_length=255)
     file_size: int
     content_type: str = "application/pdf"
@@ -203,7 +203,7 @@ PATCH_PROPERTY_KEYS = (
 )
 
 
-class SigningRequestPatch(_In):
+class SigningRequestPatch(FirmaIn):
     """Exactly one of: properties, ``recipient``, ``field`` (``seal_participant`` → 501)."""
 
     name: str | None = None
@@ -221,7 +221,7 @@ class SigningRequestPatch(_In):
     seal_participant: dict[str, Any] | None = None
 
 
-class DeletedRecipientIn(_In):
+class DeletedRecipientIn(FirmaIn):
     recipient_id: str
     field_action: str = "delete"
     reassign_to_recipient_id: str | None = None
@@ -231,7 +231,7 @@ class PutRecipientIn(RecipientIn):
     temp_id: str | None = Field(default=None, alias="_temp_id")
 
 
-class SigningRequestPut(_In):
+class SigningRequestPut(FirmaIn):
     signing_request_properties: dict[str, Any] | None = None
     recipients: list[PutRecipientIn] | None = None
     deleted_recipients: list[DeletedRecipientIn] = Field(default_factory=list)
@@ -241,15 +241,15 @@ class SigningRequestPut(_In):
     language: str | None = None
 
 
-class CancelIn(_In):
+class CancelIn(FirmaIn):
     reason: str | None = Field(default=None, max_length=500)
     notify_signers: bool = True
 
 
-class ResendIn(_In):
+class ResendIn(FirmaIn):
     recipient_ids: list[str] = Field(min_length=1)
     custom_message: str | None = Field(default=None, max_length=1000)
 
 
-class SendIn(_In):
+class SendIn(FirmaIn):
     custom_message: str | None = Field(default=None, max_length=1000)

@@ -6,6 +6,7 @@ import math
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from signet.api.auth import AuthContext, authenticate
@@ -83,7 +84,7 @@ def _create_phase(exc: ValidationFailed, and_send: bool) -> ValidationFailed:
 
 
 def _from_document(
-    session: Any,
+    session: Session,
     state: AppState,
     auth: AuthContext,
     actor: Actor,
@@ -123,7 +124,7 @@ def _from_document(
 
 
 def _from_template(
-    session: Any,
+    session: Session,
     state: AppState,
     auth: AuthContext,
     actor: Actor,

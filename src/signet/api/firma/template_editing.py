@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Request
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from signet.api.auth import AuthContext
@@ -37,7 +38,7 @@ Problems = list[tuple[str, str]]
 
 
 def _document(
-    session: Any,
+    session: Session,
     state: AppState,
     auth: AuthContext,
     template: Template,

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from signet.api.firma.schemas_in import AnchorTagIn, FieldIn, RecipientIn, _In
+from signet.api.firma.schemas_in import AnchorTagIn, FieldIn, FirmaIn, RecipientIn
 from signet.api.firma.schemas_out import Pagination, RequiredReadOnlyField
 
 # --- in ---------------------------------------------------------------------------------
@@ -28,7 +28,7 @@ class TemplateFieldIn(FieldIn):
     )
 
 
-class TemplateReminderIn(_In):
+class TemplateReminderIn(FirmaIn):
     id: str | None = None
     hours: int | None = Field(default=None, description="Hours after sending")
     all_users: bool = False
@@ -40,7 +40,7 @@ class TemplateReminderIn(_In):
     deleted: bool = False
 
 
-class _Completion(_In):
+class _Completion(FirmaIn):
     completion_title: str | None = None
     completion_message: str | None = None
     completion_redirect_url: str | None = None
@@ -81,13 +81,13 @@ class TemplatePatch(_Completion):
     field: TemplateFieldIn | None = None
 
 
-class DeletedUserIn(_In):
+class DeletedUserIn(FirmaIn):
     user_id: str
     field_action: str = "delete"
     reassign_to_user_id: str | None = None
 
 
-class TemplatePut(_In):
+class TemplatePut(FirmaIn):
     template_properties: dict[str, Any] | None = None
     users: list[TemplateUserIn] | None = None
     deleted_users: list[DeletedUserIn] = Field(default_factory=list)
@@ -96,16 +96,16 @@ class TemplatePut(_In):
     reminders: list[TemplateReminderIn] | None = None
 
 
-class ReplaceDocumentIn(_In):
+class ReplaceDocumentIn(FirmaIn):
     document: str | None = Field(default=None, description="Base64-encoded PDF")
     document_id: str | None = None
 
 
-class DuplicateIn(_In):
+class DuplicateIn(FirmaIn):
     name: str | None = Field(default=None, max_length=255)
 
 
-class CopyIn(_In):
+class CopyIn(FirmaIn):
     workspace_id: str
     name: str | None = Field(default=None, max_length=255)
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from signet.api.firma import template_schemas as tout
 from signet.api.firma.schemas_out import RequiredReadOnlyField
+from signet.context import AppContext
 from signet.kit.content_disposition import download_name
 from signet.kit.links import file_link
 from signet.kit.timefmt import firma_time as ft
@@ -101,7 +102,7 @@ def reminder_out(m: TemplateReminder) -> tout.TemplateReminderOut:
     )
 
 
-def _item_values(env: Any, t: Template, ttl: int) -> dict[str, Any]:
+def _item_values(env: AppContext, t: Template, ttl: int) -> dict[str, Any]:
     url = expires = None
     if t.document_sha256:
         url, when = file_link(env.base_url, env.secret, t.document_sha256, _pdf_name(t.name), ttl)
@@ -123,11 +124,11 @@ def _item_values(env: Any, t: Template, ttl: int) -> dict[str, Any]:
     )
 
 
-def list_item_out(env: Any, t: Template, ttl: int) -> tout.TemplateListItem:
+def list_item_out(env: AppContext, t: Template, ttl: int) -> tout.TemplateListItem:
     return tout.TemplateListItem(**_item_values(env, t, ttl))
 
 
-def template_out(env: Any, t: Template, ttl: int) -> tout.TemplateOut:
+def template_out(env: AppContext, t: Template, ttl: int) -> tout.TemplateOut:
     return tout.TemplateOut(
         **_item_values(env, t, ttl),
         recipients=[user_out(t, u) for u in t.users],

@@ -5,9 +5,10 @@ document, use one ("duplicate") and copy one to another workspace. PATCH and PUT
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Request
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from signet.api.auth import AuthContext
@@ -244,7 +245,7 @@ async def replace_document(
     return json_response(await run_in_threadpool(work))
 
 
-def _duplicate_target(session: Any, auth: AuthContext, template_id: str) -> None:
+def _duplicate_target(session: Session, auth: AuthContext, template_id: str) -> None:
     """Firma answers 403 for a template of another workspace of the company (else 404)."""
     other = repository.find_in_company(session, auth.company_id, template_id)
     if other is not None and other.workspace_id != auth.workspace_id:

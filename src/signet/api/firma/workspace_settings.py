@@ -7,12 +7,13 @@ zone, the consent text, which sites may frame the signing page, and the webhook 
 from __future__ import annotations
 
 import re
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
 
+from signet.api.auth import AuthContext
 from signet.api.deps import Auth, State
 from signet.api.input_model import InputModel
 from signet.api.openapi import errors_of
@@ -58,7 +59,7 @@ class WorkspaceSettingsOut(BaseModel):
     require_otp_verification: bool | None
 
 
-def _own(session: Any, auth: Any, workspace_id: str) -> Workspace:
+def _own(session: Session, auth: AuthContext, workspace_id: str) -> Workspace:
     wid = parse_uuid(workspace_id)
     ws = workspace_by_id(session, wid) if wid else None
     if ws is None or ws.id != auth.workspace_id:

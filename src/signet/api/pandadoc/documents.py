@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from signet.api.auth import AuthContext
 from signet.api.body import parse_model, read_body
 from signet.api.deps import Auth, State
 from signet.api.pandadoc import (
@@ -25,6 +26,7 @@ from signet.api.pandadoc import serializers as ser
 from signet.api.pandadoc.common import body_of, errors_of, load
 from signet.api.pandadoc.creation import create_document, create_from_template
 from signet.api.responses import JSONBytes, json_response
+from signet.context import AppContext
 from signet.errors import NotImplementedRoute, PayloadTooLarge, ValidationFailed
 from signet.signing.creation import DocumentSource
 from signet.signing.url_fetch import UrlRefused, check_source_url
@@ -71,7 +73,7 @@ def _data_part(raw: Any, problems: list[tuple[str, str]]) -> sch.DocumentCreateI
         return sch.DocumentCreateIn()
 
 
-async def _upload(request: Request, auth: Any, state: Any) -> JSONBytes:
+async def _upload(request: Request, auth: AuthContext, state: AppContext) -> JSONBytes:
     limit = state.settings.max_upload_bytes
     form = await request.form(max_files=2, max_fields=20, max_part_size=4 * 1024 * 1024)
     problems: list[tuple[str, str]] = []

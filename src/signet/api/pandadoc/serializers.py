@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from signet.api.pandadoc import schemas as out
 from signet.api.pandadoc.status import pandadoc_status
 from signet.audit.repository import latest_event_named
+from signet.context import AppContext
 from signet.kit.ids import short_id
 from signet.kit.links import signing_link
 from signet.kit.timefmt import pandadoc_time as pt
@@ -85,7 +86,7 @@ def _order(sr: SigningRequest, r: Recipient) -> int | None:
     return r.order if r.acts and rules.setting(sr.settings, "use_signing_order") else None
 
 
-def recipient_out(env: Any, sr: SigningRequest, r: Recipient) -> out.RecipientOut:
+def recipient_out(env: AppContext, sr: SigningRequest, r: Recipient) -> out.RecipientOut:
     return out.RecipientOut(
         id=short_id(r.id),
         first_name=r.first_name,
@@ -103,7 +104,7 @@ def recipient_out(env: Any, sr: SigningRequest, r: Recipient) -> out.RecipientOu
     )
 
 
-def send_recipient_out(env: Any, sr: SigningRequest, r: Recipient) -> out.SendRecipientOut:
+def send_recipient_out(env: AppContext, sr: SigningRequest, r: Recipient) -> out.SendRecipientOut:
     full = recipient_out(env, sr, r)
     return out.SendRecipientOut(**full.model_dump(include=set(out.SendRecipientOut.model_fields)))
 
@@ -178,7 +179,7 @@ def member_out(session: Session, key_id: str | None, name: str | None) -> out.Me
     )
 
 
-def details_out(env: Any, session: Session, sr: SigningRequest) -> dict[str, Any]:
+def details_out(env: AppContext, session: Session, sr: SigningRequest) -> dict[str, Any]:
     sent_by = None
     if sr.sent_at is not None:
         ev = latest_event_named(session, sr.id, "sent")

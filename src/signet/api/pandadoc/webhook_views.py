@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from signet.api.pandadoc.status import pandadoc_status
+from signet.context import AppContext
 from signet.kit.ids import short_id
 from signet.kit.links import signing_link
 from signet.kit.timefmt import pandadoc_time
@@ -12,7 +13,7 @@ from signet.models import SigningRequest, Template
 from signet.webhooks.payloads import FaceViews
 
 
-def request_data(env: Any, request: SigningRequest, extra: dict[str, Any]) -> dict[str, Any]:
+def request_data(env: AppContext, request: SigningRequest, extra: dict[str, Any]) -> dict[str, Any]:
     recipients = []
     for r in request.recipients:
         recipients.append(
@@ -59,7 +60,7 @@ def request_data(env: Any, request: SigningRequest, extra: dict[str, Any]) -> di
     return data
 
 
-def template_data(_env: Any, template: Template, _extra: dict[str, Any]) -> dict[str, Any]:
+def template_data(_env: AppContext, template: Template, _extra: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": short_id(template.id),
         "name": template.name,
