@@ -122,7 +122,7 @@ ASCII_LINES = [
 def test_plain_ascii_lines_lay_out_as_character_by_character_layout_does(
     text: str, bold: bool
 ) -> None:
-    chain = font_files._chain(bold)
+    chain = font_files.font_chain(bold)
     assert fonts.layout_line(text, bold) == text_lines._layout_by_character(
         text.replace("\t", "    "), chain
     )

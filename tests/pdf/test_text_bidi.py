@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from signet.pdf import bidi_tables
-from signet.pdf.font_files import _chain, level_runs
+from signet.pdf.font_files import font_chain, level_runs
 from signet.pdf.text_bidi import bidi_levels, mirror_reverse, visual_order
 
 UCD = Path("/usr/share/unicode")
@@ -65,7 +65,7 @@ def test_the_generated_tables_match_the_unicode_data_files() -> None:
 def test_isolates_keep_a_hebrew_name_inside_an_english_sentence_in_place() -> None:
     # "Signed by ⁧שרה⁩ 2x": without the isolate, "2" would join the Hebrew run.
     text = "Signed by \u2067שרה\u2069 2x"
-    runs, rtl = level_runs(text, _chain(False))
+    runs, rtl = level_runs(text, font_chain(False))
     assert not rtl
     assert "".join(run for _, _, run in runs) == "Signed by שרה 2x"  # controls not drawn
     assert [(level, run) for _, level, run in runs if "ש" in run] == [(1, "שרה")]
