@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 from fixtures.pdfs import make_pdf
-from pdf_seal.factories import create_p12
+from pdf.seal.factories import create_p12
 
 from signet.config import Settings
 from signet.pdf.seal import seal_pdf

@@ -268,7 +268,7 @@ def _load_pem_pair(seal_dir: Path) -> SealIdentity:
 def _same_public_key(key: PrivateKeyTypes, cert: x509.Certificate) -> bool:
     spki = serialization.PublicFormat.SubjectPublicKeyInfo
     try:
-        mine = key.public_key().public_bytes(serialization.Encoding.DER, spki)  # type: ignore[union-attr]
+        mine = key.public_key().public_bytes(serialization.Encoding.DER, spki)
     except (AttributeError, ValueError, TypeError):
         return False
     return bool(mine == cert.public_key().public_bytes(serialization.Encoding.DER, spki))

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from signet.audit.actors import Actor
 from signet.audit.service import record_event
+from signet.context import AppContext
 from signet.errors import SignetError
 from signet.jobs.queue import enqueue
 from signet.kit.sealed import seal
@@ -113,13 +114,13 @@ NO_SMS_PROVIDER = (
 PHONE_FORM = re.compile(r"^\+[1-9]\d{6,14}$")
 
 
-def sms_available(env: Any) -> bool:
+def sms_available(env: AppContext) -> bool:
     settings = getattr(env, "settings", None)
     return bool(getattr(settings, "sms_url", None))
 
 
 def settings_problems(
-    env: Any, settings: dict[str, Any] | None, loc: str = "settings"
+    env: AppContext, settings: dict[str, Any] | None, loc: str = "settings"
 ) -> list[tuple[str, str]]:
     """A Firma ``require_sms_verification: true`` on a server without an SMS provider."""
     if (settings or {}).get("require_sms_verification") is True and not sms_available(env):
@@ -127,7 +128,7 @@ def settings_problems(
     return []
 
 
-def send_problems(env: Any, request: SigningRequest) -> list[tuple[str, str]]:
+def send_problems(env: AppContext, request: SigningRequest) -> list[tuple[str, str]]:
     """What keeps ``require_sms_verification`` from working: no provider, or a signer without
     a phone number in E.164 form."""
     if not sms_required_by_settings(request):

@@ -4,11 +4,11 @@
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
+from signet.context import AppContext
 from signet.jobs.queue import Claimed
 from signet.jobs.registry import GiveUp, job_handler
 from signet.kit.sealed import unseal
@@ -26,7 +26,7 @@ def provider(url: str) -> tuple[str, tuple[str, str] | None]:
 
 
 @job_handler("sms.send")
-def send_sms(ctx: Any, job: Claimed) -> None:
+def send_sms(ctx: AppContext, job: Claimed) -> None:
     p = job.payload
     url = ctx.settings.sms_url
     if not url:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from signet.api.auth import AuthContext
 from signet.api.pandadoc import schemas as sch
 from signet.api.pandadoc import verification
@@ -113,7 +115,7 @@ def create_document(
         return created_out(created.request, INFO_MESSAGE)
 
 
-def _apply_checks(session: Any, state: AppState, sr: Any, rec: Any) -> None:
+def _apply_checks(session: Session, state: AppState, sr: Any, rec: Any) -> None:
     """Store each recipient's verification_settings (matched by email, then first unused)."""
     used: set[str] = set()
     for spec, checks in zip(rec.specs, rec.checks, strict=True):

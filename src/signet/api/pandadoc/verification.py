@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from signet.api.pandadoc.schemas_in import VerificationIn
+from signet.context import AppContext
 from signet.models import Recipient, SigningRequest
 from signet.signing import identity
 from signet.signing.identity import Configured
@@ -99,7 +100,7 @@ def checks_in(
 
 def apply(
     session: Session,
-    env: Any,
+    env: AppContext,
     request: SigningRequest,
     recipient: Recipient,
     checks: list[Configured],
