@@ -106,21 +106,20 @@ class RateLimiter:
         return bool(await self.storage.check())
 
     async def hit(self, name: str, identity: str) -> Verdict:
-        item = self.limits[name]
-        allowed = await self._limiter.hit(item, name, identity)
-        stats = await self._limiter.get_window_stats(item, name, identity)
-        return Verdict(
-            allowed, item.amount, max(0, stats.remaining), stats.reset_time, item.get_expiry()
-        )
+        """Count one request of ``identity`` in ``name``, and say whether it may pass."""
+        return await self._verdict(name, identity, count=True)
 
     async def peek(self, name: str, identity: str) -> Verdict:
         """Where ``identity`` stands in ``name``, without counting a request."""
+        return await self._verdict(name, identity, count=False)
+
+    async def _verdict(self, name: str, identity: str, *, count: bool) -> Verdict:
         item = self.limits[name]
-        allowed = await self._limiter.test(item, name, identity)
+        check = self._limiter.hit if count else self._limiter.test
+        allowed = await check(item, name, identity)
         stats = await self._limiter.get_window_stats(item, name, identity)
-        return Verdict(
-            allowed, item.amount, max(0, stats.remaining), stats.reset_time, item.get_expiry()
-        )
+        remaining = max(0, stats.remaining)
+        return Verdict(allowed, item.amount, remaining, stats.reset_time, item.get_expiry())
 
 
 def _refusal(scope: Scope, verdict: Verdict) -> JSONBytes:
