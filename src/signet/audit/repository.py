@@ -3,7 +3,7 @@ and the latest event of a kind."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from signet.models import AuditEvent
@@ -28,12 +28,6 @@ def list_events(session: Session, request_id: str) -> list[AuditEvent]:
             .where(AuditEvent.signing_request_id == request_id)
             .order_by(AuditEvent.seq)
         )
-    )
-
-
-def count_events(session: Session, request_id: str) -> int:
-    return int(
-        session.scalar(select(func.count()).where(AuditEvent.signing_request_id == request_id)) or 0
     )
 
 
