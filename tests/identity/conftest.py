@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "pandadoc"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "api" / "pandadoc"))
 
 from pandadoc_helpers import PandaDoc  # noqa: E402
 

@@ -28,7 +28,9 @@ E = "identity/test_settings_enforced.py::"
 FIRMA_ENFORCED = {
     "allow_download": E + "test_allow_download_false_offers_no_download_after_signing",
     "attach_pdf_on_finish": E + "test_finish_email_and_attachment_follow_their_settings",
-    "use_signing_order": "api/test_lifecycle.py::test_signing_order_notifies_only_the_first_step",
+    "use_signing_order": (
+        "api/firma/test_lifecycle.py::test_signing_order_notifies_only_the_first_step"
+    ),
     "hand_drawn_only": (
         "signing/test_recipient_actions.py::test_hand_drawn_only_refuses_typed_marks"
     ),
@@ -38,7 +40,7 @@ FIRMA_ENFORCED = {
     "send_finish_email": E + "test_finish_email_and_attachment_follow_their_settings",
     "send_expiration_email": E + "test_send_expiration_email_false_sends_no_expiry_email",
     "send_cancellation_email": E + "test_send_cancellation_email_false_sends_no_cancellation",
-    "allow_partial_download": "api/test_lifecycle.py::test_download_follows_the_status",
+    "allow_partial_download": "api/firma/test_lifecycle.py::test_download_follows_the_status",
     "require_otp_verification": (
         "identity/test_email_otp.py::test_the_page_opens_only_after_the_emailed_code"
     ),
@@ -96,7 +98,7 @@ WORKSPACE_ENFORCED = {
 WORKSPACE_DOCUMENTED = {"language"}
 
 PANDADOC_SEND = (
-    "pandadoc/test_pandadoc_lifecycle.py::"
+    "api/pandadoc/test_pandadoc_lifecycle.py::"
     "test_send_returns_recipients_with_shared_links_and_invites_the_first_step"
 )
 PANDADOC_ENFORCED = {
@@ -105,7 +107,7 @@ PANDADOC_ENFORCED = {
     "send.silent": "identity/test_access_code.py::test_email_otp_applies_to_that_recipient_only",
     "send.reply_to": E + "test_pandadoc_reply_to_is_the_reply_to_of_the_documents_emails",
     "create.parse_form_fields": (
-        "pandadoc/test_pandadoc_form_fields.py::"
+        "api/pandadoc/test_pandadoc_form_fields.py::"
         "test_an_upload_with_parse_form_fields_gets_those_fields"
     ),
     "verification.email_otp_verification": (
