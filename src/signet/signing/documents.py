@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from signet.errors import ValidationFailed
 from signet.models import Blob
 from signet.pdf.inspect import PdfInfo, PdfProblem, inspect_pdf
+from signet.signing import repository
 from signet.storage import BlobStore
 
 
@@ -28,7 +29,7 @@ def check_pdf(data: bytes, *, loc: str = "document") -> PdfInfo:
 def store_pdf(session: Session, store: BlobStore, info: PdfInfo) -> Blob:
     """Store a checked PDF once by SHA-256 and return its Blob row."""
     digest = hashlib.sha256(info.data).hexdigest()
-    blob = session.get(Blob, digest)
+    blob = repository.find_blob(session, digest)
     if blob is not None:
         return blob
     store.put(digest, info.data)
@@ -44,7 +45,7 @@ def store_pdf(session: Session, store: BlobStore, info: PdfInfo) -> Blob:
             session.add(blob)
     except IntegrityError:
         # Another request stored the same file a moment ago: use its row.
-        existing = session.get(Blob, digest)
+        existing = repository.find_blob(session, digest)
         if existing is None:
             raise
         return existing

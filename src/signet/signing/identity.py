@@ -31,9 +31,9 @@ from signet.context import AppContext
 from signet.errors import SignetError
 from signet.jobs.queue import enqueue
 from signet.kit.sealed import seal
-from signet.models import Recipient, RecipientVerification, SigningRequest, Workspace
+from signet.models import Recipient, RecipientVerification, SigningRequest
 from signet.models.base import utcnow
-from signet.signing import verification_repository
+from signet.signing import repository, verification_repository
 
 PASSCODE, EMAIL_OTP, SMS = "passcode", "email_otp", "sms"
 METHODS = (PASSCODE, EMAIL_OTP, SMS)
@@ -99,7 +99,7 @@ def email_otp_required(session: Session, request: SigningRequest) -> bool:
     """The request's ``require_otp_verification``; null inherits the workspace's (then off)."""
     value = (request.settings or {}).get("require_otp_verification")
     if value is None:
-        workspace = session.get(Workspace, request.workspace_id)
+        workspace = repository.find_workspace(session, request.workspace_id)
         value = (workspace.settings or {}).get("require_otp_verification") if workspace else None
     return bool(value)
 

@@ -12,7 +12,7 @@ from signet.context import AppContext
 from signet.jobs.queue import Claimed
 from signet.jobs.registry import GiveUp, job_handler
 from signet.kit.sealed import unseal
-from signet.models import SigningRequest
+from signet.signing import repository
 
 
 def provider(url: str) -> tuple[str, tuple[str, str] | None]:
@@ -35,7 +35,7 @@ def send_sms(ctx: AppContext, job: Claimed) -> None:
     if not code:
         raise GiveUp("the code was sealed by another installation")
     with ctx.db.read() as session:
-        request = session.get(SigningRequest, p["signing_request_id"])
+        request = repository.find_request(session, p["signing_request_id"])
         name = request.name if request else "your document"
     body = f"{code} is your code to open {name[:60]}. It works for 10 minutes."
     target, auth = provider(url)
