@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -70,6 +70,13 @@ class Settings(BaseSettings):
     # Shared counters for several processes (and idempotency locks later): redis://host:6379/0.
     redis_url: str | None = None
     redis_key_prefix: str = "signet"
+
+    @model_validator(mode="after")
+    def _lta_needs_a_tsa(self) -> Settings:
+        # B-LTA is made of timestamps: without a TSA the setting would be taken and do nothing.
+        if self.seal_lta and not self.tsa_url:
+            raise ValueError("SIGNET_SEAL_LTA=1 needs SIGNET_TSA_URL: B-LTA seals are timestamped")
+        return self
 
     @field_validator("log_format")
     @classmethod

@@ -205,3 +205,15 @@ def test_an_unknown_log_level_is_refused_at_start_with_the_setting_named(tmp_pat
     )
     assert out.returncode != 0
     assert "SIGNET_LOG_LEVEL must be one of" in out.stderr
+
+
+def test_long_term_seals_without_a_tsa_are_refused_at_start(tmp_path):
+    out = subprocess.run(
+        [*SIGNET, "migrate"],
+        env=_env(tmp_path, SIGNET_SEAL_LTA="1"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode != 0
+    assert "SIGNET_SEAL_LTA=1 needs SIGNET_TSA_URL" in out.stderr
