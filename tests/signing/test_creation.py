@@ -40,9 +40,7 @@ def _spec(**kw) -> DraftSpec:  # type: ignore[no-untyped-def]
 def _create(app, workspace_id: str, new: NewRequest) -> creation.Created:  # type: ignore[no-untyped-def]
     state = app.state.signet
     with transaction(state.db.write) as s:
-        created = creation.create_request(
-            s, state, state.store, new, workspace_id=workspace_id, actor=SYSTEM
-        )
+        created = creation.create_request(s, state, new, workspace_id=workspace_id, actor=SYSTEM)
         s.expunge_all()  # read its columns after the commit, without lazy loads
         return created
 
@@ -181,10 +179,11 @@ def test_process_later_creates_it_uploaded_with_its_job_in_the_same_transaction(
     spec = _spec(
         fields=[],
         recipients=[
-            RecipientSpec(ref="temp_a", first_name="A", email="a@example.com"),
-            RecipientSpec(ref="temp_b", first_name="B", email="b@example.com"),
+            RecipientSpec(ref="temp_a", first_name="A", email="a@example.com", order=2),
+            RecipientSpec(ref="temp_b", first_name="B", email="b@example.com", order=2),
         ],
         settings={"use_signing_order": True},
+        steps_as_given=True,
     )
     placement["spec"]["recipient_ref"] = "temp_b"
     created = _create(
@@ -195,7 +194,6 @@ def test_process_later_creates_it_uploaded_with_its_job_in_the_same_transaction(
             placements=[placement],
             require_signer=False,
             tags=["lease"],
-            orders={"temp_a": 2, "temp_b": 2},
             later=creation.ProcessLater(url="https://example.com/lease.pdf"),
         ),
     )

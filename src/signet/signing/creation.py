@@ -25,7 +25,6 @@ from signet.signing.anchors import AnchorResult, AnchorSpec, apply_anchor_tags, 
 from signet.signing.documents import check_pdf, store_pdf
 from signet.signing.prefill import apply_field_values, apply_tokens, as_text
 from signet.signing.specs import Actor, DraftSpec
-from signet.signing.step_orders import keep_orders
 from signet.signing.validation import check_draft
 from signet.storage import BlobStore
 
@@ -80,9 +79,6 @@ class NewRequest:
     relabel: Callable[[Problems], Problems] | None = None
     require_signer: bool = True
     tags: list[str] = field(default_factory=list)
-    # Signing orders kept as given (recipient ref → order): equal orders are one parallel step
-    # (see ``signing.step_orders``); otherwise the draft rules compact them to 1..n.
-    orders: dict[str, int] = field(default_factory=dict)
     prefill: Prefill | None = None
     later: ProcessLater | None = None
 
@@ -96,7 +92,6 @@ class Created:
 def create_request(
     session: Session,
     env: notify.Env,
-    store: BlobStore,
     new: NewRequest,
     *,
     workspace_id: str,
@@ -106,7 +101,7 @@ def create_request(
     """Check everything about ``new``, then store its PDF and create the draft (and queue its
     processing when ``new.later``); the caller owns the transaction. Raises
     ``ValidationFailed`` with every problem, nothing written."""
-    spec = new.spec
+    spec, store = new.spec, env.store
     read = read_with_anchors(
         session,
         store,
@@ -152,11 +147,9 @@ def create_request(
 def _after_create(
     session: Session, request: SigningRequest, new: NewRequest, placements: list[dict[str, Any]]
 ) -> None:
-    """What a create asks for beyond the draft rules: kept orders, tags, prefilled values, and
+    """What a create asks for beyond the draft rules: tags, prefilled values, and
     the processing job, written in the same transaction as the draft."""
     ids = {s.ref: r.id for s, r in zip(new.spec.recipients, request.recipients, strict=True)}
-    if new.orders:
-        keep_orders(request, {ids[ref]: order for ref, order in new.orders.items()})
     if new.tags:
         request.tags = list(new.tags)
     assigned: dict[str, str] = {}

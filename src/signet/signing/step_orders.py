@@ -9,8 +9,6 @@ raw numbers. See ``docs/states.md``.
 
 from __future__ import annotations
 
-from signet.models import SigningRequest
-
 Problems = list[tuple[str, str]]
 
 
@@ -31,12 +29,3 @@ def check_orders(orders: list[int | None], acting: list[bool]) -> tuple[bool, Pr
         if o is not None and o < 1:
             problems.append((f"recipients[{i}].signing_order", "must be 1 or greater"))
     return bool(given), problems
-
-
-def keep_orders(request: SigningRequest, orders: dict[str, int]) -> None:
-    """Set the given orders (recipient id → order) on a request created with compacted ones.
-
-    For a create that does not hand its orders to the domain as ``steps_as_given`` yet."""
-    for r in request.recipients:
-        if r.acts and r.id in orders:
-            r.order = orders[r.id]

@@ -153,7 +153,6 @@ async def create_document(request: Request, auth: Auth, state: State) -> JSONByt
             created = creation.create_request(
                 session,
                 state,
-                state.store,
                 new,
                 workspace_id=auth.workspace_id,
                 actor=actor,

@@ -112,7 +112,6 @@ def _from_document(
         created = creation.create_request(
             session,
             state,
-            state.store,
             new,
             workspace_id=auth.workspace_id,
             actor=actor,

@@ -76,6 +76,10 @@ def create_document(
     for i, tag in enumerate(body.tags):
         if not tag.strip() or len(tag) > 255:
             spec_problems.append((f"tags[{i}]", "tags are 1 to 255 characters"))
+    for spec, order in zip(rec.specs, rec.orders, strict=True):
+        # An order below 1 is already reported as its signing_order (``check_orders``).
+        if order is not None and order >= 1:
+            spec.order = order
     settings: dict[str, Any] = {"use_signing_order": rec.use_signing_order}
     new = creation.NewRequest(
         spec=DraftSpec(
@@ -83,6 +87,7 @@ def create_document(
             settings=settings,
             metadata=metadata,
             recipients=rec.specs,
+            steps_as_given=True,
         ),
         document=document,
         problems=problems,
@@ -91,9 +96,6 @@ def create_document(
         relabel=lambda more: renumber(more, placements),
         require_signer=False,
         tags=[t.strip() for t in body.tags],
-        orders={
-            s.ref: o for s, o in zip(rec.specs, rec.orders, strict=True) if o is not None and s.ref
-        },
         prefill=creation.Prefill(
             tokens=[{"name": t.name, "value": as_text(t.value) or ""} for t in body.tokens],
             values=values,
@@ -105,7 +107,6 @@ def create_document(
         created = creation.create_request(
             session,
             state,
-            state.store,
             new,
             workspace_id=auth.workspace_id,
             actor=actor,
