@@ -111,3 +111,23 @@ def test_document_from_template_is_sent_signed_and_finalised(api, app, worker):
     for value in ("Ada Lovelace", "Analytical Engines", "Apollo", "Countess"):
         assert value in text, value
     assert "Alan Turing" not in text and "Gemini" not in text
+
+
+def test_a_refused_document_from_template_stores_nothing_not_even_its_filled_pdf(api, app):
+    """The tokens are written into a copy of the template's PDF; like any create's PDF it is
+    stored only once everything passes (signing.creation)."""
+    t = create_template(api)
+    store = app.state.signet.store
+    before = set(store.list_keys())
+    bad = _create(
+        api,
+        t["id"],
+        recipients=[{"email": "not-an-email", "first_name": "Ada", "role": "Client"}],
+    )
+    assert bad.status_code == 400, bad.text
+    assert set(bad.json()["detail"]) == {"recipients[0].email"}
+    assert set(store.list_keys()) == before
+    assert api.get("/signing-requests").json()["pagination"]["total_count"] == 0
+    good = _create(api, t["id"])
+    assert good.status_code == 201, good.text
+    assert len(set(store.list_keys()) - before) == 1  # the filled copy

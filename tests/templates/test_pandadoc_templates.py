@@ -126,7 +126,6 @@ def _draft(app, api, template_id, **kw):  # type: ignore[no-untyped-def]
         sr, warnings = draft_from_template(
             s,
             state,
-            state.store,
             workspace_id=api.workspace_id,
             template_id=template_id,
             actor=api_actor(api),

@@ -102,7 +102,6 @@ def test_pandadoc_template_round_trip_fills_tokens_in_the_final_pdf(api, app, wo
             sr, _ = draft_from_template(
                 s,
                 state,
-                state.store,
                 workspace_id=api.workspace_id,
                 template_id=tid,
                 recipients=[

@@ -311,3 +311,21 @@ def test_duplicate_makes_a_draft_signing_request(api):
     assert len(api.get(f"/signing-requests/{body['id']}/fields").json()["results"]) == 4
     plain = api.post(f"/templates/{t['id']}/duplicate")
     assert plain.status_code == 201 and plain.json()["name"] == "Mutual NDA"
+
+
+def test_a_template_use_without_an_sms_provider_refuses_sms_codes_like_any_create(api):
+    """The one create pipeline checks a template's copy too: an SMS code this server cannot
+    send is refused at create, not accepted and left to fail at send."""
+    t = create_template(api)
+    for path in ("/signing-requests", "/signing-requests/create-and-send"):
+        r = api.post(
+            path,
+            {
+                "template_id": t["id"],
+                "recipients": [{"first_name": "Ada", "email": "ada@client.example"}],
+                "settings": {"require_sms_verification": True},
+            },
+        )
+        assert r.status_code == 400, r.text
+        assert "SIGNET_SMS_URL" in r.text and "require_sms_verification" in r.text
+    assert api.get("/signing-requests").json()["pagination"]["total_count"] == 0

@@ -5,8 +5,10 @@ read the document → place anchor tags → check everything → store the PDF �
 Every problem found before the store is reported at once (400) and nothing is written. The
 faces only read their body into a ``NewRequest`` and shape the answer. Where the creates really
 differ, ``NewRequest`` says so instead of a face running steps of its own: the problems a face
-found itself, whether a signer is required, anchor tags, fields given in PDF points, kept
-signing orders, tags, prefilled values, and processing later (PandaDoc's ``uploaded`` first).
+found itself, whether a signer is required, anchor tags, fields given in PDF points, tags,
+prefilled values, what a template's copy needs beyond its spec, and processing later
+(PandaDoc's ``uploaded`` first). PandaDoc's signing orders ride in the spec
+(``DraftSpec.steps_as_given``).
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from signet.errors import ValidationFailed
-from signet.models import Blob, SigningRequest
+from signet.models import Blob, CustomFieldDefinition, SigningRequest
+from signet.models.base import utcnow
 from signet.pdf.inspect import PdfInfo
 from signet.signing import identity, notify, processing, service, uploads
 from signet.signing.anchors import AnchorResult, AnchorSpec, apply_anchor_tags, relabel
@@ -26,6 +29,7 @@ from signet.signing.documents import check_pdf, store_pdf
 from signet.signing.prefill import apply_field_values, apply_tokens, as_text
 from signet.signing.specs import Actor, DraftSpec
 from signet.signing.validation import check_draft
+from signet.signing.values import normalise_value
 from signet.storage import BlobStore
 
 Problems = list[tuple[str, str]]
@@ -35,12 +39,14 @@ Document = Blob | PdfInfo
 
 @dataclass
 class DocumentSource:
-    """Where the create's PDF comes from, as the face received it: its bytes (decoded), an
-    upload's id (``signing.uploads``), or neither (no PDF yet, or none at all)."""
+    """Where the create's PDF comes from: bytes (a face's, decoded, or a template's document
+    with its placeholders filled), an upload's id (``signing.uploads``), a PDF already stored
+    (a template's document), or none of these (no PDF yet, or none at all)."""
 
     pdf: bytes | None = None
     upload_id: str | None = None
     loc: str = "document"  # where a problem with the bytes is reported
+    stored: Blob | None = None
 
 
 @dataclass
@@ -62,6 +68,21 @@ class ProcessLater:
 
 
 @dataclass
+class FromTemplate:
+    """A copy of a template (``templates.using``): the spec already holds the template's
+    recipients, fields and reminders merged with the overrides; this is what it cannot say."""
+
+    template_id: str
+    # Spec field index → the first value of an editable field, checked against the field's
+    # type once it exists (``values.normalise_value``).
+    values: dict[int, str] = field(default_factory=dict)
+    # The template user each of the spec's reminders came from.
+    reminder_users: list[str | None] = field(default_factory=list)
+    # The template's custom field definitions, copied onto the request.
+    custom_fields: list[CustomFieldDefinition] = field(default_factory=list)
+
+
+@dataclass
 class NewRequest:
     """A create, read from a face's body into domain terms."""
 
@@ -80,6 +101,7 @@ class NewRequest:
     require_signer: bool = True
     tags: list[str] = field(default_factory=list)
     prefill: Prefill | None = None
+    template: FromTemplate | None = None
     later: ProcessLater | None = None
 
 
@@ -138,6 +160,7 @@ def create_request(
         blob=blob,
         test=test,
         require_signer=new.require_signer,
+        template_id=new.template.template_id if new.template is not None else None,
     )
     _after_create(session, request, new, placements)
     session.flush()
@@ -147,8 +170,10 @@ def create_request(
 def _after_create(
     session: Session, request: SigningRequest, new: NewRequest, placements: list[dict[str, Any]]
 ) -> None:
-    """What a create asks for beyond the draft rules: tags, prefilled values, and
-    the processing job, written in the same transaction as the draft."""
+    """What a create asks for beyond the draft rules: what a template's copy keeps, tags,
+    prefilled values, and the processing job, written in the same transaction as the draft."""
+    if new.template is not None:
+        _copy_template(session, request, new.template)
     ids = {s.ref: r.id for s, r in zip(new.spec.recipients, request.recipients, strict=True)}
     if new.tags:
         request.tags = list(new.tags)
@@ -179,6 +204,37 @@ def _after_create(
             default_recipient_id=first_signer,
         ),
     )
+
+
+def _copy_template(session: Session, request: SigningRequest, copy: FromTemplate) -> None:
+    """The first values (400 when one does not suit its field), the reminders' template users
+    and the custom field definitions of a template's copy."""
+    problems: Problems = []
+    for i, raw in copy.values.items():
+        value, problem = normalise_value(request.fields[i], raw)
+        if problem:
+            problems.append((f"fields[{i}].value", problem))
+        request.fields[i].value = value
+    if problems:
+        raise ValidationFailed(problems)
+    for reminder, user_id in zip(request.reminders, copy.reminder_users, strict=True):
+        reminder.template_user_id = user_id
+    now = utcnow()
+    for d in copy.custom_fields:
+        session.add(
+            CustomFieldDefinition(
+                workspace_id=request.workspace_id,
+                scope="signing_request",
+                owner_id=request.id,
+                field_name=d.field_name,
+                field_label=d.field_label,
+                is_preset=d.is_preset,
+                preset_value=d.preset_value,
+                copied_from_template=True,
+                created_at=now,
+                updated_at=now,
+            )
+        )
 
 
 @dataclass
@@ -223,7 +279,10 @@ def read_with_anchors(
 
 
 def read_document(session: Session, workspace_id: str, source: DocumentSource) -> Document | None:
-    """The upload's stored PDF, or the given bytes checked (not stored yet), or None."""
+    """The PDF already stored, the upload's, or the given bytes checked (not stored yet), or
+    None."""
+    if source.stored is not None:
+        return source.stored
     if source.upload_id is not None:
         return uploads.usable_blob(session, workspace_id, source.upload_id)
     if source.pdf is not None:

@@ -36,7 +36,6 @@ from signet.signing.specs import (
     ReminderSpec,
 )
 from signet.signing.validation import check_draft, compact_orders, normalise_designation
-from signet.storage import BlobStore
 from signet.templates import repository
 from signet.templates.events import template_event
 
@@ -335,7 +334,6 @@ def delete_template(
 def draft_from_template(
     session: Session,
     env: notify.Env,
-    store: BlobStore,
     *,
     workspace_id: str,
     template_id: str,
@@ -347,6 +345,8 @@ def draft_from_template(
     tags: list[str] | None = None,
     actor: Actor,
     test: bool = False,
+    keep_tokens: bool = False,
+    process_later: bool = False,
 ) -> tuple[SigningRequest, list[str]]:
     """A draft signing request from a template, PandaDoc style (``POST /documents`` with
     ``template_uuid``); returns it and its warnings.
@@ -358,6 +358,7 @@ def draft_from_template(
       and ``[Name]`` placeholders in the document's text.
     - ``field_values``: field name (or merge field) → ``{"value": …, "role": …}`` or a bare
       value; read-only fields get it as their value, others as a prefill.
+    - ``keep_tokens``, ``process_later``: as ``TemplateUse`` says (the API's create sets both).
     Raises NotFound (template not in this workspace) or ValidationFailed listing every
     problem (unknown roles, unknown fields), with ``recipients[i].role`` / ``fields.<name>``
     locations.
@@ -397,11 +398,12 @@ def draft_from_template(
         fields=overrides,
         tokens=dict(tokens or {}),
         positional=False,
+        keep_tokens=keep_tokens,
+        process_later=process_later,
     )
     return use_template(
         session,
         env,
-        store,
         workspace_id=workspace_id,
         template_id=template_id,
         use=use,

@@ -2,7 +2,8 @@
 
 The request copies what it needs (the document, users as recipients, fields, settings,
 reminders) at creation, so later changes to the template never reach it. ``plan`` is the pure
-merge of a template with the overrides; ``use_template`` checks, stores and announces it.
+merge of a template with the overrides; ``use_template`` hands it to the one create pipeline
+(``signing.creation``), which checks and stores it, and announces it.
 
 Matching (docs/compat/firma.md#creating-from-a-template):
 - a recipient names its template user by ``template_user_id``, else ``role`` (PandaDoc, case
@@ -26,10 +27,16 @@ from sqlalchemy.orm import Session
 
 from signet.errors import ValidationFailed
 from signet.kit.ids import parse_uuid
-from signet.models import CustomFieldDefinition, SigningRequest, Template, TemplateUser
-from signet.models.base import utcnow
+from signet.models import SigningRequest, Template, TemplateUser
 from signet.signing import notify, rules
-from signet.signing import service as signing
+from signet.signing.creation import (
+    DocumentSource,
+    FromTemplate,
+    NewRequest,
+    Prefill,
+    ProcessLater,
+    create_request,
+)
 from signet.signing.specs import (
     CONTACT_ATTRS,
     FIELD_ATTRS,
@@ -40,8 +47,6 @@ from signet.signing.specs import (
     RecipientSpec,
     ReminderSpec,
 )
-from signet.signing.values import normalise_value
-from signet.storage import BlobStore
 from signet.templates import repository
 from signet.templates.events import template_event
 from signet.templates.tokens import fill_tokens
@@ -91,6 +96,10 @@ class TemplateUse:
     fields: list[FieldOverride] = field(default_factory=list)
     tokens: dict[str, str] = field(default_factory=dict)
     positional: bool = True  # Firma: a recipient naming no user or order takes the next role
+    # PandaDoc: the tokens are kept on the request too (for fields added later), and the
+    # request is created ``uploaded`` and finished by the processing job.
+    keep_tokens: bool = False
+    process_later: bool = False
 
 
 @dataclass
@@ -316,7 +325,6 @@ def _presets(session: Session, workspace_id: str) -> dict[str, str]:
 def use_template(
     session: Session,
     env: notify.Env,
-    store: BlobStore,
     *,
     workspace_id: str,
     template_id: str,
@@ -333,46 +341,21 @@ def use_template(
     if blob is None:
         raise ValidationFailed([("template_id", "the template has no document")])
     placeholders = {k: v for k, v in use.tokens.items() if k in (template.tokens or [])}
-    if placeholders:
-        blob = fill_tokens(session, store, blob, placeholders)
-    request, warnings = signing.create_draft(
-        session,
-        env,
-        workspace_id=workspace_id,
-        actor=actor,
+    filled = fill_tokens(env.store, blob, placeholders) if placeholders else None
+    kept = [{"name": k, "value": v} for k, v in use.tokens.items()] if use.keep_tokens else []
+    new = NewRequest(
         spec=made.spec,
-        blob=blob,
-        test=test,
-        template_id=template.id,
+        document=DocumentSource(pdf=filled) if filled is not None else DocumentSource(stored=blob),
+        tags=list(use.tags or []),
+        prefill=Prefill(tokens=kept),
+        template=FromTemplate(
+            template_id=template.id,
+            values=made.field_values,
+            reminder_users=made.reminder_users,
+            custom_fields=list(repository.custom_fields(session, "template", template.id)),
+        ),
+        later=ProcessLater() if use.process_later else None,
     )
-    problems: Problems = []
-    for i, raw in made.field_values.items():
-        value, problem = normalise_value(request.fields[i], raw)
-        if problem:
-            problems.append((f"fields[{i}].value", problem))
-        request.fields[i].value = value
-    if problems:
-        raise ValidationFailed(problems)
-    for reminder, user_id in zip(request.reminders, made.reminder_users, strict=True):
-        reminder.template_user_id = user_id
-    if use.tags is not None:
-        request.tags = list(use.tags)
-    now = utcnow()
-    for d in repository.custom_fields(session, "template", template.id):
-        session.add(
-            CustomFieldDefinition(
-                workspace_id=workspace_id,
-                scope="signing_request",
-                owner_id=request.id,
-                field_name=d.field_name,
-                field_label=d.field_label,
-                is_preset=d.is_preset,
-                preset_value=d.preset_value,
-                copied_from_template=True,
-                created_at=now,
-                updated_at=now,
-            )
-        )
-    session.flush()
-    template_event(session, env, template, "template.used", signing_request_id=request.id)
-    return request, made.warnings + warnings
+    created = create_request(session, env, new, workspace_id=workspace_id, actor=actor, test=test)
+    template_event(session, env, template, "template.used", signing_request_id=created.request.id)
+    return created.request, made.warnings + created.warnings

@@ -140,7 +140,6 @@ def _from_template(
         return use_template(
             session,
             state,
-            state.store,
             workspace_id=auth.workspace_id,
             template_id=body.template_id or "",
             use=use,

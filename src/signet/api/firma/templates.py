@@ -276,7 +276,6 @@ async def duplicate_template(
             sr, _ = use_template(
                 session,
                 state,
-                state.store,
                 workspace_id=auth.workspace_id,
                 template_id=template_id,
                 use=TemplateUse(name=name),

@@ -26,9 +26,9 @@ from signet.api.pandadoc.serializers import created_out
 from signet.api.state import AppState
 from signet.db import transaction
 from signet.errors import ValidationFailed
-from signet.signing import creation, processing
+from signet.signing import creation
 from signet.signing.creation import DocumentSource
-from signet.signing.prefill import apply_tokens, as_text
+from signet.signing.prefill import as_text
 from signet.signing.specs import Actor, DraftSpec
 
 INFO_MESSAGE = (
@@ -159,7 +159,6 @@ def create_from_template(
         sr, _ = draft_from_template(
             session,
             state,
-            state.store,
             workspace_id=auth.workspace_id,
             template_id=body.template_uuid or "",
             recipients=rec.specs,
@@ -170,10 +169,8 @@ def create_from_template(
             tags=[t.strip() for t in body.tags],
             actor=actor,
             test=auth.test,
+            keep_tokens=True,
+            process_later=True,
         )
-        if tokens:
-            apply_tokens(sr, [{"name": k, "value": v} for k, v in tokens.items()])
-        processing.start(session, sr, processing.Pending())
-        session.flush()
         _apply_checks(session, state, sr, rec)
         return created_out(sr, INFO_MESSAGE)
