@@ -4,6 +4,7 @@ cycle. A new upward import fails here, and so in CI."""
 
 from __future__ import annotations
 
+import ast
 import os
 import shutil
 import subprocess
@@ -48,3 +49,26 @@ def test_faces_run_no_queries_of_their_own() -> None:
                 if any(marker in line for marker in markers):
                     offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
     assert not offenders, "\n".join(offenders)
+
+
+def test_every_create_goes_through_the_one_pipeline() -> None:
+    """Only ``signing.creation`` makes a draft: every face's creates, from a document or a
+    template, pass its checks in the same order (docs/architecture.md)."""
+    import ast
+
+    callers = set()
+    for path in (ROOT / "src" / "signet").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call):
+                func = node.func
+                name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                if name in ("create_draft", "check_pdf", "store_pdf"):
+                    callers.add(f"{path.relative_to(ROOT / 'src' / 'signet')}: {name}")
+    assert callers == {
+        "signing/creation.py: create_draft",
+        "signing/creation.py: check_pdf",
+        "signing/creation.py: store_pdf",
+        "signing/uploads.py: check_pdf",
+        "signing/uploads.py: store_pdf",
+        "signing/processing.py: store_pdf",
+    }

@@ -35,8 +35,8 @@ from signet.kit.ids import short_id
 from signet.kit.timefmt import pandadoc_time as pt
 from signet.models import Template, TemplateField, TemplateUser
 from signet.pdf.anchors import token_names
-from signet.signing import rules
-from signet.signing.documents import check_pdf, store_pdf
+from signet.signing import creation, rules
+from signet.signing.creation import DocumentSource
 from signet.signing.geometry import page_size, to_points
 from signet.signing.specs import DraftSpec
 from signet.templates import repository, service
@@ -296,9 +296,13 @@ async def create_template(request: Request, auth: Auth, state: State) -> JSONByt
     actor = auth.actor(request)
 
     def work() -> TemplateListItemOut:
-        info = check_pdf(pdf, loc="file")
         with transaction(state.db.write) as session:
-            blob = store_pdf(session, state.store, info)
+            # The shared intake: checked first (nothing written when it is not a usable PDF).
+            document = creation.read_document(
+                session, auth.workspace_id, DocumentSource(pdf=pdf, loc="file")
+            )
+            assert document is not None  # bytes were given
+            blob = creation.store_document(session, state.store, document)
             spec = DraftSpec(name=name[:255], metadata=data.metadata)
             template, _ = service.create_template(
                 session,
@@ -308,7 +312,7 @@ async def create_template(request: Request, auth: Auth, state: State) -> JSONByt
                 spec=spec,
                 blob=blob,
                 tags=data.tags,
-                tokens=token_names(info.data),
+                tokens=token_names(creation.document_bytes(state.store, document)),
                 test=auth.test,
             )
             return _item(template)
