@@ -54,8 +54,6 @@ def test_faces_run_no_queries_of_their_own() -> None:
 def test_every_create_goes_through_the_one_pipeline() -> None:
     """Only ``signing.creation`` makes a draft: every face's creates, from a document or a
     template, pass its checks in the same order (docs/architecture.md)."""
-    import ast
-
     callers = set()
     for path in (ROOT / "src" / "signet").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):

@@ -1,20 +1,32 @@
-"""Read and parse request bodies ourselves where size matters (base64 PDFs in JSON)."""
+"""Read and parse request bodies ourselves where size matters (base64 PDFs in JSON).
+
+The body is bounded while it streams (``read_body``, ``http_guard``); parsing and validating
+one of several megabytes (a create with a base64 PDF or thousands of fields) takes long
+enough to stall every other request, so past ``OFF_LOOP_BYTES`` it runs in a worker thread
+(``off_loop``), with the same errors.
+"""
 
 from __future__ import annotations
 
 import binascii
 import re
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import orjson
 from fastapi import Request
 from pydantic import BaseModel, ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from signet.api.errors import pydantic_problems
 from signet.api.input_model import refuse_bad_values
 from signet.errors import PayloadTooLarge, ValidationFailed
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
+
+# Parsing a JSON body this large takes about a millisecond; past it, a worker thread does it.
+OFF_LOOP_BYTES = 256 * 1024
 
 _DATA_URI = re.compile(r"^data:[\w.+-]+/[\w.+-]+(;[\w=.-]+)*;base64,")
 _WS = re.compile(r"\s+")
@@ -46,9 +58,22 @@ def parse_model(raw: bytes, model: type[M]) -> M:
         raise ValidationFailed(pydantic_problems(list(errors))) from exc
 
 
+async def off_loop(size: int, fn: Callable[..., T], *args: Any) -> T:
+    """``fn(*args)`` for a body of ``size``: on the event loop when small, else in a worker
+    thread so the loop keeps answering other requests. Exceptions pass through unchanged."""
+    if size > OFF_LOOP_BYTES:
+        return await run_in_threadpool(fn, *args)
+    return fn(*args)
+
+
+async def parse_body(raw: bytes, model: type[M]) -> M:
+    """``parse_model``, off the event loop for a large body."""
+    return await off_loop(len(raw), parse_model, raw, model)
+
+
 async def read_model(request: Request, model: type[M]) -> M:
     limit = request.app.state.signet.settings.max_json_body_bytes
-    return parse_model(await read_body(request, limit), model)
+    return await parse_body(await read_body(request, limit), model)
 
 
 def decode_base64_pdf(text: str, limit: int, loc: str = "document") -> bytes:
@@ -82,6 +107,10 @@ def body_doc(model: type[BaseModel]) -> dict[str, Any]:
 async def read_json(request: Request) -> Any:
     """The parsed JSON body (any type: the caller checks its shape)."""
     raw = await read_body(request, request.app.state.signet.settings.max_json_body_bytes)
+    return await off_loop(len(raw), _load_json, raw)
+
+
+def _load_json(raw: bytes) -> Any:
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError:

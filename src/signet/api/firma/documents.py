@@ -8,7 +8,7 @@ import orjson
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
-from signet.api.body import parse_model, read_body
+from signet.api.body import off_loop, parse_body, read_body
 from signet.api.deps import Auth, State
 from signet.api.firma import pdf_input
 from signet.api.firma import schemas_in as fin
@@ -65,6 +65,21 @@ def legacy_out(state: AppContext, sr: Any) -> out.LegacyDocument:
     )
 
 
+def _is_upload_ticket(raw: bytes) -> bool:
+    """Whether the body asks for an upload ticket (``file_name``) or a legacy create
+    (``name``); 400 for anything else."""
+    try:
+        probe = orjson.loads(raw) if raw.strip() else None
+    except orjson.JSONDecodeError:
+        raise ValidationFailed([("body", "the body is not valid JSON")]) from None
+    if not isinstance(probe, dict):
+        raise ValidationFailed([("body", "the body must be a JSON object")])
+    has_file, has_name = "file_name" in probe, "name" in probe
+    if has_file == has_name:
+        raise ValidationFailed([("body", "give either file_name (upload) or name (legacy create)")])
+    return has_file
+
+
 @router.post(
     "/documents",
     status_code=201,
@@ -105,19 +120,10 @@ async def create_document(request: Request, auth: Auth, state: State) -> JSONByt
     a presigned upload ticket (PUT the raw PDF to `upload_url`, ≤ 50 MB); with `name` it is the
     legacy create of a draft whose recipients are `{name, email}`."""
     raw = await read_body(request, state.settings.max_json_body_bytes)
-    try:
-        probe = orjson.loads(raw) if raw.strip() else None
-    except orjson.JSONDecodeError:
-        raise ValidationFailed([("body", "the body is not valid JSON")]) from None
-    if not isinstance(probe, dict):
-        raise ValidationFailed([("body", "the body must be a JSON object")])
-    has_file, has_name = "file_name" in probe, "name" in probe
-    if has_file == has_name:
-        raise ValidationFailed([("body", "give either file_name (upload) or name (legacy create)")])
-    del probe
+    has_file = await off_loop(len(raw), _is_upload_ticket, raw)
     actor = auth.actor(request)
     if has_file:
-        ticket = parse_model(raw, fin.UploadTicketCreate)
+        ticket = await parse_body(raw, fin.UploadTicketCreate)
 
         def make_ticket() -> out.UploadTicket:
             with transaction(state.db.write) as session:
@@ -137,7 +143,7 @@ async def create_document(request: Request, auth: Auth, state: State) -> JSONByt
 
         return json_response(await run_in_threadpool(make_ticket), 201)
 
-    body = parse_model(raw, fin.LegacyDocumentCreate)
+    body = await parse_body(raw, fin.LegacyDocumentCreate)
     del raw
 
     def legacy() -> out.LegacyDocument:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
-from signet.api.body import parse_model, read_body
+from signet.api.body import parse_body, read_body
 from signet.api.deps import Auth, State
 from signet.api.firma import schemas_in as fin
 from signet.api.firma import schemas_out as out
@@ -20,7 +20,7 @@ router = APIRouter(tags=["Signing requests"])
 
 async def _optional_body(request: Request, model: type[fin.FirmaIn]) -> fin.FirmaIn:
     raw = await read_body(request, request.app.state.signet.settings.max_json_body_bytes)
-    return parse_model(raw if raw.strip() else b"{}", model)
+    return await parse_body(raw if raw.strip() else b"{}", model)
 
 
 @router.post(

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from signet.api.auth import AuthContext
-from signet.api.body import parse_model, read_body
+from signet.api.body import parse_body, read_body
 from signet.api.pandadoc.status import pandadoc_status
 from signet.errors import Conflict, NotFound, SignetError, ValidationFailed
 from signet.kit.ids import parse_uuid, short_id
@@ -72,7 +72,7 @@ def body_of(model: type[BaseModel], required: bool = True) -> dict[str, Any]:
 
 async def optional_body(request: Request, model: type[M]) -> M:
     raw = await read_body(request, request.app.state.signet.settings.max_json_body_bytes)
-    return parse_model(raw if raw.strip() else b"{}", model)
+    return await parse_body(raw if raw.strip() else b"{}", model)
 
 
 def load(

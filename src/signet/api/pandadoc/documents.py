@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from signet.api.auth import AuthContext
-from signet.api.body import parse_model, read_body
+from signet.api.body import off_loop, parse_body, parse_model, read_body
 from signet.api.deps import Auth, State
 from signet.api.pandadoc import (
     changes,
@@ -79,7 +79,7 @@ async def _upload(request: Request, auth: AuthContext, state: AppContext) -> JSO
     problems: list[tuple[str, str]] = []
     part = form.get("data")
     raw_data = await part.read() if isinstance(part, UploadFile) else part
-    body = _data_part(raw_data, problems)
+    body = await off_loop(len(raw_data or b""), _data_part, raw_data, problems)
     file = form.get("file")
     document = DocumentSource(loc="file")
     name = "Untitled document"
@@ -130,7 +130,7 @@ async def create(request: Request, auth: Auth, state: State) -> JSONBytes:
     if request.headers.get("content-type", "").lower().startswith("multipart/"):
         return await _upload(request, auth, state)
     raw = await read_body(request, state.settings.max_json_body_bytes)
-    body = parse_model(raw, sch.DocumentCreateIn)
+    body = await parse_body(raw, sch.DocumentCreateIn)
     problems: list[tuple[str, str]] = []
     if body.template_uuid:
         if not _template_create_available():
