@@ -26,6 +26,7 @@ from signet.api.firma import documents, editing, lifecycle, signing_requests, su
 from signet.api.firma import not_implemented as firma_501
 from signet.api.firma import schemas_in as fin
 from signet.api.firma import schemas_out as fout
+from signet.api.firma import template_schemas as firma_template_schemas
 from signet.api.firma import templates as firma_templates
 from signet.api.firma import webhooks as firma_webhooks
 from signet.api.firma import workspace_settings as firma_workspace_settings
@@ -64,7 +65,9 @@ DESCRIPTION = (Path(__file__).parent / "api" / "description.md").read_text()
 
 
 def _extra_schemas() -> dict[str, Any]:
-    models = [
+    """The bodies endpoints read themselves (``signet.api.body.read_model``) and the answers
+    they shape themselves: FastAPI sees neither."""
+    inputs = [
         fin.SigningRequestCreate,
         fin.SigningRequestPatch,
         fin.SigningRequestPut,
@@ -73,17 +76,20 @@ def _extra_schemas() -> dict[str, Any]:
         fin.ResendIn,
         fin.LegacyDocumentCreate,
         fin.UploadTicketCreate,
+        firma_template_schemas.TemplateCreate,
+        firma_template_schemas.TemplatePatch,
+        firma_template_schemas.TemplatePut,
+        firma_template_schemas.ReplaceDocumentIn,
+        pandadoc_sessions.DocumentCreateLinkRequest,
+    ]
+    outputs = [
         fout.LegacyDocument,
         fout.UploadTicket,
         fout.PatchPropertiesResponse,
         fout.PatchRecipientResponse,
         fout.PatchFieldResponse,
-        pandadoc_sessions.DocumentCreateLinkRequest,
     ]
-    modes: list[Any] = [
-        (m, "validation" if m.__module__.endswith("schemas_in") else "serialization")
-        for m in models
-    ]
+    modes: list[Any] = [(m, "validation") for m in inputs] + [(m, "serialization") for m in outputs]
     _, schema = models_json_schema(
         modes,
         ref_template="#/components/schemas/{model}",

@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+from fixtures.pdfs import b64, make_pdf
 from fixtures.requests import create_body
 
 from signet.api import body as body_module
@@ -32,9 +33,22 @@ def _on_event_loop() -> bool:
     return True
 
 
-def test_healthz_answers_while_a_large_create_is_being_validated(api, monkeypatch):
+LARGE_CREATES = {
+    "signing-request": ("/v1/signing-requests", create_body),
+    "template": ("/v1/templates", lambda: {"name": "NDA", "document": b64(make_pdf(1))}),
+    "pandadoc": (
+        "/public/v1/documents",
+        # Read and valid; then the plain-http URL is refused, before any fetch.
+        lambda: {"name": "NDA", "url": "http://example.com/a.pdf", "recipients": []},
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", list(LARGE_CREATES))
+def test_healthz_answers_while_a_large_create_is_being_validated(api, monkeypatch, kind):
     """The validation of the large body waits until /healthz has answered. Run on the event
     loop, it would hold the loop, /healthz could not answer, and the wait would run out."""
+    path, make_body = LARGE_CREATES[kind]
     real = body_module.parse_model
     validating = threading.Event()
     healthz_answered = threading.Event()
@@ -43,25 +57,24 @@ def test_healthz_answers_while_a_large_create_is_being_validated(api, monkeypatc
     def watched(raw: bytes, model: Any) -> Any:
         if len(raw) > body_module.OFF_LOOP_BYTES:
             validating.set()
-            seen.append(
-                {"on_loop": _on_event_loop(), "healthz_first": healthz_answered.wait(WAIT)}
-            )
+            seen.append({"on_loop": _on_event_loop(), "healthz_first": healthz_answered.wait(WAIT)})
         return real(raw, model)
 
     monkeypatch.setattr(body_module, "parse_model", watched)
     headers = {**api.headers, "Content-Type": "application/json"}
     with ThreadPoolExecutor(1) as pool:
-        create = pool.submit(
-            api.client.post, "/v1/signing-requests", content=_padded(create_body()), headers=headers
-        )
+        create = pool.submit(api.client.post, path, content=_padded(make_body()), headers=headers)
         assert validating.wait(WAIT), "the large body never reached validation"
         health = api.client.get("/healthz")
         healthz_answered.set()
         created = create.result(WAIT)
     assert health.status_code == 200 and health.json() == {"status": "ok"}
     assert seen == [{"on_loop": False, "healthz_first": True}]
-    assert created.status_code == 201, created.text
-    assert created.json()["name"] == "Employment Contract"
+    if kind == "pandadoc":
+        assert created.status_code == 400, created.text
+        assert list(created.json()["detail"]) == ["url"]
+    else:
+        assert created.status_code == 201, created.text
 
 
 def test_a_small_body_is_still_validated_on_the_loop(api, monkeypatch):

@@ -6,13 +6,14 @@ every edit is all or nothing (Signet's choice; upstream's PUT is not atomic).
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Body, Request
+from fastapi import APIRouter, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from signet.api.auth import AuthContext
+from signet.api.body import read_model
 from signet.api.deps import Auth, State
 from signet.api.firma import pdf_input
 from signet.api.firma import schemas_in as fin
@@ -21,7 +22,7 @@ from signet.api.firma import template_serializers as ser
 from signet.api.firma.convert import recipient_spec
 from signet.api.firma.editing import apply_properties, field_as_input
 from signet.api.firma.template_convert import template_field_spec, template_reminder_spec
-from signet.api.openapi import errors_of
+from signet.api.openapi import body_of, errors_of
 from signet.api.responses import JSONBytes, json_response
 from signet.api.state import AppState
 from signet.db import transaction
@@ -120,17 +121,13 @@ def _field_upsert(
     "/templates/{template_id}",
     response_model=t.TemplatePatchResponse,
     responses=errors_of(400, 401, 404),
+    openapi_extra=body_of(t.TemplatePatch),
 )
-async def patch_template(
-    template_id: str,
-    request: Request,
-    auth: Auth,
-    state: State,
-    body: Annotated[t.TemplatePatch, Body()],
-) -> JSONBytes:
+async def patch_template(template_id: str, request: Request, auth: Auth, state: State) -> JSONBytes:
     """Change a template: exactly one of its properties (a new `document` must have the same
     pages), one `user` (no `id` → added), or one `field` (flat `x, y, width, height, page`,
     `assigned_to_user_id`; no `id` → added; `{id, deleted: true}` removes it)."""
+    body = await read_model(request, t.TemplatePatch)
     sent = body.model_fields_set
     props = {
         k: getattr(body, k)
@@ -298,18 +295,16 @@ def _put_reminders(spec: DraftSpec, body: t.TemplatePut, problems: Problems) -> 
 
 
 @router.put(
-    "/templates/{template_id}", response_model=t.TemplateOut, responses=errors_of(400, 401, 404)
+    "/templates/{template_id}",
+    response_model=t.TemplateOut,
+    responses=errors_of(400, 401, 404),
+    openapi_extra=body_of(t.TemplatePut),
 )
-async def put_template(
-    template_id: str,
-    request: Request,
-    auth: Auth,
-    state: State,
-    body: Annotated[t.TemplatePut, Body()],
-) -> JSONBytes:
+async def put_template(template_id: str, request: Request, auth: Auth, state: State) -> JSONBytes:
     """Change a template's properties, users (`deleted_users` with `field_action` delete or
     reassign), fields and reminders in one all-or-nothing call. New users carry a `temp_*` id
     that new fields may reference."""
+    body = await read_model(request, t.TemplatePut)
     actor = auth.actor(request)
 
     def work() -> t.TemplateOut:

@@ -12,13 +12,14 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from signet.api.auth import AuthContext
+from signet.api.body import read_model
 from signet.api.deps import Auth, PageNumber, State
 from signet.api.firma import pdf_input, template_editing
 from signet.api.firma import template_schemas as t
 from signet.api.firma import template_serializers as ser
 from signet.api.firma.schemas_out import Pagination
 from signet.api.firma.template_convert import anchor_specs, template_spec
-from signet.api.openapi import errors_of
+from signet.api.openapi import body_of, errors_of
 from signet.api.responses import JSONBytes, json_response
 from signet.api.state import AppState
 from signet.db import transaction
@@ -133,14 +134,14 @@ def _create(
     status_code=201,
     response_model=t.TemplateCreated,
     responses=errors_of(400, 401, 404, 413),
+    openapi_extra=body_of(t.TemplateCreate),
 )
-async def create_template(
-    request: Request, auth: Auth, state: State, body: Annotated[t.TemplateCreate, Body()]
-) -> JSONBytes:
+async def create_template(request: Request, auth: Auth, state: State) -> JSONBytes:
     """Create a template from a base64 PDF (≤ 20 MB) or an uploaded `document_id`, with its
     users (roles), fields, reminders (hours *after sending*) and settings. The page count is
     read from the PDF; `anchor_tags` place fields at text markers; `[Token.Name]` placeholders
     in the text become the template's PandaDoc tokens."""
+    body = await read_model(request, t.TemplateCreate)
     result = await run_in_threadpool(_create, state, auth, request, body)
     return json_response(result, 201)
 
@@ -210,16 +211,14 @@ def list_template_reminders(template_id: str, auth: Auth, state: State) -> JSONB
     "/templates/{template_id}/replace-document",
     response_model=t.TemplateOut,
     responses=errors_of(400, 401, 404, 413),
+    openapi_extra=body_of(t.ReplaceDocumentIn),
 )
 async def replace_document(
-    template_id: str,
-    request: Request,
-    auth: Auth,
-    state: State,
-    body: Annotated[t.ReplaceDocumentIn, Body()],
+    template_id: str, request: Request, auth: Auth, state: State
 ) -> JSONBytes:
     """Replace the template's PDF and keep every field where it is. The new PDF must have the
     same page count and page sizes (within 1 pt); otherwise nothing changes."""
+    body = await read_model(request, t.ReplaceDocumentIn)
     actor = auth.actor(request)
 
     def work() -> t.TemplateOut:
