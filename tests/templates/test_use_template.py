@@ -329,3 +329,20 @@ def test_a_template_use_without_an_sms_provider_refuses_sms_codes_like_any_creat
         assert r.status_code == 400, r.text
         assert "SIGNET_SMS_URL" in r.text and "require_sms_verification" in r.text
     assert api.get("/signing-requests").json()["pagination"]["total_count"] == 0
+
+
+def test_a_null_request_setting_inherits_the_templates_value(api):
+    t = create_template(api, settings={"require_otp_verification": True, "allow_download": False})
+    r = api.post(
+        "/signing-requests",
+        {
+            "template_id": t["id"],
+            "recipients": [{"first_name": "Ada", "email": "ada@client.example"}],
+            "settings": {"require_otp_verification": None, "allow_download": True},
+        },
+    )
+    assert r.status_code == 201, r.text
+    # Null means "inherit": the template's true stays; a value given replaces the template's.
+    settings = r.json()["settings"]
+    assert settings["require_otp_verification"] is True
+    assert settings["allow_download"] is True

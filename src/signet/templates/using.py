@@ -304,7 +304,11 @@ def plan(template: Template, use: TemplateUse, presets: dict[str, str] | None = 
         name=use.name or template.name,
         description=use.description if use.has_description else template.description,
         expiration_hours=hours,
-        settings={**(template.settings or {}), **use.settings},
+        # Null means "inherit" at every layer: a request's null keeps the template's value.
+        settings={
+            **(template.settings or {}),
+            **{k: v for k, v in use.settings.items() if v is not None},
+        },
         language=use.language or template.language,
         metadata=dict(use.metadata),
         recipients=recipients,
