@@ -8,6 +8,7 @@ import socket
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -21,6 +22,8 @@ from signet.app import create_app
 from signet.config import Settings
 from signet.db import open_database, transaction
 from signet.migrate import upgrade_database
+from signet.models import Company as CompanyRow
+from signet.models import Workspace
 from signet.workspaces.service import create_api_key, ensure_workspace
 
 PG_URL = os.environ.get("SIGNET_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -222,6 +225,33 @@ def api(app, client) -> Api:  # type: ignore[no-untyped-def]
 def other_api(app, client) -> Api:  # type: ignore[no-untyped-def]
     key, ws = make_workspace_key(app)
     return Api(client, key, ws)
+
+
+@dataclass
+class Company:
+    """Keys of a company made for one test: settings set on it reach no other test."""
+
+    id: str
+    owner: Api  # the protected workspace's key: the one that may change the company
+    member: Api  # a second workspace's live key
+    member_test: Api  # a test key of that second workspace
+
+
+@pytest.fixture
+def company(app, client) -> Company:  # type: ignore[no-untyped-def]
+    with transaction(app.state.signet.db.write) as session:
+        made = CompanyRow(name=f"co-{uuid.uuid4().hex[:8]}")
+        session.add(made)
+        session.flush()
+        apis = []
+        for protected, kinds in ((True, ("live",)), (False, ("live", "test"))):
+            ws = Workspace(
+                company_id=made.id, name=f"ws-{uuid.uuid4().hex[:8]}", protected=protected
+            )
+            session.add(ws)
+            session.flush()
+            apis += [Api(client, create_api_key(session, ws, "test key", k), ws.id) for k in kinds]
+        return Company(made.id, *apis)
 
 
 @pytest.fixture

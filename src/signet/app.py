@@ -21,6 +21,7 @@ from signet import __version__, signing_page, verify_page
 from signet.api.auth import KeyCache
 from signet.api.errors import install_error_handlers
 from signet.api.files import router as files_router
+from signet.api.firma import company as firma_company
 from signet.api.firma import custom_fields as firma_custom_fields
 from signet.api.firma import documents, editing, lifecycle, signing_requests, subresources
 from signet.api.firma import not_implemented as firma_501
@@ -331,6 +332,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             firma_templates,
             firma_custom_fields,
             firma_workspace_settings,
+            firma_company,
         ):
             app.include_router(extra.router, prefix=prefix, include_in_schema=in_schema)
     app.include_router(pandadoc_webhooks.router, prefix="/public/v1")

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
+from fixtures.requests import create_body
 from sqlalchemy import select
 
 from identity.kit import (
@@ -181,6 +182,83 @@ def test_the_workspace_setting_applies_when_the_request_inherits(api, app, worke
     # An explicit false on the request wins over the workspace.
     off = sent_request(api, [new_email("off")], require_otp_verification=False)
     assert "Finish" in open_page(browser, f"/signing/{off['recipients'][0]['id']}").text
+
+
+def test_the_company_setting_applies_when_workspace_and_request_inherit(
+    company, app, worker, mailbox
+):
+    r = company.owner.put("/company/settings", {"require_otp_verification": True})
+    assert r.status_code == 200, r.text
+    # A request of another workspace of the company (test key too) that leaves it null.
+    for api in (company.member, company.member_test):
+        email = new_email("company")
+        sr = sent_request(api, [email])
+        assert sr["settings"]["require_otp_verification"] is None
+        base = f"/signing/{sr['recipients'][0]['id']}"
+        browser = _browser(app)
+        page = open_page(browser, base)
+        assert "Confirm it is you" in page.text and "/pages/" not in page.text
+        token = csrf(page.text)
+        finish = browser.post(f"{base}/finish", json={}, headers={"X-Signet-CSRF": token})
+        assert finish.status_code == 403 and finish.json()["code"] == "VERIFICATION_REQUIRED"
+        assert send_code(browser, base).status_code == 200
+        code = code_from(mailbox.wait_for(email, "signing_otp")[0])
+        assert enter_code(browser, base, code).status_code == 303
+        assert "Finish" in open_page(browser, base).text
+    # Through a template that leaves it null, too.
+    tpl = company.member.post(
+        "/templates",
+        {
+            "name": "T",
+            "document": create_body()["document"],
+            "users": [{"id": "temp_1", "designation": "Signer", "order": 1, "role": "Client"}],
+            "fields": [
+                {
+                    "type": "signature",
+                    "assigned_to_user_id": "temp_1",
+                    "page": 1,
+                    "x": 10,
+                    "y": 70,
+                    "width": 30,
+                    "height": 6,
+                }
+            ],
+        },
+    )
+    assert tpl.status_code == 201, tpl.text
+    made = company.member.post(
+        "/signing-requests",
+        {
+            "template_id": tpl.json()["id"],
+            "recipients": [{"first_name": "Ada", "email": new_email("tpl")}],
+            "settings": {"require_otp_verification": None},
+        },
+    )
+    assert made.status_code == 201, made.text
+    assert company.member.post(f"/signing-requests/{made.json()['id']}/send").status_code == 200
+    page = open_page(_browser(app), f"/signing/{made.json()['recipients'][0]['id']}")
+    assert "Confirm it is you" in page.text
+
+
+def test_a_workspace_false_overrides_the_company_true(company, app, worker, mailbox):
+    assert (
+        company.owner.put("/company/settings", {"require_otp_verification": True}).status_code
+        == 200
+    )
+    r = company.member.put(
+        f"/workspace/{company.member.workspace_id}/settings", {"require_otp_verification": False}
+    )
+    assert r.status_code == 200 and r.json()["require_otp_verification"] is False
+    browser = _browser(app)
+    off = sent_request(company.member, [new_email("ws-off")])
+    assert "Finish" in open_page(browser, f"/signing/{off['recipients'][0]['id']}").text
+    # The protected workspace says nothing, so the company's true still reaches it.
+    on = sent_request(company.owner, [new_email("ws-null")])
+    assert "Confirm it is you" in open_page(browser, f"/signing/{on['recipients'][0]['id']}").text
+    # And a request's own true wins over the workspace's false.
+    asked = sent_request(company.member, [new_email("req-on")], require_otp_verification=True)
+    page = open_page(browser, f"/signing/{asked['recipients'][0]['id']}")
+    assert "Confirm it is you" in page.text
 
 
 def test_actions_are_refused_without_the_check(api, app, worker, mailbox):

@@ -11,6 +11,7 @@ import pytest
 from fixtures.requests import create_body
 from pandadoc_helpers import doc_data
 
+from signet.api.firma.company import CompanySettingsIn
 from signet.api.firma.schemas_out import SettingsOut
 from signet.api.firma.workspace_settings import WorkspaceSettingsIn
 from signet.api.pandadoc.schemas_in import (
@@ -97,6 +98,16 @@ WORKSPACE_ENFORCED = {
 }
 WORKSPACE_DOCUMENTED = {"language"}
 
+# PUT /company/settings: what the company holds is inherited by every request of the company
+# that leaves it null at the workspace, template and request; every other workspace or request
+# setting is refused there with 400 naming where it goes.
+COMPANY_ENFORCED = {
+    "require_otp_verification": (
+        "identity/test_email_otp.py::"
+        "test_the_company_setting_applies_when_workspace_and_request_inherit"
+    ),
+}
+
 PANDADOC_SEND = (
     "api/pandadoc/test_pandadoc_lifecycle.py::"
     "test_send_returns_recipients_with_shared_links_and_invites_the_first_step"
@@ -150,6 +161,7 @@ def test_every_setting_of_both_faces_has_a_verdict():
     assert firma_keys() == set(firma)
     workspace = WORKSPACE_ENFORCED.keys() | WORKSPACE_DOCUMENTED
     assert set(WorkspaceSettingsIn.model_fields) == set(workspace)
+    assert set(CompanySettingsIn.model_fields) == set(COMPANY_ENFORCED)
     assert pandadoc_keys() == PANDADOC_ENFORCED.keys() | PANDADOC_REFUSED.keys()
 
 
@@ -158,6 +170,7 @@ def test_every_setting_of_both_faces_has_a_verdict():
     sorted(
         set(FIRMA_ENFORCED.values())
         | set(WORKSPACE_ENFORCED.values())
+        | set(COMPANY_ENFORCED.values())
         | set(PANDADOC_ENFORCED.values())
     ),
 )
@@ -180,6 +193,20 @@ def test_refused_firma_settings_answer_400_naming_them(api, key):
     assert r.status_code == 400 and key in r.text
     # Off or inherited is fine.
     assert api.post("/signing-requests", create_body(settings={key: False})).status_code == 201
+
+
+def company_refused_keys() -> set[str]:
+    return (firma_keys() | set(WorkspaceSettingsIn.model_fields)) - set(COMPANY_ENFORCED)
+
+
+@pytest.mark.parametrize("key", sorted(company_refused_keys()))
+def test_settings_the_company_does_not_hold_answer_400_naming_them(company, key):
+    value = FIRMA_REFUSED.get(key, FIRMA_WARNED.get(key, True))
+    r = company.owner.put("/company/settings", {key: value})
+    assert r.status_code == 400, r.text
+    assert key in r.json()["details"], r.text
+    # Even null: a key that is kept nowhere at this level is not silently taken.
+    assert company.owner.put("/company/settings", {key: None}).status_code == 400
 
 
 @pytest.mark.parametrize("key", sorted(FIRMA_WARNED))

@@ -16,7 +16,11 @@ class Company(Base):
 
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(255))
+    # The top layer of settings inheritance (signet.workspaces.settings): a key a workspace,
+    # template and request all leave null takes its value from here.
+    settings: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class Workspace(Base):

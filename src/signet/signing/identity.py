@@ -33,7 +33,8 @@ from signet.jobs.queue import enqueue
 from signet.kit.sealed import seal
 from signet.models import Recipient, RecipientVerification, SigningRequest
 from signet.models.base import utcnow
-from signet.signing import repository, verification_repository
+from signet.signing import verification_repository
+from signet.workspaces.settings import inherited
 
 PASSCODE, EMAIL_OTP, SMS = "passcode", "email_otp", "sms"
 METHODS = (PASSCODE, EMAIL_OTP, SMS)
@@ -96,11 +97,11 @@ def mask_phone(phone: str) -> str:
 
 
 def email_otp_required(session: Session, request: SigningRequest) -> bool:
-    """The request's ``require_otp_verification``; null inherits the workspace's (then off)."""
+    """The request's ``require_otp_verification``; null inherits the workspace's, then the
+    company's (then off)."""
     value = (request.settings or {}).get("require_otp_verification")
     if value is None:
-        workspace = repository.find_workspace(session, request.workspace_id)
-        value = (workspace.settings or {}).get("require_otp_verification") if workspace else None
+        value = inherited(session, request.workspace_id, "require_otp_verification")
     return bool(value)
 
 

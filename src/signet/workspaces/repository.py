@@ -14,6 +14,10 @@ def first_company(session: Session) -> Company | None:
     return session.scalars(select(Company).order_by(Company.created_at).limit(1)).first()
 
 
+def company_by_id(session: Session, company_id: str) -> Company | None:
+    return session.get(Company, company_id)
+
+
 def workspace_by_id(session: Session, workspace_id: str) -> Workspace | None:
     return session.get(Workspace, workspace_id)
 

@@ -1,5 +1,6 @@
-"""Upstream Firma routes Signet does not build yet answer 501 naming the method and path;
-paths that exist nowhere upstream answer 404."""
+"""Upstream Firma routes Signet does not build yet answer 501 naming the method and path; a
+built path under those prefixes asked with a method it does not have answers 405; paths that
+exist nowhere upstream answer 404."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import re
 
 from fastapi import APIRouter, Request
 
-from signet.errors import NotFound, NotImplementedRoute
+from signet.errors import NotFound, NotImplementedRoute, SignetError
 
 router = APIRouter(include_in_schema=False)
 
@@ -27,10 +28,24 @@ _UPSTREAM = [
     r"signing-requests/[^/]+/seal-participants(/.*)?",
 ]
 _PATTERN = re.compile("^(" + "|".join(_UPSTREAM) + ")/?$")
+# Paths under the prefixes above that Signet builds, with their methods. This catch-all takes
+# every method, so the router cannot answer 405 for them by itself.
+BUILT: dict[str, tuple[str, ...]] = {
+    "company": ("GET", "PATCH", "PUT"),
+    "company/settings": ("GET", "PUT"),
+}
 
 
 @router.api_route("/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
 def not_implemented(path: str, request: Request) -> None:
+    built = BUILT.get(path.rstrip("/"))
+    if built:
+        raise SignetError(
+            "Method not allowed",
+            code="METHOD_NOT_ALLOWED",
+            status_code=405,
+            extra={"headers": {"Allow": ", ".join(built)}},
+        )
     if _PATTERN.match(path):
         raise NotImplementedRoute(
             f"Signet does not implement {request.method} /{path}",
