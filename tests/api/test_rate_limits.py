@@ -148,6 +148,35 @@ def test_signing_page_actions_are_limited_per_address(migrated: Settings) -> Non
         assert "Retry-After" in r.headers
 
 
+def test_every_signing_page_post_of_both_link_kinds_counts_in_one_address_class(
+    migrated: Settings,
+) -> None:
+    # Consent, finish, decline, file uploads and typed marks, by a recipient link or a PandaDoc
+    # session link: one counter per address (the identity step has its own class).
+    posts = [
+        f"/{kind}/not-a-real-link/{action}"
+        for kind in ("s", "signing")
+        for action in ("consent", "finish", "decline", "upload/f1", "typed-mark")
+    ]
+    with limited_app(migrated, ip__signing_page=f"{len(posts)}/minute") as (_app, client):
+        for path in posts:
+            r = client.post(path, json={})
+            assert r.status_code != 429, path
+            assert r.headers["X-RateLimit-Limit"] == str(len(posts)), path
+        assert client.post("/s/not-a-real-link/verify", data={}).status_code != 429
+        r = client.post("/s/not-a-real-link/decline", json={"reason": "no"})
+        assert r.status_code == 429
+        assert int(r.headers["Retry-After"]) >= 1
+        assert r.headers["X-RateLimit-Remaining"] == "0"
+        # The page's format: `error` is what the page shows the recipient, as it is.
+        body = r.json()
+        assert body["code"] == "RATE_LIMITED" and "details" not in body
+        assert body["error"].startswith("Too many tries from your network: please wait")
+        assert body["retry_after"] == int(r.headers["Retry-After"])
+        # The signing page's GETs stay unlimited.
+        assert client.get("/s/not-a-real-link").status_code != 429
+
+
 def test_health_and_docs_are_never_limited(migrated: Settings) -> None:
     with limited_app(migrated, ip__auth_failures="1/minute") as (_app, client):
         for _ in range(3):

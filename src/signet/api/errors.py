@@ -10,7 +10,8 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from signet.api.responses import JSONBytes
-from signet.errors import SignetError, ValidationFailed
+from signet.errors import RateLimited, SignetError, ValidationFailed
+from signet.kit.links import SIGNING_PAGE_PREFIXES
 
 log = logging.getLogger("signet.api")
 
@@ -131,10 +132,26 @@ def pandadoc_v2_body(exc: SignetError) -> dict[str, Any]:
     return {"code": code, "details": details}
 
 
+def signing_page_body(exc: SignetError) -> dict[str, Any]:
+    """The signing page's script shows ``error`` to the recipient as it is and reads
+    ``details`` as field locations, so a refusal by the rate limit says in ``error`` how long to
+    wait and keeps the seconds out of ``details``."""
+    if isinstance(exc, RateLimited):
+        return {
+            "error": f"Too many tries from your network: please wait {exc.retry_after} seconds "
+            "and try again",
+            "code": exc.code,
+            "retry_after": exc.retry_after,
+        }
+    return firma_body(exc)
+
+
 def error_response(request: Request, exc: SignetError) -> JSONBytes:
     path = request.url.path
     if path.startswith("/public/v2/"):
         body = pandadoc_v2_body(exc)
+    elif path.startswith(SIGNING_PAGE_PREFIXES):
+        body = signing_page_body(exc)
     else:
         body = pandadoc_body(exc) if is_pandadoc(path) else firma_body(exc)
     body.pop("pandadoc_body", None)

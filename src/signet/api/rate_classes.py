@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from signet.kit.links import SIGNING_PAGE_PREFIXES
+
 FIRMA_PREFIXES = ("/functions/v1/signing-request-api", "/v1", "/signet/v1")
 PANDADOC_PREFIXES = ("/public/v1", "/public/v2")
 
@@ -100,7 +102,7 @@ def classify(method: str, path: str, has_key: bool) -> RateClass | None:
         return RateClass("ip.verify", ADDRESS)
     if method == "POST" and _CODE_ATTEMPT.match(path):
         return RateClass("ip.code_attempts", ADDRESS)
-    if path.startswith("/signing/") and method not in ("GET", "HEAD"):
+    if path.startswith(SIGNING_PAGE_PREFIXES) and method not in ("GET", "HEAD"):
         return RateClass("ip.signing_page", ADDRESS)
     if path.startswith(("/files/", "/v1/uploads/")):
         return RateClass("ip.files", ADDRESS)

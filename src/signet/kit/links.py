@@ -7,6 +7,9 @@ from datetime import UTC, datetime
 
 from signet.kit import signed_urls
 
+# Where the signing page answers: a recipient's link (``/signing/{id}``) and a PandaDoc
+# session (``/s/{id}``).
+SIGNING_PAGE_PREFIXES = ("/signing/", "/s/")
 SEVEN_DAYS = 7 * 24 * 3600
 ONE_HOUR = 3600
 
