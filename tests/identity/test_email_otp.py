@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from fastapi.testclient import TestClient
 from fixtures.requests import create_body
+from pandadoc_helpers import PandaDoc, doc_data
 from sqlalchemy import select
 
 from identity.kit import (
@@ -238,6 +239,20 @@ def test_the_company_setting_applies_when_workspace_and_request_inherit(
     assert company.member.post(f"/signing-requests/{made.json()['id']}/send").status_code == 200
     page = open_page(_browser(app), f"/signing/{made.json()['recipients'][0]['id']}")
     assert "Confirm it is you" in page.text
+
+
+def test_the_company_setting_reaches_pandadoc_documents_too(company, app, worker):
+    assert (
+        company.owner.put("/company/settings", {"require_otp_verification": True}).status_code
+        == 200
+    )
+    pd = PandaDoc(company.member, app)
+    details = pd.create(doc_data())
+    sent = pd.post(f"/documents/{details['id']}/send", {"silent": True})
+    assert sent.status_code == 200, sent.text
+    link = next(r for r in sent.json()["recipients"] if r["recipient_type"] == "signer")
+    page = open_page(_browser(app), link["shared_link"].replace("http://testserver", ""))
+    assert "Confirm it is you" in page.text and "/pages/" not in page.text
 
 
 def test_a_workspace_false_overrides_the_company_true(company, app, worker, mailbox):
