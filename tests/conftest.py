@@ -24,7 +24,7 @@ from signet.db import open_database, transaction
 from signet.migrate import upgrade_database
 from signet.models import Company as CompanyRow
 from signet.models import Workspace
-from signet.workspaces.service import create_api_key, ensure_workspace
+from signet.workspaces.service import create_api_key, default_company, ensure_workspace
 
 PG_URL = os.environ.get("SIGNET_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 FIRMA = "/functions/v1/signing-request-api"
@@ -240,6 +240,8 @@ class Company:
 @pytest.fixture
 def company(app, client) -> Company:  # type: ignore[no-untyped-def]
     with transaction(app.state.signet.db.write) as session:
+        # The installation's default company is the oldest: make sure it is not this one.
+        default_company(session)
         made = CompanyRow(name=f"co-{uuid.uuid4().hex[:8]}")
         session.add(made)
         session.flush()

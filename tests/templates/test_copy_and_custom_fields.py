@@ -14,9 +14,15 @@ from signet.workspaces.service import create_api_key
 
 @pytest.fixture
 def protected_api(app, client, api):  # type: ignore[no-untyped-def]
-    """A client with a key of the installation's protected (first) workspace."""
+    """A client with a key of the protected workspace of ``api``'s company (other tests make
+    companies of their own, each with its protected workspace)."""
     with transaction(app.state.signet.db.write) as s:
-        ws = s.scalars(select(Workspace).where(Workspace.protected.is_(True))).first()
+        company_id = s.get(Workspace, api.workspace_id).company_id
+        ws = s.scalars(
+            select(Workspace).where(
+                Workspace.protected.is_(True), Workspace.company_id == company_id
+            )
+        ).first()
         if ws is None:
             from signet.workspaces.service import ensure_workspace
 

@@ -206,7 +206,12 @@ def test_a_company_level_webhook_is_reported_to_the_company_team_only(app, api, 
 
     workspace_team = _team_email(db, api.workspace_id)
     with transaction(db.write) as session:
-        protected = session.scalars(select(Workspace).where(Workspace.protected.is_(True))).one()
+        company_id = session.get(Workspace, api.workspace_id).company_id
+        protected = session.scalars(
+            select(Workspace).where(
+                Workspace.protected.is_(True), Workspace.company_id == company_id
+            )
+        ).one()
         before = dict(protected.settings or {})
         protected.settings = {**before, "team_email": "company-team@example.com"}
         hook = Webhook(

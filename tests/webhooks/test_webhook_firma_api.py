@@ -192,7 +192,12 @@ def test_protected_key_manages_company_level_webhooks(app, client, api):
     from signet.workspaces.service import create_api_key
 
     with transaction(app.state.signet.db.write) as session:
-        protected = session.query(Workspace).filter(Workspace.protected.is_(True)).one()
+        company_id = session.get(Workspace, api.workspace_id).company_id
+        protected = (
+            session.query(Workspace)
+            .filter(Workspace.protected.is_(True), Workspace.company_id == company_id)
+            .one()
+        )
         key = create_api_key(session, protected, "company admin")
     headers = {"Authorization": key}
     prefix = "/functions/v1/signing-request-api"

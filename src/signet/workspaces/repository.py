@@ -26,8 +26,9 @@ def workspace_named(session: Session, name: str) -> Workspace | None:
     return session.scalars(select(Workspace).where(Workspace.name == name).limit(1)).first()
 
 
-def count_workspaces(session: Session) -> int:
-    return int(session.scalar(select(func.count()).select_from(Workspace)) or 0)
+def count_workspaces(session: Session, company_id: str) -> int:
+    stmt = select(func.count()).select_from(Workspace).where(Workspace.company_id == company_id)
+    return int(session.scalar(stmt) or 0)
 
 
 def has_any_key(session: Session) -> bool:

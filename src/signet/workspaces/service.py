@@ -1,4 +1,5 @@
-"""Create workspaces and API keys. The first workspace of an installation is the protected one."""
+"""Create workspaces and API keys. The first workspace of a company is its protected one: its key
+acts for the company."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ def ensure_workspace(session: Session, name: str) -> Workspace:
     if ws is not None:
         return ws
     company = default_company(session)
-    first = not repository.count_workspaces(session)
+    first = not repository.count_workspaces(session, company.id)
     ws = Workspace(company_id=company.id, name=name, protected=bool(first), settings={})
     session.add(ws)
     session.flush()
