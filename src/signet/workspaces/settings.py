@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 from signet.models import Company, Workspace
 from signet.workspaces import repository
 
-# Request settings a workspace and a company may hold. Only these are read through the layers;
-# the faces refuse the others at those layers rather than keep a value nothing reads.
+# Request settings a workspace and a company may hold. Only these are read through the layers,
+# so the company route refuses the others rather than keep a value nothing reads (the
+# workspace route, older, drops keys it does not know).
 INHERITED_KEYS = frozenset({"require_otp_verification"})
 
 
