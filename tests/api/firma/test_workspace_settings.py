@@ -42,3 +42,18 @@ def test_null_puts_a_setting_back_to_its_default(api):
     body = api.get(path).json()
     assert (body["language"], body["timezone"], body["team_email"]) == ("en", "UTC", None)
     assert body["embed_allowed_origins"] == []
+
+
+def test_keys_signet_does_not_act_on_are_named_in_warnings_and_not_stored(api):
+    path = f"/workspace/{api.workspace_id}/settings"
+    r = api.put(path, {"color_primary": "#123456", "language": "fr", "timezone": "Europe/Paris"})
+    assert r.status_code == 200, r.text
+    warnings = r.json()["warnings"]
+    assert any(w.startswith("color_primary: ") and "not stored" in w for w in warnings)
+    assert any(w.startswith("language: ") for w in warnings)
+    assert not any(w.startswith("timezone") for w in warnings)
+    body = api.get(path).json()
+    assert "color_primary" not in body and "warnings" not in body
+    assert body["timezone"] == "Europe/Paris"
+    clean = api.put(path, {"timezone": "UTC"})
+    assert clean.json()["warnings"] == []

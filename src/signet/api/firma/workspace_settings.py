@@ -31,7 +31,9 @@ _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$")
 
 
 class WorkspaceSettingsIn(InputModel):
-    model_config = ConfigDict(extra="ignore")
+    # Extra keys are kept here only to be named in the PUT answer's `warnings`: upstream has
+    # settings Signet does not (colours, email header/body, completion pages); they are not stored.
+    model_config = ConfigDict(extra="allow")
 
     team_email: str | None = None
     timezone: str | None = None
@@ -57,6 +59,28 @@ class WorkspaceSettingsOut(BaseModel):
     webhook_enabled: bool
     ignore_company_webhooks: bool
     require_otp_verification: bool | None
+
+
+class WorkspaceSettingsPut(WorkspaceSettingsOut):
+    warnings: list[str] = Field(
+        description="Keys given that Signet did not store or does not act on, and why"
+    )
+
+
+# Stored and echoed, but not acted on by Signet (see docs/settings.md).
+_NOT_ACTED_ON = {
+    "language": "stored; a request's language comes from the request (default en), "
+    "not from the workspace",
+}
+
+
+def _warnings(body: WorkspaceSettingsIn, given: dict[str, object]) -> list[str]:
+    out = [
+        f"{k}: not a workspace setting of Signet; ignored, not stored"
+        for k in body.model_extra or {}
+    ]
+    out += [f"{k}: {why}" for k, why in _NOT_ACTED_ON.items() if given.get(k) is not None]
+    return out
 
 
 def _own(session: Session, auth: AuthContext, workspace_id: str) -> Workspace:
@@ -95,7 +119,7 @@ def get_workspace_settings(workspace_id: str, auth: Auth, state: State) -> JSONB
 
 @router.put(
     "/workspace/{workspace_id}/settings",
-    response_model=WorkspaceSettingsOut,
+    response_model=WorkspaceSettingsPut,
     responses=errors_of(400, 401, 404),
 )
 def put_workspace_settings(
@@ -103,9 +127,10 @@ def put_workspace_settings(
 ) -> JSONBytes:
     """Change the settings given (others stay as they are); `null` puts a setting back to its
     default. `embed_allowed_origins` decides which sites may frame the signing page
-    (`frame-ancestors`)."""
+    (`frame-ancestors`). Keys Signet has no setting for are not stored and are named in
+    `warnings`."""
     problems: list[tuple[str, str]] = []
-    given = body.model_dump(exclude_unset=True)
+    given = body.model_dump(exclude_unset=True, exclude=set(body.model_extra or {}))
     if given.get("team_email") and not is_valid_email(given["team_email"]):
         problems.append(("team_email", "Invalid email"))
     if given.get("timezone") is not None:
@@ -131,4 +156,7 @@ def put_workspace_settings(
             else:
                 settings[key] = value
         ws.settings = settings
-        return json_response(_out(ws))
+        out = _out(ws)
+        return json_response(
+            WorkspaceSettingsPut(**out.model_dump(), warnings=_warnings(body, given))
+        )
