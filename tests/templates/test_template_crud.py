@@ -296,3 +296,12 @@ def test_patch_with_a_document_replaces_it_under_the_same_rules(api):
     refused = api.patch(f"/templates/{t['id']}", {"document": b64(make_pdf(3))})
     assert refused.status_code == 400
     assert api.get(f"/templates/{t['id']}").json()["page_count"] == 1
+
+
+def test_patch_with_a_part_sent_as_null_names_nothing_to_change(api):
+    """`{"field": null}` is not a field to change: 400, where it used to crash (500)."""
+    template = create_template(api)
+    for part in ("user", "field"):
+        r = api.patch(f"/templates/{template['id']}", {part: None})
+        assert r.status_code == 400, (part, r.text)
+        assert r.json()["code"] == "VALIDATION_ERROR"

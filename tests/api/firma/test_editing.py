@@ -148,3 +148,12 @@ def test_put_is_all_or_nothing_with_grouped_errors(api):
     details = r.json()["details"]
     assert details["fields"] and details["deleted_recipients"]
     assert api.get(f"/signing-requests/{sr['id']}").json()["name"] == sr["name"]
+
+
+def test_patch_with_a_part_sent_as_null_names_nothing_to_change(api):
+    """`{"field": null}` is not a field to change: 400, where it used to crash (500)."""
+    sr = _draft(api)
+    for part in ("recipient", "field", "seal_participant"):
+        r = api.patch(f"/signing-requests/{sr['id']}", {part: None})
+        assert r.status_code == 400, (part, r.text)
+        assert r.json()["code"] == "VALIDATION_ERROR"

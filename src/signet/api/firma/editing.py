@@ -91,7 +91,9 @@ async def patch_signing_request(
     body = await read_model(request, fin.SigningRequestPatch)
     sent = body.model_fields_set
     props = {k: getattr(body, k) for k in fin.PATCH_PROPERTY_KEYS if k in sent}
-    kinds = [bool(props), "recipient" in sent, "field" in sent, "seal_participant" in sent]
+    # A part sent as null is not given: `{"field": null}` alone names nothing to change.
+    parts = (body.recipient, body.field, body.seal_participant)
+    kinds = [bool(props), *(part is not None for part in parts)]
     if sum(kinds) != 1:
         raise ValidationFailed([("body", "give exactly one of: properties, recipient, field")])
     if body.seal_participant is not None:

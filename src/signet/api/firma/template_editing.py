@@ -134,7 +134,8 @@ async def patch_template(template_id: str, request: Request, auth: Auth, state: 
         for k in (*fin.PATCH_PROPERTY_KEYS, "document", "document_id", "tags")
         if k in sent
     }
-    if sum([bool(props), "user" in sent, "field" in sent]) != 1:
+    # A part sent as null is not given: `{"field": null}` alone names nothing to change.
+    if sum([bool(props), body.user is not None, body.field is not None]) != 1:
         raise ValidationFailed([("body", "give exactly one of: properties, user, field")])
     actor = auth.actor(request)
 
