@@ -7,7 +7,9 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from signet.api.responses import JSONBytes
 from signet.errors import RateLimited, SignetError, ValidationFailed
@@ -144,6 +146,18 @@ def signing_page_body(exc: SignetError) -> dict[str, Any]:
             "retry_after": exc.retry_after,
         }
     return firma_body(exc)
+
+
+def refuse_other_method(request: Request) -> None:
+    """For the catch-all routes that answer 501 or 404: when another route serves this path
+    with other methods, the answer is 405 naming them in ``Allow``, as for any other path."""
+    allowed: set[str] = set()
+    for route in iter_route_contexts(request.app.router.routes):
+        match, _ = route.matches(request.scope)
+        if match == Match.PARTIAL:
+            allowed |= set(route.methods or ())
+    if allowed:
+        raise StarletteHTTPException(405, headers={"Allow": ", ".join(sorted(allowed))})
 
 
 def error_response(request: Request, exc: SignetError) -> JSONBytes:

@@ -8,6 +8,7 @@ import re
 
 from fastapi import APIRouter, Request
 
+from signet.api.errors import refuse_other_method
 from signet.errors import NotFound, NotImplementedRoute, SignetError
 
 router = APIRouter(include_in_schema=False)
@@ -38,6 +39,7 @@ BUILT: dict[str, tuple[str, ...]] = {
 
 @router.api_route("/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
 def not_implemented(path: str, request: Request) -> None:
+    refuse_other_method(request)
     built = BUILT.get(path.rstrip("/"))
     if built:
         raise SignetError(
