@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from fastapi.openapi.utils import get_openapi
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
 from prometheus_client import CollectorRegistry
 from pydantic.json_schema import models_json_schema
 from sqlalchemy import text
@@ -32,8 +32,9 @@ from signet.api.firma import templates as firma_templates
 from signet.api.firma import webhooks as firma_webhooks
 from signet.api.firma import workspace_settings as firma_workspace_settings
 from signet.api.firma.detail_read import DetailMemo
-from signet.api.http_guard import HttpGuard
+from signet.api.http_guard import HttpGuard, needs_key
 from signet.api.idempotency import IDEMPOTENT_PREFIXES, Idempotency
+from signet.api.openapi import ERROR_MODELS, declare_errors
 from signet.api.pandadoc import audit as pandadoc_audit
 from signet.api.pandadoc import documents as pandadoc_documents
 from signet.api.pandadoc import sessions as pandadoc_sessions
@@ -89,6 +90,7 @@ def _extra_schemas() -> dict[str, Any]:
         fout.PatchPropertiesResponse,
         fout.PatchRecipientResponse,
         fout.PatchFieldResponse,
+        *ERROR_MODELS,
     ]
     modes: list[Any] = [(m, "validation") for m in inputs] + [(m, "serialization") for m in outputs]
     _, schema = models_json_schema(
@@ -196,7 +198,8 @@ _IDEMPOTENCY_HEADER = {
     "name": "Idempotency-Key",
     "in": "header",
     "required": False,
-    "schema": {"type": "string", "maxLength": 255},
+    # What signet.api.idempotency accepts: 1 to 255 printable ASCII characters.
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[ -~]+$"},
     "description": "Answer a retry with the first response (docs/idempotency.md)",
 }
 
@@ -350,6 +353,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for prefix in (FIRMA_PREFIX, "/v1"):
         app.include_router(firma_501.router, prefix=prefix)
 
+    def _keyless(schema: dict[str, Any]) -> set[tuple[str, str]]:
+        """The documented operations that take no API key: they say so (``security: []``)
+        unless they declare their own (``/signet/v1/verify`` takes one optionally)."""
+        found = set()
+        for route in iter_route_contexts(app.router.routes):
+            if not isinstance(route.original_route, APIRoute) or needs_key(route.original_route):
+                continue
+            for method in route.methods or ():
+                operation = schema["paths"].get(route.path, {}).get(method.lower())
+                if operation is not None:
+                    operation.setdefault("security", [])
+                    found.add((str(route.path), method))
+        return found
+
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:
             return app.openapi_schema
@@ -371,6 +388,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if limiter is not None:
             declare_rate_limits(schema)
         declare_idempotency(schema)
+        declare_errors(schema, keyless=_keyless(schema), idempotent=IDEMPOTENT_PREFIXES)
         app.openapi_schema = schema
         return schema
 

@@ -43,7 +43,7 @@ class _Refused(Exception):
         self.error = error
 
 
-def _needs_key(route: Any) -> bool:
+def needs_key(route: Any) -> bool:
     """Whether the route's dependencies include API key authentication (memoised on the route)."""
     if route is None:
         return False
@@ -158,7 +158,7 @@ class HttpGuard:
                 if declared is not None and declared > limit:
                     refusal = _too_large(limit)
                     raise _Refused(refusal)
-                if AUTH_SCOPE_KEY not in scope and _needs_key(route):
+                if AUTH_SCOPE_KEY not in scope and needs_key(route):
                     try:
                         await authenticate(Request(scope))
                     except SignetError as exc:

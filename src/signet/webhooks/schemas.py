@@ -349,11 +349,6 @@ class WebhookEventPage(BaseModel):
     results: list[WebhookEventItem]
 
 
-class PandaDocError(BaseModel):
-    type: str
-    detail: Any
-
-
 def pandadoc_status(hook: Webhook) -> str:
     if hook.enabled:
         return "ACTIVE"

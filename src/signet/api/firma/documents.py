@@ -178,7 +178,7 @@ async def create_document(request: Request, auth: Auth, state: State) -> JSONByt
             "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
         }
     },
-    responses=errors_of(400, 413),
+    responses=errors_of(400, 403, 410, 413),
 )
 async def upload_document(token: str, request: Request, state: State) -> JSONBytes:
     """Receive the raw bytes of a presigned upload (no API key: the URL is the credential).

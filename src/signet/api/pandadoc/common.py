@@ -29,6 +29,7 @@ _ERROR_TEXT = {
     403: "Permission error",
     404: "Not found",
     429: "Throttled",
+    501: "Not implemented in Signet",
 }
 
 

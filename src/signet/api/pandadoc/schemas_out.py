@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from signet.api.openapi import PandaDocErrorOut as PandaDocErrorOut
+
 
 class DocumentStatusOut(BaseModel):
     id: str
@@ -191,11 +193,6 @@ class ReminderResultOut(BaseModel):
 
 class ReminderResultsOut(BaseModel):
     results: list[ReminderResultOut]
-
-
-class PandaDocErrorOut(BaseModel):
-    type: str
-    detail: str | dict[str, list[str]]
 
 
 class NotReadyOut(BaseModel):

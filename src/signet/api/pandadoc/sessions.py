@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 from signet.api.body import read_model
 from signet.api.deps import Auth, State
 from signet.api.input_model import InputModel
+from signet.api.openapi import PandaDocErrorOut
 from signet.api.pandadoc.common import pandadoc_errors
 from signet.api.pandadoc.status import PANDADOC_STATUS
 from signet.api.responses import JSONBytes, json_response
@@ -33,11 +34,6 @@ class DocumentCreateLinkResponse(BaseModel):
     expires_at: str
 
 
-class PandaDocError(BaseModel):
-    type: str
-    detail: str | dict[str, list[str]]
-
-
 @router.post(
     "/documents/{document_id}/session",
     status_code=201,
@@ -53,9 +49,9 @@ class PandaDocError(BaseModel):
         }
     },
     responses={
-        400: {"model": PandaDocError},
-        401: {"model": PandaDocError},
-        404: {"model": PandaDocError},
+        400: {"model": PandaDocErrorOut},
+        401: {"model": PandaDocErrorOut},
+        404: {"model": PandaDocErrorOut},
     },
 )
 async def create_document_session(

@@ -264,16 +264,23 @@ def _data(raw: Any) -> TemplateDataIn:
     status_code=201,
     response_model=TemplateListItemOut,
     openapi_extra=_UPLOAD_BODY,
-    responses=errors_of(400, 401, 429),
+    # A JSON body (a template built from content) is refused with 501.
+    responses=errors_of(400, 401, 429, 501),
 )
 async def create_template(request: Request, auth: Auth, state: State) -> JSONBytes:
     """Create a template from an uploaded PDF (`?upload`, multipart parts `file` and `data`).
     `[Token.Name]` placeholders in its text become the template's tokens. Add roles and
     fields on the Firma face (`PUT /templates/{id}`) — the same template."""
-    if not request.headers.get("content-type", "").lower().startswith("multipart/"):
+    content_type = request.headers.get("content-type", "").lower()
+    if content_type.startswith("application/json"):
+        # Upstream builds a template from JSON content; Signet only from an uploaded PDF.
         raise NotImplementedRoute(
             "Not implemented in Signet: POST /public/v1/templates from "
             "JSON; upload the PDF as multipart with ?upload"
+        )
+    if not content_type.startswith("multipart/form-data"):
+        raise ValidationFailed(
+            [("body", "send multipart/form-data with the PDF as the part 'file'")]
         )
     form = await request.form(max_files=2, max_fields=20, max_part_size=4 * 1024 * 1024)
     raw = form.get("data")

@@ -12,6 +12,7 @@ from starlette.responses import Response
 from signet.api.auth import AuthContext
 from signet.api.body import body_doc, read_json
 from signet.api.deps import Auth, PageNumber, State
+from signet.api.openapi import PandaDocErrorOut
 from signet.api.responses import JSONBytes, json_response
 from signet.api.state import AppState
 from signet.db import transaction
@@ -33,7 +34,7 @@ _STATUS_CLASSES = (100, 200, 300, 400, 500)
 
 
 def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    return {c: {"model": s.PandaDocError, "description": _ERR_TEXT[c]} for c in codes}
+    return {c: {"model": PandaDocErrorOut, "description": _ERR_TEXT[c]} for c in codes}
 
 
 @router.get("/webhook-subscriptions", response_model=s.SubscriptionList, responses=_errors(401))

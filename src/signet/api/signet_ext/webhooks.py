@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import math
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
@@ -30,8 +30,7 @@ def list_deliveries(
     page: PageNumber = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 50,
     state_filter: Annotated[
-        str | None,
-        Query(alias="state", pattern="^(pending|succeeded|failed|cancelled)$"),
+        Literal["pending", "succeeded", "failed", "cancelled"] | None, Query(alias="state")
     ] = None,
 ) -> JSONBytes:
     """The deliveries of one webhook (Firma or PandaDoc format), newest first, each with the
