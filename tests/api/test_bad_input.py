@@ -205,3 +205,16 @@ def test_line_wrapped_base64_and_data_uris_are_accepted(api):
     assert api.post("/signing-requests", create_body(document=pdf)).status_code == 201
     uri = "data:application/pdf;base64," + b64(make_pdf())
     assert api.post("/signing-requests", create_body(document=uri)).status_code == 201
+
+
+@pytest.mark.parametrize("value", [True, "24", [24]])
+def test_a_number_field_refuses_booleans_and_strings(api, value):
+    """The schema says integer: `true` is not 1 and `"24"` is not 24 (the legacy create took
+    both), and the problem is listed beside the others of the body."""
+    r = api.post("/documents", {"name": "Legacy", "expiration_hours": value, "recipients": 3})
+    body = _assert_firma_error(r, 400)
+    assert set(body["details"]) == {"expiration_hours", "recipients"}
+    r = api.post("/signing-requests", create_body(expiration_hours=value))
+    assert _assert_firma_error(r, 400)["details"] == {
+        "expiration_hours": "Input should be a valid integer"
+    }

@@ -2,6 +2,9 @@
 
 - Numbers are finite. JSON readers accept ``NaN`` and ``Infinity``; typed numbers refuse them
   through ``allow_inf_nan=False``, free-form objects (settings, metadata, values) by the walk below.
+- Numbers are numbers: a boolean or a string sent for an integer or a number field is refused,
+  as the JSON Schema in the OpenAPI document says (pydantic's lax mode would take ``true`` as 1
+  and ``"5"`` as 5).
 - Text holds no control characters other than tab and line breaks: names reach email subjects
   and headers, and PostgreSQL cannot store a NUL. Strings past ``_SCANNED_CHARS`` are documents
   and images (base64, decoded strictly later), so only NUL is looked for in them: a full scan of
@@ -15,7 +18,8 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any
+import types
+from typing import Any, ClassVar, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic_core import PydanticCustomError
@@ -59,8 +63,67 @@ def refuse_bad_values(value: Any) -> None:
         raise ValidationFailed([(loc_to_path(path) or "body", problem)])
 
 
+class _NotANumber:
+    """Stands in for a boolean or a string sent where a number belongs: every number type
+    refuses it, so pydantic reports it together with the other problems of the body."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "not a number"
+
+
+_NOT_A_NUMBER = _NotANumber()
+
+
+def _number_kind(annotation: Any) -> str | None:
+    """'one' for an int or float field (optional or not), 'list' for a list of them."""
+    if annotation in (int, float):
+        return "one"
+    origin = get_origin(annotation)
+    if origin in (Union, types.UnionType):
+        kinds = {_number_kind(arg) for arg in get_args(annotation) if arg is not type(None)}
+        return kinds.pop() if len(kinds) == 1 else None
+    if origin is list:
+        args = get_args(annotation)
+        return "list" if len(args) == 1 and _number_kind(args[0]) == "one" else None
+    return None
+
+
+def _not_a_number(value: Any) -> bool:
+    return isinstance(value, bool | str)
+
+
 class InputModel(BaseModel):
     model_config = ConfigDict(allow_inf_nan=False)
+    # The fields (by the key a client sends) that hold a number or a list of numbers.
+    _number_fields: ClassVar[dict[str, str]] = {}
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        found = {}
+        for name, info in cls.model_fields.items():
+            kind = _number_kind(info.annotation)
+            if kind is not None:
+                found[info.alias or name] = kind
+        cls._number_fields = found
+
+    @model_validator(mode="before")
+    @classmethod
+    def _numbers_are_numbers(cls, data: Any) -> Any:
+        if not cls._number_fields or not isinstance(data, dict):
+            return data
+        swapped = None
+        for key, kind in cls._number_fields.items():
+            value = data.get(key)
+            if kind == "one" and _not_a_number(value):
+                swapped = swapped or dict(data)
+                swapped[key] = _NOT_A_NUMBER
+            elif kind == "list" and isinstance(value, list) and any(map(_not_a_number, value)):
+                swapped = swapped or dict(data)
+                swapped[key] = [_NOT_A_NUMBER if _not_a_number(v) else v for v in value]
+        return data if swapped is None else swapped
 
     @model_validator(mode="after")
     def _no_bad_values(self) -> InputModel:
