@@ -148,16 +148,24 @@ def signing_page_body(exc: SignetError) -> dict[str, Any]:
     return firma_body(exc)
 
 
-def refuse_other_method(request: Request) -> None:
-    """For the catch-all routes that answer 501 or 404: when another route serves this path
-    with other methods, the answer is 405 naming them in ``Allow``, as for any other path."""
+def allowed_methods(request: Request) -> str:
+    """The methods the routes serving this request's path take, for ``Allow``: every route's,
+    where the router's own 405 names only the first route's (GET and POST of one path are
+    two routes)."""
     allowed: set[str] = set()
     for route in iter_route_contexts(request.app.router.routes):
         match, _ = route.matches(request.scope)
         if match == Match.PARTIAL:
             allowed |= set(route.methods or ())
+    return ", ".join(sorted(allowed))
+
+
+def refuse_other_method(request: Request) -> None:
+    """For the catch-all routes that answer 501 or 404: when another route serves this path
+    with other methods, the answer is 405 naming them in ``Allow``, as for any other path."""
+    allowed = allowed_methods(request)
     if allowed:
-        raise StarletteHTTPException(405, headers={"Allow": ", ".join(sorted(allowed))})
+        raise StarletteHTTPException(405, headers={"Allow": allowed})
 
 
 def error_response(request: Request, exc: SignetError) -> JSONBytes:
@@ -189,12 +197,13 @@ def install_error_handlers(app: FastAPI) -> None:
         if exc.status_code == 404:
             err = SignetError("Not found", code="NOT_FOUND", status_code=404)
         elif exc.status_code == 405:
-            # The router names the allowed methods in the exception's Allow header.
+            headers = dict(exc.headers or {})
+            headers["Allow"] = allowed_methods(request) or headers.get("Allow", "")
             err = SignetError(
                 "Method not allowed",
                 code="METHOD_NOT_ALLOWED",
                 status_code=405,
-                extra={"headers": dict(exc.headers or {})},
+                extra={"headers": headers},
             )
         else:
             err = SignetError(str(exc.detail), code="HTTP_ERROR", status_code=exc.status_code)
