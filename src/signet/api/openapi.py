@@ -72,6 +72,19 @@ def errors_of(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {code: {"model": FirmaError, "description": _ERR_TEXT[code]} for code in codes}
 
 
+def checked_as(schema: dict[str, Any]) -> dict[str, Any]:
+    """``json_schema_extra`` for a value the route reads as text and checks itself: the
+    schema its check accepts replaces the annotation's (``str | None``) in the document, so
+    the two agree (docs/openapi.md#schema-and-validation-agree)."""
+    return {"anyOf": [schema]}
+
+
+# What signet.kit.timefmt.parse_time accepts: an ISO 8601 date or date-time.
+ISO_TIME: dict[str, Any] = {
+    "anyOf": [{"type": "string", "format": "date-time"}, {"type": "string", "format": "date"}]
+}
+
+
 def error_model_for(path: str) -> str:
     """The name of the error body component of the face that ``path`` belongs to
     (signet.api.errors chooses the format by the same rule)."""

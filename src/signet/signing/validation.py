@@ -19,7 +19,7 @@ from signet.signing.specs import DraftSpec, FieldSpec, RecipientSpec, ReminderSp
 from signet.signing.values import image_ok
 
 Problems = list[tuple[str, str]]
-_MAX_HOURS = 24 * 365 * 10
+MAX_HOURS = 24 * 365 * 10
 
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _OPERATORS = {
@@ -387,8 +387,8 @@ def check_reminders(reminders: list[ReminderSpec], resolve: Any, problems: Probl
         loc = f"reminders[{i}]"
         if r.hours < 1:
             problems.append((f"{loc}.hours", "must be 1 or greater"))
-        elif r.hours > _MAX_HOURS:
-            problems.append((f"{loc}.hours", f"must be at most {_MAX_HOURS} (10 years)"))
+        elif r.hours > MAX_HOURS:
+            problems.append((f"{loc}.hours", f"must be at most {MAX_HOURS} (10 years)"))
         if r.recipient_ref is None:
             if not r.all_users:
                 problems.append((f"{loc}.recipient_id", "required unless all_users is true"))
@@ -443,8 +443,8 @@ def check_draft(
         problems.append(("name", "at most 255 characters"))
     if spec.expiration_hours < 1:
         problems.append(("expiration_hours", "must be 1 or greater"))
-    elif spec.expiration_hours > _MAX_HOURS:
-        problems.append(("expiration_hours", f"must be at most {_MAX_HOURS} (10 years)"))
+    elif spec.expiration_hours > MAX_HOURS:
+        problems.append(("expiration_hours", f"must be at most {MAX_HOURS} (10 years)"))
     if spec.language not in rules.LANGUAGES:
         problems.append(("language", "must be one of " + ", ".join(sorted(rules.LANGUAGES))))
     check_settings(spec.settings, "settings", problems, warnings)

@@ -18,7 +18,8 @@ from signet.models.base import utcnow
 from signet.templates import repository
 
 SCOPES = ("workspace", "template", "signing_request")
-_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,49}$")
+NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_]{0,49}$"
+_NAME = re.compile(NAME_PATTERN)
 
 
 def name_from_label(label: str) -> str:

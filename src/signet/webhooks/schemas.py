@@ -188,12 +188,37 @@ def parse_subscription_body(data: Any, *, creating: bool, allow_private: bool) -
 
 # --------------------------------------------------------------------------- Firma
 
+# The checks above, declared in the OpenAPI schemas of the bodies they read.
+URL_SCHEMA: dict[str, Any] = {
+    "format": "uri",
+    "maxLength": 2048,
+    # netguard.check_url: absolute https, a host, no user info, no spaces (http is accepted
+    # too only where SIGNET_WEBHOOK_ALLOW_PRIVATE is set, for tests).
+    "pattern": r"^[Hh][Tt][Tt][Pp][Ss]://[^/?#\s@]+[^\s]*$",
+}
+
+
+def _names_schema(known: frozenset[str], prefixes: tuple[str, ...]) -> dict[str, Any]:
+    prefix = "|".join(p.replace(".", "\\.") for p in prefixes)
+    return {
+        "items": {"anyOf": [{"enum": sorted(known)}, {"type": "string", "pattern": f"^({prefix})"}]}
+    }
+
+
+EVENTS_SCHEMA = _names_schema(FIRMA_EVENTS, FIRMA_ACCEPTED_PREFIXES)
+TRIGGERS_SCHEMA = _names_schema(PANDADOC_TRIGGERS, PANDADOC_ACCEPTED_PREFIXES)
+PAYLOAD_SCHEMA: dict[str, Any] = {"items": {"enum": sorted(PANDADOC_PAYLOAD)}}
+
 
 class FirmaWebhookCreate(BaseModel):
     """Body of `POST /webhooks`."""
 
-    url: str = Field(description="https URL that receives the events (POST, JSON)")
-    events: list[str] = Field(min_length=1, description="Event names, aliases too")
+    url: str = Field(
+        description="https URL that receives the events (POST, JSON)", json_schema_extra=URL_SCHEMA
+    )
+    events: list[str] = Field(
+        min_length=1, description="Event names, aliases too", json_schema_extra=EVENTS_SCHEMA
+    )
     description: str | None = Field(default=None, max_length=1000)
     workspace_id: str | None = Field(
         default=None,
@@ -207,8 +232,8 @@ class FirmaWebhookUpdate(BaseModel):
     """Body of `PUT /webhooks/{id}`: any subset of the fields. `enabled: true` also resets the
     failure counters."""
 
-    url: str | None = None
-    events: list[str] | None = None
+    url: str | None = Field(default=None, json_schema_extra=URL_SCHEMA)
+    events: list[str] | None = Field(default=None, min_length=1, json_schema_extra=EVENTS_SCHEMA)
     description: str | None = Field(default=None, max_length=1000)
     enabled: bool | None = None
 
@@ -291,20 +316,26 @@ class SubscriptionCreate(BaseModel):
     """Body of `POST /webhook-subscriptions`."""
 
     name: str | None = Field(default=None, max_length=255)
-    url: str
-    triggers: list[str] = Field(min_length=1)
+    url: str = Field(json_schema_extra=URL_SCHEMA)
+    triggers: list[str] = Field(min_length=1, json_schema_extra=TRIGGERS_SCHEMA)
     active: bool = True
-    payload: list[str] = Field(default_factory=list, description="metadata, fields, tokens")
+    payload: list[str] = Field(
+        default_factory=list,
+        description="metadata, fields, tokens",
+        json_schema_extra=PAYLOAD_SCHEMA,
+    )
 
 
 class SubscriptionPatch(BaseModel):
     """Body of `PATCH /webhook-subscriptions/{uuid}`: any subset of the fields."""
 
-    name: str | None = None
-    url: str | None = None
-    triggers: list[str] | None = None
+    name: str | None = Field(default=None, max_length=255)
+    url: str | None = Field(default=None, json_schema_extra=URL_SCHEMA)
+    triggers: list[str] | None = Field(
+        default=None, min_length=1, json_schema_extra=TRIGGERS_SCHEMA
+    )
     active: bool | None = None
-    payload: list[str] | None = None
+    payload: list[str] | None = Field(default=None, json_schema_extra=PAYLOAD_SCHEMA)
 
 
 class Subscription(BaseModel):

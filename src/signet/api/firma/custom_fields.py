@@ -11,6 +11,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body
 from pydantic import BaseModel, Field
+from pydantic.json_schema import JsonDict
 from sqlalchemy.orm import Session
 
 from signet.api.auth import AuthContext
@@ -31,19 +32,30 @@ from signet.templates import repository as templates
 router = APIRouter(tags=["Custom fields"])
 
 
+# What signet.templates.custom_fields checks, declared (its messages stay the answer).
+_LABEL: JsonDict = {"minLength": 1, "maxLength": 100, "pattern": r"\S"}
+_PRESET: JsonDict = {"maxLength": 500}
+
+
 class CustomFieldCreate(FirmaIn):
-    field_label: str = Field(description="Display label, 1–100 characters")
+    field_label: str = Field(
+        description="Display label, 1–100 characters", json_schema_extra=_LABEL
+    )
     field_name: str | None = Field(
-        default=None, description="Machine name (≤ 50); made from the label when omitted"
+        default=None,
+        description="Machine name (≤ 50); made from the label when omitted",
+        json_schema_extra={"pattern": domain.NAME_PATTERN},
     )
     is_preset: bool = Field(default=False, description="Workspace only: fill with a preset")
-    preset_value: str | None = Field(default=None, description="At most 500 characters")
+    preset_value: str | None = Field(
+        default=None, description="At most 500 characters", json_schema_extra=_PRESET
+    )
 
 
 class CustomFieldUpdate(FirmaIn):
-    field_label: str | None = None
+    field_label: str | None = Field(default=None, json_schema_extra=_LABEL)
     is_preset: bool | None = None
-    preset_value: str | None = None
+    preset_value: str | None = Field(default=None, json_schema_extra=_PRESET)
 
 
 class CustomFieldOut(BaseModel):

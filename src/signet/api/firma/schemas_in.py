@@ -5,9 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, JsonValue
+from pydantic.json_schema import JsonDict
 
 from signet.api.input_model import InputModel
+from signet.signing.validation import MAX_HOURS
+
+# What signet.signing.validation checks, declared in the schemas (its messages stay the answer).
+HOURS: JsonDict = {"minimum": 1, "maximum": MAX_HOURS}
+# A create names its PDF (base64 or an uploaded id), or a template.
+DOCUMENT_SOURCES: list[JsonValue] = [
+    {"required": [key], "properties": {key: {"type": "string"}}}
+    for key in ("document", "document_id", "template_id")
+]
 
 
 class FirmaIn(InputModel):
@@ -147,12 +157,14 @@ class AnchorTagIn(FirmaIn):
 
 
 class SigningRequestCreate(FirmaIn):
+    model_config = ConfigDict(json_schema_extra={"anyOf": DOCUMENT_SOURCES})
+
     name: str = Field(default="", description="Required unless template_id is given")
     document: str | None = Field(default=None, description="Base64-encoded PDF, at most 20 MB")
     document_id: str | None = Field(default=None, description="An uploaded document's id")
     template_id: str | None = None
     description: str | None = None
-    expiration_hours: int = 168
+    expiration_hours: int = Field(default=168, json_schema_extra=HOURS)
     settings: dict[str, Any] = Field(default_factory=dict)
     language: str = "en"
     metadata: dict[str, Any] = Field(default_factory=dict)
@@ -177,7 +189,7 @@ class LegacyDocumentCreate(FirmaIn):
     name: str
     description: str | None = None
     document: str | None = None
-    expiration_hours: int = 168
+    expiration_hours: int = Field(default=168, json_schema_extra=HOURS)
     settings: dict[str, Any] = Field(default_factory=dict)
     recipients: list[LegacyRecipientIn] = Field(default_factory=list)
 
@@ -208,7 +220,7 @@ class SigningRequestPatch(FirmaIn):
 
     name: str | None = None
     description: str | None = None
-    expiration_hours: int | None = None
+    expiration_hours: int | None = Field(default=None, json_schema_extra=HOURS)
     settings: dict[str, Any] | None = None
     language: str | None = None
     metadata: dict[str, Any] | None = None

@@ -19,7 +19,7 @@ from signet.api.firma import serializers as ser
 from signet.api.firma.convert import draft_spec
 from signet.api.firma.status import FILTER_STATES
 from signet.api.firma.template_convert import anchor_specs, template_use
-from signet.api.openapi import body_of, errors_of
+from signet.api.openapi import ISO_TIME, body_of, errors_of
 from signet.api.responses import JSONBytes, json_response
 from signet.api.state import AppState
 from signet.db import transaction
@@ -265,8 +265,8 @@ def list_signing_requests(
     page_size: Annotated[int, Query(ge=1, le=200)] = 50,
     status: Annotated[str | None, Query(description="Comma list; draft = not_sent")] = None,
     name: str | None = None,
-    created_after: str | None = None,
-    created_before: str | None = None,
+    created_after: Annotated[str | None, Query(json_schema_extra=ISO_TIME)] = None,
+    created_before: Annotated[str | None, Query(json_schema_extra=ISO_TIME)] = None,
     signer_email: str | None = None,
     signer_name: str | None = None,
     sort_by: Annotated[

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from signet.api.firma.schemas_in import AnchorTagIn, FieldIn, FirmaIn, RecipientIn
+from signet.api.firma.schemas_in import (
+    DOCUMENT_SOURCES,
+    HOURS,
+    AnchorTagIn,
+    FieldIn,
+    FirmaIn,
+    RecipientIn,
+)
 from signet.api.firma.schemas_out import Pagination, RequiredReadOnlyField
 
 # --- in ---------------------------------------------------------------------------------
@@ -48,11 +55,13 @@ class _Completion(FirmaIn):
 
 
 class TemplateCreate(_Completion):
+    model_config = ConfigDict(json_schema_extra={"anyOf": DOCUMENT_SOURCES[:2]})
+
     name: str | None = Field(default=None, description="Required; at most 255 characters")
     description: str | None = None
     document: str | None = Field(default=None, description="Base64-encoded PDF, at most 20 MB")
     document_id: str | None = Field(default=None, description="An uploaded document's id")
-    expiration_hours: int = 168
+    expiration_hours: int = Field(default=168, json_schema_extra=HOURS)
     settings: dict[str, Any] = Field(default_factory=dict)
     language: str = "en"
     metadata: dict[str, Any] = Field(default_factory=dict)
@@ -72,7 +81,7 @@ class TemplatePatch(_Completion):
     description: str | None = None
     document: str | None = None
     document_id: str | None = None
-    expiration_hours: int | None = None
+    expiration_hours: int | None = Field(default=None, json_schema_extra=HOURS)
     settings: dict[str, Any] | None = None
     language: str | None = None
     metadata: dict[str, Any] | None = None
@@ -97,6 +106,8 @@ class TemplatePut(FirmaIn):
 
 
 class ReplaceDocumentIn(FirmaIn):
+    model_config = ConfigDict(json_schema_extra={"anyOf": DOCUMENT_SOURCES[:2]})
+
     document: str | None = Field(default=None, description="Base64-encoded PDF")
     document_id: str | None = None
 

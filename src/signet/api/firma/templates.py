@@ -19,7 +19,7 @@ from signet.api.firma import template_schemas as t
 from signet.api.firma import template_serializers as ser
 from signet.api.firma.schemas_out import Pagination
 from signet.api.firma.template_convert import anchor_specs, template_spec
-from signet.api.openapi import body_of, errors_of
+from signet.api.openapi import ISO_TIME, body_of, errors_of
 from signet.api.responses import JSONBytes, json_response
 from signet.api.state import AppState
 from signet.db import transaction
@@ -44,8 +44,8 @@ def list_templates(
     page: PageNumber = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 50,
     name: str | None = None,
-    created_after: str | None = None,
-    created_before: str | None = None,
+    created_after: Annotated[str | None, Query(json_schema_extra=ISO_TIME)] = None,
+    created_before: Annotated[str | None, Query(json_schema_extra=ISO_TIME)] = None,
     sort_by: Annotated[str, Query(pattern="^(name|created_on|last_changed_on)$")] = "created_on",
     sort_order: Annotated[str, Query(pattern="^(asc|desc)$")] = "desc",
 ) -> JSONBytes:

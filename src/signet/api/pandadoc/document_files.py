@@ -12,6 +12,7 @@ from starlette.responses import Response
 
 from signet.api.deps import Auth, State
 from signet.api.files import blob_response
+from signet.api.openapi import checked_as
 from signet.api.pandadoc.common import errors_of, load, not_ready
 from signet.api.pandadoc.status import pandadoc_status
 from signet.api.state import AppState
@@ -92,9 +93,19 @@ async def download(
     auth: Auth,
     state: State,
     watermark_text: str | None = None,
-    watermark_color: str | None = Query(None, description="Hex, e.g. #FF5733"),
-    watermark_font_size: int | None = None,
-    watermark_opacity: float | None = Query(None, description="0 to 1"),
+    watermark_color: str | None = Query(
+        None,
+        description="Hex, e.g. #FF5733",
+        json_schema_extra=checked_as({"type": "string", "pattern": _COLOR.pattern}),
+    ),
+    watermark_font_size: int | None = Query(
+        None, json_schema_extra=checked_as({"type": "integer", "minimum": 6, "maximum": 200})
+    ),
+    watermark_opacity: float | None = Query(
+        None,
+        description="0 to 1",
+        json_schema_extra=checked_as({"type": "number", "minimum": 0, "maximum": 1}),
+    ),
     separate_files: bool | None = None,
 ) -> Response:
     """The document as a PDF: the sealed final file once completed (202 with `Retry-After`

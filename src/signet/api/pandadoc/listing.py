@@ -5,10 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Request
 
 from signet.api.deps import Auth, State
+from signet.api.openapi import checked_as
 from signet.api.pandadoc import schemas as sch
 from signet.api.pandadoc import serializers as ser
 from signet.api.pandadoc.common import errors_of
-from signet.api.pandadoc.status import parse_status_code
+from signet.api.pandadoc.status import STATUS_NAMES, parse_status_code
 from signet.api.responses import JSONBytes, json_response
 from signet.errors import ValidationFailed
 from signet.kit.ids import parse_uuid
@@ -106,18 +107,45 @@ def parse_query(request: Request) -> DocumentQuery:
     return q
 
 
+# What parse_status_code accepts: an integer code, or its `document.*` name.
+_STATUS = {
+    "anyOf": [
+        {"type": "integer", "enum": sorted(STATUS_NAMES)},
+        {"type": "string", "enum": sorted(STATUS_NAMES.values())},
+    ]
+}
+
+
 @router.get("/documents", response_model=sch.ListOut, responses=errors_of(400, 401, 429))
 def list_documents(
     request: Request,
     auth: Auth,
     state: State,
     q: str | None = Query(None, description="Part of the name, or a document id"),
-    status: str | None = Query(None, description="Integer status, e.g. 0 draft, 2 completed"),
-    status__ne: str | None = Query(None, description="Exclude this integer status"),
+    status: str | None = Query(
+        None, description="Integer status, e.g. 0 draft, 2 completed", json_schema_extra=_STATUS
+    ),
+    status__ne: str | None = Query(
+        None, description="Exclude this integer status", json_schema_extra=_STATUS
+    ),
     tag: str | None = None,
-    count: str | None = Query(None, description="1–100, default 50"),
-    page: str | None = Query(None, description="1-based page"),
-    order_by: str | None = Query(None, description="e.g. date_created or -date_modified"),
+    count: str | None = Query(
+        None,
+        description="1–100, default 50",
+        json_schema_extra=checked_as({"type": "integer", "minimum": 1, "maximum": 100}),
+    ),
+    page: str | None = Query(
+        None,
+        description="1-based page",
+        json_schema_extra=checked_as({"type": "integer", "minimum": 1, "maximum": 10**6}),
+    ),
+    order_by: str | None = Query(
+        None,
+        description="e.g. date_created or -date_modified",
+        json_schema_extra=checked_as(
+            {"type": "string", "enum": [p + c for c in ORDER_COLUMNS for p in ("", "-")]}
+        ),
+    ),
 ) -> JSONBytes:
     """List documents, newest first by default. Filters: `q`, `id`, `template_id`, `tag`,
     `metadata_<key>=<value>`, `status` / `status__ne` (integer codes), `created_from`/`_to`,

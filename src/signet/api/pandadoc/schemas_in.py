@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import ConfigDict, Field
 
 from signet.api.input_model import InputModel
+from signet.api.pandadoc.status import MANUAL_TARGETS, STATUS_NAMES
 
 
 class _In(InputModel):
@@ -110,7 +111,16 @@ class SendIn(_In):
 
 
 class StatusChangeIn(_In):
-    status: int | str
+    # What the route accepts: a code it can change to, as a number, a digit string or a name.
+    status: int | str = Field(
+        json_schema_extra={
+            "enum": [
+                form
+                for code in sorted(MANUAL_TARGETS)
+                for form in (code, str(code), STATUS_NAMES[code])
+            ]
+        }
+    )
     note: str | None = None
     notify_recipients: bool = True
 
@@ -120,13 +130,13 @@ class RecipientAddIn(_In):
 
     id: str | None = None
     kind: str = "contact"
-    email: str | None = None
+    email: str | None = Field(default=None, json_schema_extra={"format": "email"})
     first_name: str | None = None
     last_name: str | None = None
 
 
 class RecipientEditIn(_In):
-    email: str | None = None
+    email: str | None = Field(default=None, json_schema_extra={"format": "email"})
     phone: str | None = None
     first_name: str | None = None
     last_name: str | None = None

@@ -12,7 +12,7 @@ from starlette.responses import Response
 from signet.api.auth import AuthContext
 from signet.api.body import body_doc, read_json
 from signet.api.deps import Auth, PageNumber, State
-from signet.api.openapi import PandaDocErrorOut
+from signet.api.openapi import ISO_TIME, PandaDocErrorOut, checked_as
 from signet.api.responses import JSONBytes, json_response
 from signet.api.state import AppState
 from signet.db import transaction
@@ -170,15 +170,32 @@ def list_webhook_events(
     state: State,
     count: Annotated[int, Query(ge=1, le=100)] = 50,
     page: PageNumber = 1,
-    since: Annotated[str | None, Query(description="Events from this time (ISO 8601)")] = None,
-    to: Annotated[str | None, Query(description="Events up to this time (ISO 8601)")] = None,
+    since: Annotated[
+        str | None,
+        Query(description="Events from this time (ISO 8601)", json_schema_extra=ISO_TIME),
+    ] = None,
+    to: Annotated[
+        str | None,
+        Query(description="Events up to this time (ISO 8601)", json_schema_extra=ISO_TIME),
+    ] = None,
     type: Annotated[list[str] | None, Query(description="Triggers (also `type[]`)")] = None,
     http_status_code: Annotated[
-        list[int] | None, Query(description="Status classes: 100, 200, 300, 400, 500")
+        list[int] | None,
+        Query(
+            description="Status classes: 100, 200, 300, 400, 500",
+            json_schema_extra=checked_as(
+                {"type": "array", "items": {"type": "integer", "enum": list(_STATUS_CLASSES)}}
+            ),
+        ),
     ] = None,
     error: Annotated[
         list[str] | None,
-        Query(description="INTERNAL_ERROR, NOT_VALID_URL, CONNECT_ERROR, TIMEOUT_ERROR"),
+        Query(
+            description="INTERNAL_ERROR, NOT_VALID_URL, CONNECT_ERROR, TIMEOUT_ERROR",
+            json_schema_extra=checked_as(
+                {"type": "array", "items": {"type": "string", "enum": list(_ERROR_CODES)}}
+            ),
+        ),
     ] = None,
 ) -> JSONBytes:
     """The delivery log of the workspace's subscriptions, newest first: one entry per event

@@ -92,11 +92,18 @@ class VerifyOut(BaseModel):
                 "multipart/form-data": {
                     "schema": {
                         "type": "object",
+                        "required": ["file"],
                         "properties": {"file": {"type": "string", "format": "binary"}},
                     }
                 },
                 "application/json": {
-                    "schema": {"type": "object", "properties": {"sha256": {"type": "string"}}}
+                    "schema": {
+                        "type": "object",
+                        "required": ["sha256"],
+                        "properties": {
+                            "sha256": {"type": "string", "pattern": "^[0-9A-Fa-f]{64}$"}
+                        },
+                    }
                 },
             }
         },
