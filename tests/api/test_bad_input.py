@@ -218,3 +218,14 @@ def test_a_number_field_refuses_booleans_and_strings(api, value):
     assert _assert_firma_error(r, 400)["details"] == {
         "expiration_hours": "Input should be a valid integer"
     }
+
+
+@pytest.mark.parametrize("value", [1, "yes", "true"])
+def test_a_boolean_field_refuses_numbers_and_strings(api, value):
+    """The schema says boolean: 1 or "yes" is not true (lax parsing took both)."""
+    sr = api.post("/signing-requests", create_body()).json()
+    api.post(f"/signing-requests/{sr['id']}/send")
+    r = api.post(f"/signing-requests/{sr['id']}/cancel", {"notify_signers": value})
+    assert _assert_firma_error(r, 400)["details"] == {
+        "notify_signers": "Input should be a valid boolean"
+    }

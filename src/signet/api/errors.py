@@ -154,6 +154,8 @@ def allowed_methods(request: Request) -> str:
     two routes)."""
     allowed: set[str] = set()
     for route in iter_route_contexts(request.app.router.routes):
+        if ":path}" in str(route.path):
+            continue  # a catch-all (501 or 404) serves no method of its own
         match, _ = route.matches(request.scope)
         if match == Match.PARTIAL:
             allowed |= set(route.methods or ())

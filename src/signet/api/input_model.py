@@ -2,9 +2,10 @@
 
 - Numbers are finite. JSON readers accept ``NaN`` and ``Infinity``; typed numbers refuse them
   through ``allow_inf_nan=False``, free-form objects (settings, metadata, values) by the walk below.
-- Numbers are numbers: a boolean or a string sent for an integer or a number field is refused,
-  as the JSON Schema in the OpenAPI document says (pydantic's lax mode would take ``true`` as 1
-  and ``"5"`` as 5).
+- Numbers are numbers and flags are flags: a boolean or a string sent for an integer or a
+  number field is refused, and a number or a string for a boolean field, as the JSON Schema in
+  the OpenAPI document says (pydantic's lax mode would take ``true`` as 1, ``"5"`` as 5 and
+  ``"yes"`` as true).
 - Text holds no control characters other than tab and line breaks: names reach email subjects
   and headers, and PostgreSQL cannot store a NUL. Strings past ``_SCANNED_CHARS`` are documents
   and images (base64, decoded strictly later), so only NUL is looked for in them: a full scan of
@@ -64,8 +65,8 @@ def refuse_bad_values(value: Any) -> None:
 
 
 class _NotANumber:
-    """Stands in for a boolean or a string sent where a number belongs: every number type
-    refuses it, so pydantic reports it together with the other problems of the body."""
+    """Stands in for a value of the wrong JSON type where a number or a boolean belongs: every
+    such type refuses it, so pydantic reports it together with the other problems of the body."""
 
     __slots__ = ()
 
@@ -77,9 +78,12 @@ _NOT_A_NUMBER = _NotANumber()
 
 
 def _number_kind(annotation: Any) -> str | None:
-    """'one' for an int or float field (optional or not), 'list' for a list of them."""
+    """'one' for an int or float field (optional or not), 'list' for a list of them, 'flag' for
+    a bool field."""
     if annotation in (int, float):
         return "one"
+    if annotation is bool:
+        return "flag"
     origin = get_origin(annotation)
     if origin in (Union, types.UnionType):
         kinds = {_number_kind(arg) for arg in get_args(annotation) if arg is not type(None)}
@@ -94,9 +98,14 @@ def _not_a_number(value: Any) -> bool:
     return isinstance(value, bool | str)
 
 
+def _not_a_flag(value: Any) -> bool:
+    """A number or a string where true or false belongs (lax mode reads 1, "yes", "off")."""
+    return isinstance(value, int | float | str) and not isinstance(value, bool)
+
+
 class InputModel(BaseModel):
     model_config = ConfigDict(allow_inf_nan=False)
-    # The fields (by the key a client sends) that hold a number or a list of numbers.
+    # The fields (by the key a client sends) that hold a number, a list of them, or a bool.
     _number_fields: ClassVar[dict[str, str]] = {}
 
     @classmethod
@@ -117,7 +126,7 @@ class InputModel(BaseModel):
         swapped = None
         for key, kind in cls._number_fields.items():
             value = data.get(key)
-            if kind == "one" and _not_a_number(value):
+            if (kind == "one" and _not_a_number(value)) or (kind == "flag" and _not_a_flag(value)):
                 swapped = swapped or dict(data)
                 swapped[key] = _NOT_A_NUMBER
             elif kind == "list" and isinstance(value, list) and any(map(_not_a_number, value)):
