@@ -48,7 +48,7 @@ from signet.api.signet_ext import verify as ext_verify
 from signet.api.signet_ext import webhooks as ext_webhooks
 from signet.api.state import AppState
 from signet.config import Settings, get_settings
-from signet.db import open_database
+from signet.db import database_unavailable, open_database
 from signet.errors import StorageUnavailable
 from signet.jobs.queue import queue_stats
 from signet.jobs.worker import Worker
@@ -286,9 +286,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             with db.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
-        except Exception:  # noqa: BLE001 - any failure means "not healthy"
+        except Exception as exc:  # noqa: BLE001 - any failure means "not healthy"
             # The driver's text names hosts and files: it goes to the log, not to the caller.
-            log.exception("health check: the database does not answer")
+            _log_database_check("health check", exc)
             return json_response({"status": "error", "detail": "the database does not answer"}, 503)
         return json_response({"status": "ok"})
 
@@ -301,8 +301,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             with db.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
-        except Exception:  # noqa: BLE001 - any failure means "not ready"
-            log.exception("readiness: the database does not answer")
+        except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
+            _log_database_check("readiness", exc)
             checks["database"] = "the database does not answer"
         try:
             state.store.check(write=False)
@@ -394,3 +394,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.openapi = openapi  # type: ignore[method-assign]
     return app
+
+
+def _log_database_check(check: str, exc: Exception) -> None:
+    """A database that is down in one line (a probe asks every few seconds); anything else
+    with its traceback."""
+    if database_unavailable(exc):
+        first = (str(exc).splitlines() or [type(exc).__name__])[0][:300]
+        log.warning("%s: the database does not answer: %s", check, first)
+    else:
+        log.error("%s: the database does not answer", check, exc_info=exc)

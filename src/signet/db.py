@@ -18,9 +18,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
+from signet.errors import DatabaseUnavailable
 from signet.point_reads import PointReader
 
 
@@ -51,6 +53,20 @@ def create_db_engine(url: str) -> Engine:
 
         return engine
     return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database cannot serve now, rather than that a statement is
+    wrong: the server is down or restarting (connection refused, closed mid-query, "the database
+    system is shutting down"), out of connections, a statement cancelled or a lock not granted in
+    time, SQLite locked past its busy timeout, or no pooled connection free in time. The driver
+    files all of these under the DB-API's OperationalError or InterfaceError; SQLAlchemy marks a
+    lost connection ``connection_invalidated`` whatever the class. The faces answer 503 with
+    Retry-After (``DatabaseUnavailable``) and the worker backs off; a constraint violation or a
+    programming error is not one of them."""
+    if isinstance(exc, (DatabaseUnavailable, OperationalError, InterfaceError, PoolTimeout)):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 
 @dataclass(frozen=True)

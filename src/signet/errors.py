@@ -10,7 +10,8 @@ SignetError
 ├── PayloadTooLarge       413
 ├── RateLimited           429  with the seconds to wait (docs/rate-limits.md)
 ├── NotImplementedRoute   501
-└── StorageUnavailable    503  the blob store cannot be reached now; Retry-After says when
+├── StorageUnavailable    503  the blob store cannot be reached now; Retry-After says when
+└── DatabaseUnavailable   503  the database cannot be reached now; Retry-After says when
 """
 
 from __future__ import annotations
@@ -133,4 +134,17 @@ class StorageUnavailable(SignetError):
     retry_after = 10
 
     def __init__(self, message: str) -> None:
+        super().__init__(message, extra={"headers": {"Retry-After": str(self.retry_after)}})
+
+
+class DatabaseUnavailable(SignetError):
+    """The database cannot be reached or cannot serve now (restarting, failing over, out of
+    connections, locked past the busy timeout): a client should retry later, a job is retried
+    by the worker. ``signet.db.database_unavailable`` tells which driver errors these are."""
+
+    status_code = 503
+    code = "DATABASE_UNAVAILABLE"
+    retry_after = 5
+
+    def __init__(self, message: str = "The database is unavailable; retry later") -> None:
         super().__init__(message, extra={"headers": {"Retry-After": str(self.retry_after)}})

@@ -26,7 +26,8 @@ import time
 import weakref
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Dialect, Engine
+from sqlalchemy.exc import DBAPIError
 from starlette.concurrency import run_in_threadpool
 
 Row = tuple[Any, ...]
@@ -85,7 +86,15 @@ class PointReader:
     def _pooled_one(self, sql: str, params: tuple[Any, ...]) -> Row | None:
         if self._format_params:
             sql = sql.replace("?", "%s")
-        conn = self._engine.raw_connection()
+        # The raw connection bypasses SQLAlchemy's wrapping of driver errors: wrap them as a
+        # Connection would (a server that is down becomes an OperationalError, which the faces
+        # answer 503), and drop a connection the server closed instead of pooling it.
+        dialect = self._engine.dialect
+        driver_error = dialect.loaded_dbapi.Error
+        try:
+            conn = self._engine.raw_connection()
+        except driver_error as exc:
+            raise _wrapped(sql, params, exc, dialect, lost=False) from exc
         try:
             cursor = conn.cursor()
             try:
@@ -93,6 +102,11 @@ class PointReader:
                 row = cursor.fetchone()
             finally:
                 cursor.close()
+        except driver_error as exc:
+            lost = dialect.is_disconnect(exc, conn.dbapi_connection, None)
+            if lost:
+                conn.invalidate(exc)
+            raise _wrapped(sql, params, exc, dialect, lost=lost) from exc
         finally:
             conn.close()  # back to the pool, which rolls the read transaction back
         return None if row is None else tuple(row)
@@ -103,3 +117,19 @@ class PointReader:
                 held.conn.close()
             self._opened.clear()
         self._local = threading.local()
+
+
+def _wrapped(
+    sql: str, params: tuple[Any, ...], exc: Exception, dialect: Dialect, *, lost: bool
+) -> DBAPIError:
+    """The driver's error as SQLAlchemy's class of the same name (OperationalError …)."""
+    wrapped = DBAPIError.instance(
+        sql,
+        params,
+        exc,
+        dialect.loaded_dbapi.Error,
+        connection_invalidated=lost,
+        dialect=dialect,
+    )
+    assert isinstance(wrapped, DBAPIError)
+    return wrapped

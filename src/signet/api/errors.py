@@ -8,11 +8,14 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import iter_route_contexts
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from signet.api.responses import JSONBytes
-from signet.errors import RateLimited, SignetError, ValidationFailed
+from signet.db import database_unavailable
+from signet.errors import DatabaseUnavailable, RateLimited, SignetError, ValidationFailed
 from signet.kit.links import SIGNING_PAGE_PREFIXES
 
 log = logging.getLogger("signet.api")
@@ -211,8 +214,29 @@ def install_error_handlers(app: FastAPI) -> None:
             err = SignetError(str(exc.detail), code="HTTP_ERROR", status_code=exc.status_code)
         return error_response(request, err)
 
+    # A database that is down is not a bug: 503 with Retry-After in the face's format. The
+    # route-level handler answers what routes raise; ``_unexpected`` (which Starlette runs for
+    # whatever the middleware raises too) answers the rest the same way.
+    @app.exception_handler(DBAPIError)
+    @app.exception_handler(PoolTimeout)
+    async def _database(request: Request, exc: Exception) -> JSONBytes:
+        if database_unavailable(exc):
+            return _database_down(request, exc)
+        raise exc  # a bug (a constraint, a bad statement): on to ``_unexpected``
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONBytes:
+        if database_unavailable(exc):
+            return _database_down(request, exc)
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         err = SignetError("Internal server error", code="INTERNAL_ERROR", status_code=500)
         return error_response(request, err)
+
+
+def _database_down(request: Request, exc: Exception) -> JSONBytes:
+    # The driver's text names hosts and ports: it goes to the log, not to the caller.
+    first_line = (str(exc).splitlines() or [type(exc).__name__])[0]
+    log.warning(
+        "database unavailable on %s %s: %s", request.method, request.url.path, first_line[:300]
+    )
+    return error_response(request, DatabaseUnavailable())

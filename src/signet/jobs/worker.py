@@ -14,18 +14,22 @@ import socket
 import threading
 import time
 import traceback
+from collections.abc import Callable
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from signet.context import AppContext
-from signet.db import transaction
+from signet.db import database_unavailable, transaction
 from signet.jobs import queue
 from signet.jobs.queue import Claimed
 from signet.jobs.registry import HANDLERS, PERIODIC, GiveUp, RetryLater
 from signet.observability.metrics import JOBS_FINISHED
 
 log = logging.getLogger("signet.jobs")
+
+# The longest wait between tries while the database is unavailable.
+MAX_BACKOFF_SECONDS = 5.0
 
 # Set after any commit that enqueued a job, so an in-process worker starts at once.
 _wakeup = threading.Event()
@@ -94,20 +98,57 @@ class Worker:
 
     def _loop(self, worker_id: str) -> None:
         db = self.ctx.db
+        failures = 0  # claims in a row that failed: the wait grows while the database is away
         while not self._stop.is_set():
             try:
                 with transaction(db.write) as session:
                     jobs = queue.claim(session, worker_id, self.lease_seconds)
-            except Exception:  # noqa: BLE001 - e.g. the database restarting
-                log.exception("claiming jobs failed")
-                self._stop.wait(self.poll_interval)
+            except Exception as exc:  # noqa: BLE001 - e.g. the database restarting
+                failures += 1
+                self._database_trouble("claiming jobs failed", exc, failures)
+                self._stop.wait(self._backoff(failures))
                 continue
+            if failures:
+                log.info("claiming jobs works again after %d failed tries", failures)
+                failures = 0
             if not jobs:
                 _wakeup.wait(self.poll_interval)
                 _wakeup.clear()
                 continue
             for job in jobs:
                 self.run_one(job)
+
+    def _backoff(self, failures: int) -> float:
+        """Seconds to wait after ``failures`` failed tries in a row: from the poll interval,
+        doubling, up to ``MAX_BACKOFF_SECONDS``."""
+        return min(MAX_BACKOFF_SECONDS, max(self.poll_interval, 0.1) * 2 ** min(failures, 10))
+
+    def _database_trouble(self, what: str, exc: Exception, failures: int) -> None:
+        """Log a failed database step: an outage in one line (once, then every tenth try),
+        anything else with its traceback."""
+        if database_unavailable(exc):
+            if failures == 1 or failures % 10 == 0:
+                first = (str(exc).splitlines() or [type(exc).__name__])[0][:300]
+                log.warning("%s (try %d), the database is unavailable: %s", what, failures, first)
+        else:
+            log.error("%s (try %d)", what, failures, exc_info=exc)
+
+    def _record(self, job: Claimed, what: str, record: Callable[[Session], object]) -> bool:
+        """Run ``record`` (the job's outcome) in a write transaction, trying again with a growing
+        wait while the database is unavailable. The job stays ours meanwhile (the heartbeat
+        renews its lease when it can); if this worker stops first (False), the lease runs out and
+        the job runs again, as after a crash."""
+        failures = 0
+        while True:
+            try:
+                with transaction(self.ctx.db.write) as session:
+                    record(session)
+                return True
+            except Exception as exc:  # noqa: BLE001 - keep the thread; the job is not lost
+                failures += 1
+                self._database_trouble(f"recording {what} of job {job.id}", exc, failures)
+                if self._stop.wait(self._backoff(failures)):
+                    return False
 
     def run_one(self, job: Claimed) -> None:
         db = self.ctx.db
@@ -138,15 +179,21 @@ class Worker:
             log.warning("job %s (%s) attempt %d failed: %s", job.id, job.kind, job.attempt, detail)
             self._record_failure(job, detail, delay)
         else:
-            with transaction(db.write) as session:
-                queue.complete(session, job)
-            JOBS_FINISHED.labels(job.kind, "succeeded").inc()
+            if self._record(job, "the success", lambda session: queue.complete(session, job)):
+                JOBS_FINISHED.labels(job.kind, "succeeded").inc()
         finally:
             done.set()
 
     def _record_failure(self, job: Claimed, error: str, delay: float | None) -> None:
-        with transaction(self.ctx.db.write) as session:
-            state = queue.fail(session, job, error, retry_in=delay)
+        states: list[str] = []
+        recorded = self._record(
+            job,
+            "a failure",
+            lambda session: states.append(queue.fail(session, job, error, retry_in=delay)),
+        )
+        if not recorded:
+            return  # stopping before the failure could be recorded: the lease runs out
+        state = states[-1]  # the try that committed
         JOBS_FINISHED.labels(job.kind, "dead" if state == "dead" else "retry").inc()
         if state == "dead":
             log.error(
