@@ -32,7 +32,7 @@ from signet.api.firma import templates as firma_templates
 from signet.api.firma import webhooks as firma_webhooks
 from signet.api.firma import workspace_settings as firma_workspace_settings
 from signet.api.firma.detail_read import DetailMemo
-from signet.api.http_guard import HttpGuard, needs_key
+from signet.api.http_guard import API_PREFIXES, HttpGuard, needs_key
 from signet.api.idempotency import IDEMPOTENT_PREFIXES, Idempotency
 from signet.api.openapi import ERROR_MODELS, declare_errors
 from signet.api.pandadoc import audit as pandadoc_audit
@@ -192,6 +192,29 @@ def declare_rate_limits(schema: dict[str, Any]) -> None:
                 ref = {"$ref": f"#/components/schemas/{shape}"}
                 declared["content"] = {"application/json": {"schema": ref}}
             responses["429"] = declared
+
+
+def declare_outages(schema: dict[str, Any]) -> None:
+    """Every API operation may answer 503 with ``Retry-After`` while the database or the file
+    store cannot serve (docs/operations.md), in its face's error shape."""
+    components = schema.get("components", {}).get("schemas", {})
+    for path, operations in schema.get("paths", {}).items():
+        if not path.startswith(API_PREFIXES):
+            continue
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            if "503" in responses:
+                continue
+            shape = "PandaDocErrorOut" if path.startswith("/public/") else "FirmaError"
+            declared: dict[str, Any] = {
+                "description": "The database or the file store is unavailable: retry after "
+                "`Retry-After` seconds",
+                "headers": _RETRY_AFTER,
+            }
+            if shape in components:
+                ref = {"$ref": f"#/components/schemas/{shape}"}
+                declared["content"] = {"application/json": {"schema": ref}}
+            responses["503"] = declared
 
 
 _IDEMPOTENCY_HEADER = {
@@ -388,6 +411,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if limiter is not None:
             declare_rate_limits(schema)
         declare_idempotency(schema)
+        declare_outages(schema)
+        # After the outages: it gives every error response its face's shape (v1 or v2).
         declare_errors(schema, keyless=_keyless(schema), idempotent=IDEMPOTENT_PREFIXES)
         app.openapi_schema = schema
         return schema

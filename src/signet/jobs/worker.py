@@ -90,8 +90,8 @@ class Worker:
                     continue
                 try:
                     task.run(self.ctx)
-                except Exception:  # noqa: BLE001 - the sweep must keep running
-                    log.exception("periodic task %s failed", task.name)
+                except Exception as exc:  # noqa: BLE001 - the sweep must keep running
+                    self._database_trouble(f"periodic task {task.name} failed", exc, 1)
                 if task.every is not None:
                     next_run[task.name] = time.monotonic() + task.every
             self._stop.wait(self.sweep_interval)
