@@ -93,19 +93,19 @@ def test_postgres_restarted_under_load(own_postgres, mailbox, tmp_path: Path) ->
         pg.start()
         load.wait_for("create", 201, more_than=before + 3, timeout=60)
         load.wait_for("send", 200, more_than=load.count("send", 200) + 2, timeout=60)
+        load.stop()
+        ready = httpx.get(f"{base}/readyz", timeout=10)
+        # The worker sends the invitation of every request that was sent, before, during and
+        # after the outage.
+        for sid in load.sent:
+            mailbox.wait_for(load.created[sid], "signing_invite", timeout=60)
+        # Neither process was restarted.
+        assert serve.alive(), serve.log_tail()
+        assert worker.alive(), worker.log_tail()
     finally:
         load.stop()
-        try:
-            ready = httpx.get(f"{base}/readyz", timeout=10)
-            # The worker sends the invitation of every request that was sent, before, during
-            # and after the outage.
-            for sid in load.sent:
-                mailbox.wait_for(load.created[sid], "signing_invite", timeout=60)
-            assert serve.alive(), serve.log_tail()
-            assert worker.alive(), worker.log_tail()
-        finally:
-            serve.stop()
-            worker.stop()
+        serve.stop()
+        worker.stop()
 
     print("answers by call and status:", load.summary())
     assert ready.status_code == 200, ready.text
