@@ -62,7 +62,8 @@ class Load:
         while self.count(call, status) <= more_than:
             if time.monotonic() > deadline:
                 raise AssertionError(
-                    f"no more {call} answers with {status} after {timeout}s: {self.summary()}"
+                    f"no more {call} answers with {status} after {timeout}s: {self.summary()}; "
+                    f"the first answers neither a success nor a 503: {self.odd()[:3]}"
                 )
             time.sleep(0.1)
 
