@@ -196,25 +196,19 @@ def declare_rate_limits(schema: dict[str, Any]) -> None:
 
 def declare_outages(schema: dict[str, Any]) -> None:
     """Every API operation may answer 503 with ``Retry-After`` while the database or the file
-    store cannot serve (docs/operations.md), in its face's error shape."""
-    components = schema.get("components", {}).get("schemas", {})
+    store cannot serve (docs/operations.md); ``declare_errors`` then gives it its face's shape."""
     for path, operations in schema.get("paths", {}).items():
         if not path.startswith(API_PREFIXES):
             continue
         for operation in operations.values():
-            responses = operation.setdefault("responses", {})
-            if "503" in responses:
-                continue
-            shape = "PandaDocErrorOut" if path.startswith("/public/") else "FirmaError"
-            declared: dict[str, Any] = {
-                "description": "The database or the file store is unavailable: retry after "
-                "`Retry-After` seconds",
-                "headers": _RETRY_AFTER,
-            }
-            if shape in components:
-                ref = {"$ref": f"#/components/schemas/{shape}"}
-                declared["content"] = {"application/json": {"schema": ref}}
-            responses["503"] = declared
+            operation.setdefault("responses", {}).setdefault(
+                "503",
+                {
+                    "description": "The database or the file store is unavailable: retry after "
+                    "`Retry-After` seconds",
+                    "headers": _RETRY_AFTER,
+                },
+            )
 
 
 _IDEMPOTENCY_HEADER = {
