@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -33,8 +32,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
-from pyhanko.sign.signers import SimpleSigner
 from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+from signet.pdf.seal_signer import KeptKeySigner
 
 __all__ = [
     "SealIdentity",
@@ -67,7 +67,7 @@ class SealKeyError(RuntimeError):
 class SealIdentity:
     """A ready-to-use sealing identity: the pyHanko signer plus facts about its certificate."""
 
-    signer: SimpleSigner
+    signer: KeptKeySigner
     certificate: asn1_x509.Certificate
     # Intermediates and roots shipped with an operator PKCS#12; empty for the self-signed seal.
     chain: tuple[asn1_x509.Certificate, ...]
@@ -323,22 +323,14 @@ def _identity(
     *,
     source: Literal["generated", "imported", "pkcs12"],
 ) -> SealIdentity:
-    key_der = key.private_bytes(
-        serialization.Encoding.DER,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
     asn1_cert = asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
     chain = tuple(
         asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER)) for c in extra
     )
     registry = SimpleCertificateStore()
     registry.register_multiple(chain)
-    signer = SimpleSigner(
-        signing_cert=asn1_cert,
-        signing_key=asn1_keys.PrivateKeyInfo.load(key_der),
-        cert_registry=registry,
-    )
+    # The key parsed once, here: pyHanko's SimpleSigner would parse it again for every seal.
+    signer = KeptKeySigner(key, signing_cert=asn1_cert, cert_registry=registry)
     return SealIdentity(signer=signer, certificate=asn1_cert, chain=chain, source=source)
 
 
