@@ -8,6 +8,7 @@ receiver never holds SQLite's write lock. Handlers are idempotent: a job runs at
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import socket
@@ -33,6 +34,28 @@ MAX_BACKOFF_SECONDS = 5.0
 
 # Set after any commit that enqueued a job, so an in-process worker starts at once.
 _wakeup = threading.Event()
+_heap_lock = threading.Lock()
+_heap_frozen = False
+
+
+def freeze_startup_heap() -> None:
+    """Keep what start-up made (modules, fonts, caches) out of the cyclic collector's full passes.
+
+    A job such as finalisation leaves reference cycles (pyHanko's reader and writer), so every
+    few jobs the collector walks every object in the process, ~120,000 after start-up: ~25 ms
+    (50 ms on a busy machine) added to whichever seal it lands in. ``gc.freeze`` moves what is
+    alive now to a generation the collector never walks; garbage is collected first so none of
+    it is kept. Once per process: what is made later (each job's objects) is collected as before;
+    a start-up object dropped later is still freed by reference counting, only a cycle of them
+    would stay (start-up state lives as long as the process).
+    """
+    global _heap_frozen
+    with _heap_lock:
+        if _heap_frozen:
+            return
+        _heap_frozen = True
+        gc.collect()
+        gc.freeze()
 
 
 @event.listens_for(Session, "after_commit")
@@ -63,6 +86,7 @@ class Worker:
         self._threads: list[threading.Thread] = []
 
     def start(self) -> None:
+        freeze_startup_heap()
         for i in range(self.concurrency):
             t = threading.Thread(
                 target=self._loop,
