@@ -1,50 +1,44 @@
-"""Benchmark: stamp + certify + seal, against the floor of a plain ``qpdf`` copy.
+"""Benchmark: the final sealed file, per PAdES level and signer count, against a ``qpdf`` copy.
 
-For generated documents of 1, 50 and 500 pages and a ~20 MB image-heavy PDF, with 3 fields on
-each of 10 pages, each case and each path in a fresh subprocess (after imports, fonts and the
-seal key are warm, and one untimed run, as in a running worker):
+For generated documents of 1, 50 and 500 pages and a ~20 MB image-heavy PDF, each case and each
+level in a fresh subprocess (after imports, fonts and the seal key are warm, one untimed run of
+each signer count, and the start-up heap frozen as the worker freezes it), it times:
 
-* floor: ``qpdf in.pdf out.pdf`` (no linearize), into a new file as a plain copy makes one.
-  Until issue 3 this benchmark had qpdf overwrite its previous output, which on this ext4
-  machine took 52-57 ms at 20 MB instead of 27-31 ms (truncating a file just written, likely
-  waiting on its writeback), a floor that flattered the 20 MB ratio almost 2x. ``final``
-  makes its bytes in memory, where qpdf also writes its copy to a file (about 15 ms for 20 MB
-  into the page cache on this machine);
-* final: build the certificate, then ``stamp_certify_seal``: stamps, certificate pages and one
-  PAdES seal as a single incremental update appended to the original (``incremental.py``) — the
-  final PDF as the finalisation job makes it; ``-cert`` is the same without building the
-  certificate (stamps, certificate pages and seal only);
-* 3 files: what ``build_final_files`` does — one hash of the original (``OriginalHash``, on a
-  thread) and one stamp plan (page lookup and overlay), both shared; document-only (stamps +
-  seal), its SHA-256 for the certificate, the certificate, final, certificate-only (seal of the
-  certificate), and the SHA-256 of each file, which the job stores them under;
-* old final / old 3 files: the same with the previous path, pikepdf open + stamp + append +
-  full rewrite (``stamp_values``), then ``seal_pdf``; for comparison;
-* peak RSS (VmHWM) of the subprocess during the work, for each path;
-* cold: the first final file of a fresh process, font registration included (a worker's first
-  job after start-up; imports and the seal key are not counted). The targets are judged on the
-  warm figures, a running worker's steady state, which every job after the first one sees.
+* floor: ``qpdf in.pdf out.pdf`` (no linearize), into a new file as a plain copy makes one
+  (overwriting the previous output waits on its writeback and flatters the ratio almost 2x).
+  ``final`` makes its bytes in memory; qpdf also writes its copy to a file (about 15 ms for
+  20 MB into the page cache on the benchmark machine);
+* final: build the certificate of completion, then ``stamp_certify_seal`` (stamps, certificate
+  pages and the installation's PAdES seal as one incremental update appended to the original),
+  then for B-LTA ``add_long_term_validation`` (validation data and a document timestamp): the
+  final PDF as the finalisation job makes it. As the job does, it starts the hash of the
+  original (on a thread) before building the certificate;
+* levels: B-B (no timestamp), B-T (a signature timestamp) and B-LTA, against a local PKI
+  (Certomancer's Animator on 127.0.0.1: CA, OCSP responder, CRLs and TSA, as in
+  ``tests/pdf/seal/pki.py``), whose seal certificate every level signs with;
+* signers: 1 or 5 signers' stamps (3 fields each on 10 pages), certificate rows and seal
+  metadata. The seal itself is one installation seal whatever the count; per-signer signatures
+  will be a further dimension of the same cells.
 
-The certificate is built from signature PNGs rendered once up front: finalisation takes the
-signers' PNGs from the database and renders none (``bench/stamp.py``'s certificate factory
-renders four per call, ~0.1 s, which would be measured as certificate time here). Its names,
-times, addresses and hashes change on every run, as from one request to the next, so text
-layout caches only help with what really repeats (labels, headings), not with the whole page.
-The new path's final file starts its own hash of the original, as ``stamp_certify_seal`` does
-when given none; only the 3-files run shares one, as the job does.
+Then, on the 50-page document at B-B: the jitter of 20 warm final files in one process (slowest
+/ median), with the start-up heap frozen as the worker does and without; and RSA-2048 against
+the generated P-256 key (a 1-page final file).
 
-Times are wall-clock medians; ``best`` compares the fastest runs, and ``cpu`` the same runs'
-process CPU time (qpdf's from its rusage), both steadier than medians on a busy machine. The new
-path hashes the original on a second thread, so its CPU time can exceed its wall time: on a
-machine whose every core is busy, expect the ``cpu`` ratio rather than the wall one. Prints
-figures and the load average, asserts nothing. Run: ``.venv/bin/python bench/seal.py``
-(``--rounds N``: child processes per path, interleaved with the other path and qpdf;
-``--repeat N``: runs in each).
+The certificate is built from signature PNGs rendered once up front (finalisation takes them
+from the database); its names, times and hashes change on every run, as from one request to
+the next. Times are wall-clock medians; ``best`` compares the fastest runs and ``cpu`` the same
+runs' process CPU time (qpdf's from its rusage; the seal hashes the original on a second
+thread, so its CPU time can exceed its wall time). On a busy machine the CPU figures are the
+steadier ones; the load average is printed before and after. Asserts nothing.
+
+Run: ``.venv/bin/python bench/seal.py`` (``--rounds N`` child processes per cell, interleaved
+with qpdf; ``--repeat N`` runs in each). Needs Debian's qpdf (``scripts/ensure-qpdf.sh``).
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import hashlib
 import io
 import itertools
@@ -68,14 +62,13 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import stamp as stamp_bench  # noqa: E402  (bench/stamp.py: document generators)
 
-_NAMES = ["Jane Doe", "Ayşe Işıkoğlu", "محمد عبد الله", "王小明"]
+_NAMES = ["Jane Doe", "Ayşe Işıkoğlu", "محمد عبد الله", "王小明", "Zoë Müller"]
+LEVELS = ("B-B", "B-T", "B-LTA")
+SIGNERS = (1, 5)
 
 
 def _signature_pngs(out: Path) -> list[Path]:
-    """The signers' typed signatures, rendered once by the parent for every child to read.
-
-    Rendering them in a child would register the fonts there before its cold run.
-    """
+    """The signers' typed signatures, rendered once by the parent for every child to read."""
     from signet.pdf.fonts import render_typed_signature
 
     paths = [out / f"signature-{i}.png" for i in range(len(_NAMES))]
@@ -84,18 +77,37 @@ def _signature_pngs(out: Path) -> list[Path]:
     return paths
 
 
-def _certificate_factory(pngs: list[bytes]) -> Callable[[str], bytes]:
-    """A certificate builder like bench/stamp.py's, with the signature PNGs made up front."""
+def _values(page_count: int, pngs: list[bytes], signers: int) -> list[Any]:
+    """Each signer's signature, name and date on 10 pages spread over the document."""
+    from signet.pdf.evidence import StampValue
+
+    pages = sorted({1 + (i * page_count) // 10 for i in range(10)})
+    values = []
+    for s in range(signers):
+        sig = "data:image/png;base64," + base64.b64encode(pngs[s]).decode()
+        y = 80 - 15 * s
+        for page in pages:
+            values += [
+                StampValue(page, 10, y, 30, 6, "signature", sig),
+                StampValue(page, 45, y + 2, 30, 3, "text", f"{_NAMES[s]}, Director"),
+                StampValue(
+                    page, 80, y + 2, 15, 3, "date", "2026-11-21", date_format="MMM dd, yyyy"
+                ),
+            ]
+    return values
+
+
+def _certificate_factory(pngs: list[bytes], signers: int) -> Callable[[], bytes]:
+    """A certificate builder for ``signers`` recipients; another request on every call."""
     from signet.pdf.certificate import build_certificate
     from signet.pdf.evidence import CertificateData, CertificateEvent, CertificateRecipient
 
     calls = itertools.count()
 
-    def build(signed_sha256: str) -> bytes:
-        # Another request each time: other names, times, addresses, ids and hashes.
+    def build() -> bytes:
         k = next(calls)
         t0 = datetime(2026, 11, 21, 9, 0, tzinfo=UTC) + timedelta(days=k, seconds=37 * k)
-        names = [f"{name} {k}" for name in _NAMES]
+        names = [f"{name} {k}" for name in _NAMES[:signers]]
         recipients = [
             CertificateRecipient(
                 name=name,
@@ -110,11 +122,11 @@ def _certificate_factory(pngs: list[bytes]) -> Callable[[str], bytes]:
                 signature_png=png,
                 signature_id=f"00000000-0000-4000-8000-{k:08d}000{i}",
             )
-            for i, (name, png) in enumerate(zip(names, pngs, strict=True))
+            for i, (name, png) in enumerate(zip(names, pngs, strict=False))
         ]
         events = [
             CertificateEvent(
-                t0 + timedelta(minutes=i), "recipient.viewed", names[i % 4], f"203.0.{k % 250}.5"
+                t0 + timedelta(minutes=i), "recipient.viewed", names[i % signers], "203.0.113.5"
             )
             for i in range(40)
         ]
@@ -125,7 +137,7 @@ def _certificate_factory(pngs: list[bytes]) -> Callable[[str], bytes]:
                 short_id=f"CnEqURgZ3swzj528KM{k:04d}",
                 page_count=500,
                 original_sha256=hashlib.sha256(b"original %d" % k).hexdigest(),
-                signed_sha256=signed_sha256,
+                signed_sha256=hashlib.sha256(b"signed %d" % k).hexdigest(),
                 audit_hash=hashlib.sha256(b"audit %d" % k).hexdigest(),
                 installation_name="Signet bench",
                 base_url="https://sign.example.com",
@@ -141,100 +153,170 @@ def _certificate_factory(pngs: list[bytes]) -> Callable[[str], bytes]:
     return build
 
 
-def _child(pdf_path: str, repeat: int, path: str) -> None:
+def _final_maker(
+    original: bytes, identity: Any, pngs: list[bytes], signers: int, level: str, tsa: str | None
+) -> Callable[[], bytes]:
+    """The final file as the finalisation job makes it, for one signer count and level."""
     import pikepdf
-    from reportlab.pdfbase import pdfmetrics
 
-    from signet.pdf.fonts import ensure_fonts_registered
-    from signet.pdf.incremental import plan_stamps, stamp_certify_seal
+    from signet.pdf.incremental import stamp_certify_seal
     from signet.pdf.original_hash import OriginalHash
-    from signet.pdf.seal import seal_pdf
-    from signet.pdf.seal_keys import load_or_create_seal
-    from signet.pdf.stamp import stamp_values
+    from signet.pdf.seal_lta import add_long_term_validation
 
-    original = Path(pdf_path).read_bytes()
     with pikepdf.open(io.BytesIO(original)) as pdf:
         pages = len(pdf.pages)
-    identity = load_or_create_seal(Path(tempfile.mkdtemp()), None, None)
-    pngs = [Path(p).read_bytes() for p in os.environ["SEAL_BENCH_PNGS"].split(os.pathsep)]
-    values = stamp_bench._values(pages, pngs[0])
-    certificate = _certificate_factory(pngs)
-
-    def sealing(variant: str) -> dict[str, Any]:
-        metadata = {
-            "signing_request_id": "3c90c3cc-0d44-4b50-8888-8dd25736052a",
-            "variant": variant,
-            "completed_at": "2026-11-21T10:00:00+00:00",
-            "signers": [],
-        }
-        return {"reason": "bench", "location": None, "tsa_url": None, "metadata": metadata}
-
-    def seal(data: bytes, variant: str) -> bytes:
-        return seal_pdf(data, identity, **sealing(variant))
-
-    def stamped(
-        cert: bytes | None, variant: str, layout: Any = values, hashed: Any = None
-    ) -> bytes:
-        if path == "old":
-            return seal(stamp_values(original, values, cert), variant)
-        kwargs = sealing(variant)
-        return stamp_certify_seal(original, layout, cert, identity, original_hash=hashed, **kwargs)
-
-    cert_times: list[float] = []
+    values = _values(pages, pngs, signers)
+    certificate = _certificate_factory(pngs, signers)
+    tsa_url = tsa if level != "B-B" else None
+    metadata = {
+        "signing_request_id": "3c90c3cc-0d44-4b50-8888-8dd25736052a",
+        "variant": "final",
+        "completed_at": "2026-11-21T10:00:00+00:00",
+        "signers": [
+            {"name": n, "email": f"s{i}@example.com", "signed_at": "2026-11-21T09:59:00+00:00"}
+            for i, n in enumerate(_NAMES[:signers])
+        ],
+    }
 
     def final() -> bytes:
-        start = time.perf_counter()
-        cert = certificate("0" * 64)
-        cert_times.append(time.perf_counter() - start)
-        return stamped(cert, "final")
-
-    def all_three() -> bytes:
-        # As build_final_files: one hash of the original and one stamp plan (page lookup +
-        # overlay) for both stamped files, and the SHA-256 of every file it makes.
-        if path == "new":
-            hashed = OriginalHash(original)
-            layout = plan_stamps(original, values)
-            document_only = stamped(None, "document_only", layout, hashed)
-            cert = certificate(hashed.hexdigest_of(document_only))
-            out = stamped(cert, "final", layout, hashed)
-            hashed.hexdigest_of(out)
-        else:
-            document_only = stamped(None, "document_only")
-            cert = certificate(hashlib.sha256(document_only).hexdigest())
-            out = stamped(cert, "final")
-            hashlib.sha256(out).hexdigest()
-        hashlib.sha256(seal(cert, "certificate_only")).hexdigest()
+        # As build_final_files: the original's hash starts first, on its thread, and runs while
+        # the certificate is built.
+        hashed = OriginalHash(original)
+        out = stamp_certify_seal(
+            original, values, certificate(), identity, original_hash=hashed,
+            reason="bench", location=None, tsa_url=tsa_url, metadata=metadata,
+        )  # fmt: skip
+        if level == "B-LTA":
+            assert tsa is not None
+            out = add_long_term_validation(out, identity, tsa)
         return out
 
-    # Cold: the first final file of this process, with the fonts still to register.
-    assert not pdfmetrics.getRegisteredFontNames(), "the child's fonts must start cold"
-    start = time.perf_counter()
+    return final
+
+
+def _worker_start() -> None:
+    """What a worker process holds before its first job: the app's modules, wired, and its
+    start-up heap frozen (a tree without ``freeze_startup_heap`` does not freeze it)."""
+    import signet.app  # noqa: F401  (the modules a worker imports)
+    from signet.wiring import wire
+
+    wire()
+    try:
+        from signet.jobs.worker import freeze_startup_heap
+    except ImportError:
+        return
+    freeze_startup_heap()
+
+
+def _timed(fn: Callable[[], bytes]) -> tuple[float, float]:
+    wall, cpu = time.perf_counter(), time.process_time()
+    fn()
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def _pngs_from_env() -> list[bytes]:
+    return [Path(p).read_bytes() for p in os.environ["SEAL_BENCH_PNGS"].split(os.pathsep)]
+
+
+def _child_cell(pdf: str, level: str, repeat: int, p12: str, tsa: str) -> dict[str, Any]:
+    """One document at one level: ``repeat`` final files per signer count, interleaved."""
+    from signet.pdf.fonts import ensure_fonts_registered
+    from signet.pdf.seal_keys import load_or_create_seal
+
+    original = Path(pdf).read_bytes()
+    identity = load_or_create_seal(Path(p12).parent, p12, None)
+    pngs = _pngs_from_env()
     ensure_fonts_registered()
-    final()
-    cold = time.perf_counter() - start
-    all_three()  # warm every code path once, untimed
-    cert_times.clear()
-    with open("/proc/self/clear_refs", "w") as clear:
-        clear.write("5")  # VmHWM from here on is the work's own peak
-    timings: dict[str, list[tuple[float, float]]] = {"final": [], "all": []}
-    out = b""
+    makers = {n: _final_maker(original, identity, pngs, n, level, tsa) for n in SIGNERS}
+    for make in makers.values():
+        assert make().startswith(original), "the final file may only append"
+    _worker_start()
+    runs: dict[str, list[tuple[float, float]]] = {str(n): [] for n in SIGNERS}
     for _ in range(repeat):
-        for name, fn in (("final", final), ("all", all_three)):
-            wall, cpu = time.perf_counter(), time.process_time()
-            out = fn()
-            timings[name].append((time.perf_counter() - wall, time.process_time() - cpu))
-    print(
-        json.dumps(
-            {
-                "final": timings["final"],
-                "all": timings["all"],
-                "certificate": cert_times,
-                "cold": cold,
-                "peak_mb": stamp_bench._memory_mb("VmHWM"),
-                "prefix": out.startswith(original),
-            }
-        )
+        for n, make in makers.items():
+            runs[str(n)].append(_timed(make))
+    return runs
+
+
+def _child_jitter(pdf: str, freeze: bool, seals: int) -> dict[str, Any]:
+    """``seals`` warm final files in a row in one process, as a worker makes them; and what the
+    collector's full passes cost there (those that fell in the runs, and one forced after)."""
+    import gc
+
+    import signet.app  # noqa: F401  (a worker's heap: the app's modules)
+    from signet.pdf.fonts import ensure_fonts_registered
+    from signet.pdf.seal_keys import load_or_create_seal
+
+    original = Path(pdf).read_bytes()
+    identity = load_or_create_seal(Path(tempfile.mkdtemp()), None, None)
+    ensure_fonts_registered()
+    make = _final_maker(original, identity, _pngs_from_env(), 1, "B-B", None)
+    make()
+    make()
+    if freeze:
+        _worker_start()
+    full: list[float] = []
+    started: list[float] = []
+
+    def watch(phase: str, info: dict[str, int]) -> None:
+        if info["generation"] == 2:
+            if phase == "start":
+                started.append(time.process_time())
+            else:
+                full.append(time.process_time() - started.pop())
+
+    gc.callbacks.append(watch)
+    runs = [_timed(make) for _ in range(seals)]
+    in_runs = list(full)
+    gc.collect()
+    return {"runs": runs, "full": in_runs, "forced": full[-1], "tracked": len(gc.get_objects())}
+
+
+def _child_keys(pdf: str, repeat: int) -> dict[str, Any]:
+    """The same final file sealed with the generated P-256 key and with an RSA-2048 PKCS#12."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.serialization import pkcs12
+    from cryptography.x509.oid import NameOID
+
+    from signet.pdf.fonts import ensure_fonts_registered
+    from signet.pdf.seal_keys import load_or_create_seal
+
+    data_dir = Path(tempfile.mkdtemp())
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "RSA bench seal")])
+    now = datetime.now(UTC) - timedelta(hours=1)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + timedelta(days=30))
+        .sign(key, hashes.SHA256())
     )
+    p12 = data_dir / "rsa.p12"
+    p12.write_bytes(
+        pkcs12.serialize_key_and_certificates(b"s", key, cert, None, serialization.NoEncryption())
+    )
+    identities = {
+        "ec": load_or_create_seal(data_dir, None, None),
+        "rsa": load_or_create_seal(data_dir, str(p12), None),
+    }
+    original = Path(pdf).read_bytes()
+    pngs = _pngs_from_env()
+    ensure_fonts_registered()
+    makers = {k: _final_maker(original, i, pngs, 1, "B-B", None) for k, i in identities.items()}
+    for make in makers.values():
+        make()
+    _worker_start()
+    runs: dict[str, list[tuple[float, float]]] = {k: [] for k in makers}
+    for _ in range(repeat):
+        for k, make in makers.items():
+            runs[k].append(_timed(make))
+    return runs
 
 
 def _qpdf(path: Path, out: Path, repeat: int) -> list[tuple[float, float]]:
@@ -253,109 +335,170 @@ def _qpdf(path: Path, out: Path, repeat: int) -> list[tuple[float, float]]:
     return runs
 
 
-def _run_child(path: Path, repeat: int, which: str, pngs: list[Path]) -> dict[str, Any]:
+def _run_child(pngs: list[Path], *args: str) -> dict[str, Any]:
     env = {**os.environ, "SEAL_BENCH_PNGS": os.pathsep.join(map(str, pngs))}
     child = subprocess.run(
-        [sys.executable, __file__, "--child", str(path), "--repeat", str(repeat), "--path", which],
+        [sys.executable, __file__, "--child", *args],
         check=True, capture_output=True, text=True, env=env,
     )  # fmt: skip
     result: dict[str, Any] = json.loads(child.stdout.strip().splitlines()[-1])
     return result
 
 
-class _Runs:
-    """One path's runs over all rounds, and the figures the table shows."""
+def _median(runs: list[tuple[float, float]], cpu: bool = False) -> float:
+    return statistics.median(r[1 if cpu else 0] for r in runs) if runs else float("nan")
 
-    def __init__(self) -> None:
-        self.final: list[tuple[float, float]] = []
-        self.all: list[tuple[float, float]] = []
-        self.certificate: list[float] = []
-        self.cold: list[float] = []
-        self.peak_mb = 0.0
 
-    def add(self, child: dict[str, Any]) -> None:
-        self.final += [tuple(r) for r in child["final"]]
-        self.all += [tuple(r) for r in child["all"]]
-        self.certificate += child["certificate"]
-        self.cold.append(child["cold"])
-        self.peak_mb = max(self.peak_mb, child["peak_mb"])
-
-    def median(self, runs: list[tuple[float, float]], cpu: bool = False) -> float:
-        return statistics.median(r[1 if cpu else 0] for r in runs)
-
-    def best(self) -> float:
-        return min(w for w, _ in self.final)
-
-    def without_certificate(self) -> float:
-        pairs = zip(self.final, self.certificate, strict=True)
-        return statistics.median(w - c for (w, _), c in pairs)
+def _best(runs: list[tuple[float, float]]) -> float:
+    return min((r[0] for r in runs), default=float("nan"))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=2, help="runs per child process")
-    parser.add_argument("--rounds", type=int, default=4, help="child processes per path")
-    parser.add_argument("--child", help=argparse.SUPPRESS)
-    parser.add_argument("--path", choices=("new", "old"), default="new", help=argparse.SUPPRESS)
+    parser.add_argument("--repeat", type=int, default=3, help="runs per child process")
+    parser.add_argument("--rounds", type=int, default=2, help="child processes per cell")
+    parser.add_argument("--only", help="run only the documents whose name contains this")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        _child(args.child, args.repeat, args.path)
+        kind, *rest = args.child
+        if kind == "cell":
+            pdf, level, repeat, p12, tsa = rest
+            print(json.dumps(_child_cell(pdf, level, int(repeat), p12, tsa)))
+        elif kind == "jitter":
+            pdf, freeze, seals = rest
+            print(json.dumps(_child_jitter(pdf, freeze == "freeze", int(seals))))
+        else:
+            pdf, repeat = rest
+            print(json.dumps(_child_keys(pdf, int(repeat))))
         return
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from pdf.seal.pki import CertomancerPki  # the tests' local PKI: CA, OCSP, CRL, TSA
+
     out = ROOT / "bench" / "out" / "seal"
     out.mkdir(parents=True, exist_ok=True)
     stamp_bench.OUT = out
     pngs = _signature_pngs(out)
+    if shutil.which("qpdf") is None:
+        print("qpdf not found: the ratios are NaN (scripts/ensure-qpdf.sh installs it)")
     print(f"load average before: {_load()}")
     cases = [
-        ("1 page", stamp_bench._text_pdf(1)),
-        ("50 pages", stamp_bench._text_pdf(50)),
-        ("500 pages", stamp_bench._text_pdf(500)),
-        ("20 MB images", stamp_bench._image_pdf(20.0)),
+        ("1 page", lambda: stamp_bench._text_pdf(1)),
+        ("50 pages", lambda: stamp_bench._text_pdf(50)),
+        ("500 pages", lambda: stamp_bench._text_pdf(500)),
+        ("20 MB images", lambda: stamp_bench._image_pdf(20.0)),
     ]
-    print(
-        f"{'document':13} {'size':>6} {'qpdf':>7} {'final':>7} {'ratio':>6} {'best':>6} "
-        f"{'cpu':>6} {'-cert':>6} {'3 files':>8} {'RSS':>7} {'cold':>6} | {'old final':>9} "
-        f"{'ratio':>6} {'best':>6} {'-cert':>6} {'3 files':>8} {'RSS':>7} {'cold':>6}"
-    )
-    for name, data in cases:
-        path = out / f"{name.replace(' ', '_')}.pdf"
-        path.write_bytes(data)
-        floor: list[tuple[float, float]] = []
-        new, old = _Runs(), _Runs()
-        # Rounds interleave the paths (and qpdf), so a busy spell on the machine hits all alike.
-        for round_ in range(args.rounds):
-            floor += _qpdf(path, out, args.repeat)
-            order = [("new", new), ("old", old)]
-            for which, runs in order if round_ % 2 == 0 else order[::-1]:
-                child = _run_child(path, args.repeat, which, pngs)
-                assert which == "old" or child["prefix"], "the new path may only append"
-                runs.add(child)
-        q_wall = statistics.median(w for w, _ in floor) if floor else float("nan")
-        q_best = min((w for w, _ in floor), default=float("nan"))
-        q_cpu = statistics.median(c for _, c in floor) if floor else float("nan")
-        cells = []
-        for runs, first in ((new, True), (old, False)):
-            final = runs.median(runs.final)
-            cells.append(
-                f"{final:{6 if first else 8}.3f}s {final / q_wall:5.2f}x "
-                + f"{runs.best() / q_best:5.2f}x "
-                + (f"{runs.median(runs.final, cpu=True) / q_cpu:5.2f}x " if first else "")
-                + f"{runs.without_certificate() / q_wall:5.2f}x "
-                f"{runs.median(runs.all):7.3f}s {runs.peak_mb:4.0f}MiB "
-                f"{statistics.median(runs.cold):5.3f}s"
-            )
-        print(f"{name:13} {len(data) / 1e6:5.1f}M {q_wall:6.3f}s {cells[0]} | {cells[1]}")
+    paths: dict[str, Path] = {}
+    for name, make in cases:
+        if args.only and args.only not in name and name != "50 pages" and name != "1 page":
+            continue
+        paths[name] = out / f"{name.replace(' ', '_')}.pdf"
+        paths[name].write_bytes(make())
+
+    pki = CertomancerPki(Path(tempfile.mkdtemp(prefix="seal-bench-pki-")))
+    try:
+        p12 = out / "pki-seal.p12"
+        p12.write_bytes(pki.p12())
+        results = _levels(args, paths, pngs, str(p12), pki.tsa_url)
+    finally:
+        pki.close()
+    _print_levels(paths, results)
+    _print_jitter(paths["50 pages"], pngs)
+    _print_keys(paths["1 page"], pngs, args.rounds * args.repeat * 2)
     print(_LEGEND + f"load average after: {_load()}")
 
 
+def _levels(
+    args: argparse.Namespace, paths: dict[str, Path], pngs: list[Path], p12: str, tsa: str
+) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    for name, path in paths.items():
+        if args.only and args.only not in name:
+            continue
+        floor: list[tuple[float, float]] = []
+        cells: dict[str, dict[str, list[tuple[float, float]]]] = {
+            level: {str(n): [] for n in SIGNERS} for level in LEVELS
+        }
+        # Rounds interleave the levels and qpdf, so a busy spell on the machine hits all alike.
+        for round_ in range(args.rounds):
+            floor += _qpdf(path, path.parent, args.repeat)
+            order = LEVELS if round_ % 2 == 0 else LEVELS[::-1]
+            for level in order:
+                child = _run_child(pngs, "cell", str(path), level, str(args.repeat), p12, tsa)
+                for n, runs in child.items():
+                    cells[level][n] += [tuple(r) for r in runs]
+        results[name] = {"floor": floor, "cells": cells}
+    return results
+
+
+def _print_levels(paths: dict[str, Path], results: dict[str, Any]) -> None:
+    print(
+        "\nfinal file / qpdf copy of the same input: median wall time, ratio, best-run ratio, "
+        "CPU ratio"
+    )
+    head = " | ".join(f"{f'{n} signer' + ('s' if n > 1 else ''):>27}" for n in SIGNERS)
+    for level in LEVELS:
+        print(f"\n{level:6} {'document':13} {'size':>6} {'qpdf':>7} | {head}")
+        for name, result in results.items():
+            floor = result["floor"]
+            q_wall, q_cpu, q_best = _median(floor), _median(floor, cpu=True), _best(floor)
+            cells = []
+            for n in SIGNERS:
+                runs = result["cells"][level][str(n)]
+                wall = _median(runs)
+                cells.append(
+                    f"{wall:6.3f}s {wall / q_wall:5.2f}x {_best(runs) / q_best:5.2f}x "
+                    f"{_median(runs, cpu=True) / q_cpu:5.2f}x"
+                )
+            size = paths[name].stat().st_size / 1e6
+            print(f"{'':6} {name:13} {size:5.1f}M {q_wall:6.3f}s | " + " | ".join(cells))
+    print("\nB-LTA with 5 signers / B-B with 1 (target for per-signer signatures: <= 3x):")
+    for name, result in results.items():
+        cells = result["cells"]
+        lta, bb = cells["B-LTA"][str(max(SIGNERS))], cells["B-B"][str(min(SIGNERS))]
+        print(
+            f"       {name:13} wall {_median(lta) / _median(bb):5.2f}x  "
+            f"cpu {_median(lta, cpu=True) / _median(bb, cpu=True):5.2f}x"
+        )
+
+
+def _print_jitter(path: Path, pngs: list[Path], seals: int = 20) -> None:
+    print(f"\njitter: {seals} warm final files in a row (50 pages, B-B, 1 signer), one process")
+    for mode in ("freeze", "no-freeze"):
+        child = _run_child(pngs, "jitter", str(path), mode, str(seals))
+        runs = child["runs"]
+        figures = []
+        for label, i in (("wall", 0), ("cpu", 1)):
+            values = [r[i] for r in runs]
+            med = statistics.median(values)
+            figures.append(
+                f"{label} median {med * 1e3:5.1f} ms, max {max(values) * 1e3:5.1f} ms "
+                f"({max(values) / med:4.2f}x)"
+            )
+        heap = "start-up heap frozen" if mode == "freeze" else "heap not frozen     "
+        print(f"       {heap}: " + "; ".join(figures))
+        print(
+            f"       {'':20}  full collections in the runs: {len(child['full'])} "
+            f"({', '.join(f'{t * 1e3:.0f}' for t in child['full']) or '-'} ms CPU); "
+            f"one now: {child['forced'] * 1e3:.0f} ms over {child['tracked']} objects"
+        )
+
+
+def _print_keys(path: Path, pngs: list[Path], repeat: int) -> None:
+    runs = _run_child(pngs, "keys", str(path), str(repeat))
+    ec, rsa = runs["ec"], runs["rsa"]
+    print(f"\nseal key: a 1-page final file (B-B, 1 signer), {repeat} runs each, one process")
+    for label, cpu in (("wall", False), ("cpu", True)):
+        e, r = _median(ec, cpu) * 1e3, _median(rsa, cpu) * 1e3
+        print(f"       {label}: P-256 {e:6.1f} ms, RSA-2048 {r:6.1f} ms, RSA - EC {r - e:+6.1f} ms")
+
+
 _LEGEND = """
-ratio = median final / median qpdf wall time (qpdf into a new file; see the docstring);
-best = ratio with the fastest run of each; cpu = median final process CPU / median qpdf CPU
-(steadier on a busy machine); -cert = final without building the certificate (stamps +
-certificate pages + seal) / qpdf wall time; cold = median first final file of a fresh process,
-font registration included (wall time).
-targets, on the warm figures: final <= 1.5x qpdf at 500 pages and at 20 MB; peak < 300 MiB at
-20 MB
+ratio = median final / median qpdf wall time (qpdf into a new file; see the docstring); the
+best-run ratio compares the fastest run of each; CPU ratio = median final process CPU / median
+qpdf CPU (steadier on a busy machine). Jitter = slowest / median of the 20 runs.
+targets: final <= 1.0x qpdf at 20 MB (B-B); RSA within 5 ms of EC; jitter <= 1.3x
 """
 
 
