@@ -41,9 +41,10 @@ _heap_frozen = False
 def freeze_startup_heap() -> None:
     """Keep what start-up made (modules, fonts, caches) out of the cyclic collector's full passes.
 
-    A job such as finalisation leaves reference cycles (pyHanko's reader and writer), so every
-    few jobs the collector walks every object in the process, ~120,000 after start-up: ~25 ms
-    (50 ms on a busy machine) added to whichever seal it lands in. ``gc.freeze`` moves what is
+    A job such as finalisation leaves reference cycles (pyHanko's reader and writer), so now and
+    then the collector walks every object in the process, ~260,000 in a worker after start-up:
+    tens of milliseconds (~130 ms on the busy benchmark machine) added to whichever seal it lands
+    in. ``gc.freeze`` moves what is
     alive now to a generation the collector never walks; garbage is collected first so none of
     it is kept. Once per process: what is made later (each job's objects) is collected as before;
     a start-up object dropped later is still freed by reference counting, only a cycle of them

@@ -1,5 +1,5 @@
-"""A fix for asn1crypto taking some definite lengths for indefinite ones, which made 1 seal in 4
-three to ten times slower.
+"""A fix for asn1crypto taking some definite lengths for indefinite ones, which made many seals'
+CMS containers three to ten times slower to build.
 
 asn1crypto 1.5 decides that an encoded value has an indefinite length (BER, to be re-encoded as
 DER) when the last byte of its header is ``0x80``. That is also the last byte of every long-form
@@ -7,9 +7,9 @@ definite length that is a multiple of 256 plus 128 (``30 82 01 80``: 384 bytes).
 then re-encoded from its parsed fields, with every value inside it, on every ``dump()``. In a
 seal's CMS container the lengths change with the ECDSA signature (70 to 72 bytes) and the signing
 time, so for a given seal key some signatures hit it: for the generated key on the benchmark
-machine, a quarter of the seals took ~38 ms instead of ~10 ms in pyHanko's CMS code, and others
-~115 ms, because the seal's certificate was re-encoded field by field. The bytes are the same
-either way (a DER value re-encodes to itself).
+machine, a third of the containers took ~38 ms instead of ~11 ms in pyHanko's CMS code, and
+another third ~115 ms, because the seal's certificate was re-encoded field by field. The bytes
+are the same either way (a DER value re-encodes to itself).
 
 :func:`install` makes each ``dump`` method with that check forget a header that is in fact
 definite before running, so that the method recomputes the header (a few bytes) instead of the
