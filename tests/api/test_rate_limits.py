@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
+from fixtures.rate_windows import clear_of_window_edge
 from starlette.testclient import TestClient
 
 from signet.api.rate_limit import RateLimitConfigError
@@ -38,6 +39,7 @@ def limited_app(settings: Settings, **limits: str) -> Iterator[tuple[Any, TestCl
     """An app of its own (its own counters): the given limits, the defaults for the rest."""
     overrides = {name.replace("__", "."): value for name, value in limits.items()}
     app = create_app(settings.model_copy(update={"rate_limits": overrides}))
+    clear_of_window_edge()
     try:
         with TestClient(app) as client:
             yield app, client
