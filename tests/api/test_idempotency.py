@@ -3,8 +3,11 @@ no work twice, another body is refused, the key holds across app restarts and co
 
 from __future__ import annotations
 
+import asyncio
 import threading
-from datetime import timedelta
+import time
+import uuid
+from datetime import datetime, timedelta
 from typing import Any
 
 from fixtures.requests import create_body
@@ -12,6 +15,7 @@ from starlette.testclient import TestClient
 
 from signet.app import create_app
 from signet.db import transaction
+from signet.idempotency import repository as keys
 from signet.idempotency.repository import purge
 from signet.models import IdempotencyKey
 from signet.models.base import utcnow
@@ -158,3 +162,52 @@ def test_keys_older_than_a_day_are_purged(db: Any, api: Any) -> None:
     with db.read() as session:
         left = session.query(IdempotencyKey).filter_by(workspace_id=api.workspace_id).count()
     assert left == 0
+
+
+def _claim_at(db: Any, scope: keys.Scope, when: datetime) -> keys.Claim:
+    with transaction(db.write) as session:
+        return keys.claim(session, scope, "digest", now=when)
+
+
+def test_a_key_whose_process_died_is_free_once_its_lease_lapses(db: Any, api: Any) -> None:
+    # A first request whose process was SIGKILLed never answers nor renews its lease.
+    scope = keys.Scope(api.workspace_id, "POST", "/v1/signing-requests", uuid.uuid4().hex)
+    start = utcnow()
+    assert _claim_at(db, scope, start).outcome == "run"
+    within = start + keys.LEASE - timedelta(seconds=1)
+    assert _claim_at(db, scope, within).outcome == "in_flight"
+    assert _claim_at(db, scope, start + keys.LEASE + timedelta(seconds=1)).outcome == "run"
+
+
+def test_a_running_first_request_renews_its_lease_and_keeps_the_key(db: Any, api: Any) -> None:
+    scope = keys.Scope(api.workspace_id, "POST", "/v1/signing-requests", uuid.uuid4().hex)
+    start = utcnow()
+    first = _claim_at(db, scope, start)
+    assert first.row_id is not None
+    with transaction(db.write) as session:
+        assert keys.renew(session, first.row_id, now=start + keys.LEASE * 0.8)
+    later = start + keys.LEASE * 1.5
+    assert _claim_at(db, scope, later).outcome == "in_flight"
+    assert _claim_at(db, scope, later + keys.LEASE).outcome == "run"
+
+
+def test_the_middleware_renews_the_lease_while_the_request_runs(
+    app: Any, api: Any, monkeypatch: Any
+) -> None:
+    from signet.api.idempotency import _keep_alive
+
+    scope = keys.Scope(api.workspace_id, "POST", "/v1/signing-requests", uuid.uuid4().hex)
+    db = app.state.signet.db
+    first = _claim_at(db, scope, utcnow() - keys.LEASE + timedelta(seconds=1))
+    assert first.row_id is not None
+    monkeypatch.setattr(keys, "RENEW_EVERY", 0.05)
+
+    async def run_a_while() -> None:
+        beat = asyncio.create_task(_keep_alive(app.state.signet, first.row_id))
+        await asyncio.sleep(0.5)
+        beat.cancel()
+
+    asyncio.run(run_a_while())
+    # Without the renewals the lease would have lapsed by now.
+    time.sleep(1.1)
+    assert _claim_at(db, scope, utcnow()).outcome == "in_flight"

@@ -3,13 +3,17 @@
 The first request with a key runs and its response is kept 24 hours, scoped to the workspace,
 method and path; a retry with the same key and body gets that response again with
 ``Idempotent-Replayed: true`` and does no work. The same key with another body answers 422
-``IDEMPOTENCY_KEY_REUSED``; while the first still runs, 409 ``IDEMPOTENCY_KEY_IN_USE``. Responses
-with 5xx, 401 or 429 are not kept, so such a request may be retried with its key.
+``IDEMPOTENCY_KEY_REUSED``; while the first still runs, 409 ``IDEMPOTENCY_KEY_IN_USE``: it holds
+the key through a lease its process renews, so the key of a process that died is free again
+within ``LEASE``. Responses with 5xx, 401 or 429 are not kept, so such a request may be retried
+with its key.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import logging
 import re
 
 from starlette.concurrency import run_in_threadpool
@@ -23,6 +27,8 @@ from signet.context import AppContext
 from signet.db import transaction
 from signet.errors import Conflict, PayloadTooLarge, SignetError, ValidationFailed
 from signet.idempotency import repository as keys
+
+log = logging.getLogger("signet.idempotency")
 
 HEADER = b"idempotency-key"
 MAX_KEY = 255
@@ -160,9 +166,11 @@ class Idempotency:
                     chunks.append(chunk)
             await send(message)
 
+        heartbeat = asyncio.create_task(_keep_alive(ctx, row_id))
         try:
             await self.app(scope, replay_receive, capture)
         finally:
+            heartbeat.cancel()
             status = int(start.get("status", 500))
             keep = status < 500 and status not in _NOT_KEPT and size <= MAX_STORED_BODY
             stored = keys.Stored(
@@ -183,6 +191,23 @@ class Idempotency:
                         keys.release(session, row_id)
 
             await run_in_threadpool(finish)
+
+
+async def _keep_alive(ctx: AppContext, row_id: str) -> None:
+    """Renew the key's lease while the first request runs, so that only a dead process's key
+    lapses (``keys.LEASE``); a failed renewal is retried at the next beat."""
+
+    def renew() -> bool:
+        with transaction(ctx.db.write) as session:
+            return keys.renew(session, row_id)
+
+    while True:
+        await asyncio.sleep(keys.RENEW_EVERY)
+        try:
+            if not await run_in_threadpool(renew):
+                return
+        except Exception:  # noqa: BLE001 - e.g. the database restarting: try again next beat
+            log.warning("could not renew the Idempotency-Key lease %s", row_id, exc_info=True)
 
 
 async def _replay(stored: keys.Stored, send: Send) -> None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -14,7 +14,12 @@ from signet.models import IdempotencyKey
 from signet.models.base import utcnow
 
 KEPT = timedelta(hours=24)
-# A first request still "in flight" after this long died with its process: its key is free again.
+# The first request holds its key through a lease that its process renews every RENEW_EVERY
+# seconds while it runs. A lease that lapsed means the process died (SIGKILL, a lost host): the
+# key is free again, so a client's retry on another node runs instead of waiting.
+LEASE = timedelta(seconds=30)
+RENEW_EVERY = 10.0
+# Rows from before leases existed (no ``alive_until``): free after this long, as then.
 ABANDONED = timedelta(minutes=10)
 
 
@@ -60,9 +65,7 @@ def claim(session: Session, scope: Scope, request_hash: str, now: datetime | Non
     now = now or utcnow()
     row = _find(session, scope)
     if row is not None:
-        stale = row.created_at < now - KEPT or (
-            row.state == "in_flight" and row.created_at < now - ABANDONED
-        )
+        stale = row.created_at < now - KEPT or (row.state == "in_flight" and _lapsed(row, now))
         if not stale:
             if row.request_hash != request_hash:
                 return Claim("reused")
@@ -81,6 +84,7 @@ def claim(session: Session, scope: Scope, request_hash: str, now: datetime | Non
         request_hash=request_hash,
         state="in_flight",
         created_at=now,
+        alive_until=now + LEASE,
     )
     try:
         with session.begin_nested():
@@ -89,6 +93,24 @@ def claim(session: Session, scope: Scope, request_hash: str, now: datetime | Non
         # Another process claimed the same key between our read and our insert.
         return Claim("in_flight")
     return Claim("run", row_id=fresh.id)
+
+
+def _lapsed(row: IdempotencyKey, now: datetime) -> bool:
+    if row.alive_until is None:
+        return row.created_at < now - ABANDONED
+    return row.alive_until < now
+
+
+def renew(session: Session, row_id: str, now: datetime | None = None) -> bool:
+    """Extend the lease of a first request that still runs; False when the key is no longer
+    its own (answered, or taken over after the lease lapsed)."""
+    now = now or utcnow()
+    result: Any = session.execute(
+        update(IdempotencyKey)
+        .where(IdempotencyKey.id == row_id, IdempotencyKey.state == "in_flight")
+        .values(alive_until=now + LEASE)
+    )
+    return bool(result.rowcount)
 
 
 def record(session: Session, row_id: str, stored: Stored) -> None:

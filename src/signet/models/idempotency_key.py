@@ -33,3 +33,6 @@ class IdempotencyKey(Base):
     body: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # While in flight: the process running the first request renews this lease; a process that
+    # died stops renewing it, and the key is free again once it lapses.
+    alive_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
