@@ -74,19 +74,19 @@ class Nodes:
         if method == "POST" and api:
             headers.setdefault("Idempotency-Key", uuid.uuid4().hex)
         end = time.monotonic() + deadline
-        last: object = None
+        last: dict[str, str] = {}
         while time.monotonic() < end:
             for url in self.order(prefer):
                 try:
                     r = self.client(url).request(method, path, headers=headers, **kw)
                 except httpx.TransportError as exc:
-                    last = exc
+                    last[url] = repr(exc)
                     continue
                 if r.status_code not in retry_on:
                     return r
-                last = f"{r.status_code} {r.text[:200]}"
+                last[url] = f"{r.status_code} {r.text[:200]}"
             time.sleep(0.25)
-        raise Unreachable(f"{method} {path}: no answer in {deadline}s (last: {last})")
+        raise Unreachable(f"{method} {path}: no answer in {deadline}s (last answers: {last})")
 
 
 def two_signer_body(tag: str, pdf: bytes = THREE_PAGES, ordered: bool = False) -> dict[str, Any]:
