@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from webhooks.webhook_kit import Receiver
 
-from scale.cluster import Cluster, pg_problem
+from scaleout.cluster import Cluster, pg_problem
 
 
 @pytest.fixture

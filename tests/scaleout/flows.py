@@ -89,9 +89,11 @@ class Nodes:
         raise Unreachable(f"{method} {path}: no answer in {deadline}s (last answers: {last})")
 
 
-def two_signer_body(tag: str, pdf: bytes = THREE_PAGES, ordered: bool = False) -> dict[str, Any]:
-    """A 3-page document for two signers, in turn when ``ordered`` (else in any order); their
-    addresses are unique to ``tag``."""
+def two_signer_body(
+    tag: str, pdf: bytes = THREE_PAGES, ordered: bool = False, pages: int = 3
+) -> dict[str, Any]:
+    """A document for two signers (the second signs on its last page), in turn when ``ordered``
+    (else in any order); their addresses are unique to ``tag``."""
     return {
         "name": f"Scale {tag}",
         "document": base64.b64encode(pdf).decode(),
@@ -104,7 +106,7 @@ def two_signer_body(tag: str, pdf: bytes = THREE_PAGES, ordered: bool = False) -
         "fields": [
             {"type": "signature", "recipient_id": "temp_1", "page_number": 1,
              "position": {"x": 10, "y": 80, "width": 30, "height": 8}},
-            {"type": "signature", "recipient_id": "temp_2", "page_number": 3,
+            {"type": "signature", "recipient_id": "temp_2", "page_number": pages,
              "position": {"x": 10, "y": 80, "width": 30, "height": 8}},
         ],
         "settings": {"use_signing_order": ordered},
@@ -118,8 +120,9 @@ def create(
     prefer: int | None = None,
     pdf: bytes = THREE_PAGES,
     ordered: bool = False,
+    pages: int = 3,
 ) -> Any:
-    body = two_signer_body(tag, pdf, ordered)
+    body = two_signer_body(tag, pdf, ordered, pages)
     r = nodes.call("POST", "/v1/signing-requests", json=body, prefer=prefer)
     assert r.status_code == 201, r.text
     return r.json()

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from webhooks.webhook_kit import Receiver
 
-from scale import flows
-from scale.cluster import Cluster, signet_command, wait_until
+from scaleout import flows
+from scaleout.cluster import Cluster, signet_command, wait_until
 
 pytestmark = pytest.mark.slow
 EVENTS = [

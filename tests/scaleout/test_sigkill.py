@@ -27,8 +27,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from webhooks.webhook_kit import Receiver
 
-from scale import flows
-from scale.cluster import Cluster, Node, wait_until
+from scaleout import flows
+from scaleout.cluster import Cluster, Node, wait_until
 
 # About 3 minutes on a busy 2-core machine; the suite's 300 s default leaves too little margin.
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]

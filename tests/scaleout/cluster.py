@@ -231,7 +231,7 @@ class Node:
     data_dir: Path
     env: dict[str, str]
     api_processes: int = 1
-    workers: int = 1
+    workers: int = 1  # `signet worker` processes
     worker_concurrency: int = 2
     port: int = field(default_factory=free_port)
     serve: Proc | None = None
@@ -255,20 +255,51 @@ class Node:
         if self.api_processes > 1:
             args += ["--workers", str(self.api_processes)]
         self.starts += 1
-        self.serve = spawn(f"{self.name}-serve", args, self.node_env(), self.data_dir / "serve.log")
+        log = self.data_dir / f"serve-{self.starts}.log"
+        self.serve = spawn(f"{self.name}-serve", args, self.node_env(), log)
         return self.serve
 
     def start_workers(self) -> list[Proc]:
-        self.worker_procs = [
-            spawn(
-                f"{self.name}-worker{i}",
-                signet_command("worker", "--concurrency", str(self.worker_concurrency)),
-                self.node_env(),
-                self.data_dir / f"worker{i}.log",
-            )
-            for i in range(self.workers)
-        ]
+        self.worker_procs = []
+        for _ in range(self.workers):
+            self.add_worker()
         return self.worker_procs
+
+    def add_worker(self) -> Proc:
+        """One more ``signet worker`` process on this node."""
+        self.starts += 1
+        i = len(self.worker_procs)
+        proc = spawn(
+            f"{self.name}-worker{i}",
+            signet_command("worker", "--concurrency", str(self.worker_concurrency)),
+            self.node_env(),
+            self.data_dir / f"worker{i}-{self.starts}.log",
+        )
+        self.worker_procs.append(proc)
+        return proc
+
+    def wait_workers_running(self, timeout: float = 120.0) -> None:
+        """Until every worker process has passed its start-up (seal self-test included)."""
+        deadline = time.monotonic() + timeout
+        for proc in self.worker_procs:
+            while "worker running" not in proc.tail():
+                if not proc.alive():
+                    raise RuntimeError(f"{proc.name} exited:\n{proc.tail()}")
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{proc.name} not running in {timeout}s:\n{proc.tail()}")
+                time.sleep(0.1)
+
+    def stop_serve(self, grace: float = 10.0) -> None:
+        if self.serve is not None:
+            self.serve.stop(grace)
+            self.serve = None
+
+    def stop_workers(self, grace: float = 10.0) -> None:
+        for proc in self.worker_procs:
+            proc.signal_group(signal.SIGTERM)
+        for proc in self.worker_procs:
+            proc.stop(grace)
+        self.worker_procs = []
 
     def start(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
