@@ -422,9 +422,9 @@ def main() -> None:
     parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL + S3 only")
     args = parser.parse_args()
     quick = args.quick
-    args.seconds = args.seconds or (4.0 if quick else 8.0)
-    args.batch = args.batch or (6 if quick else 12)
-    args.flows = args.flows or (4 if quick else 8)
+    args.seconds = args.seconds or (4.0 if quick else 6.0)
+    args.batch = args.batch or (6 if quick else 10)
+    args.flows = args.flows or (4 if quick else 6)
     args.big = args.big if args.big is not None else (2 if quick else 3)
     problem = pg_problem()
     if problem:
