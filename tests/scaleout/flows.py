@@ -132,7 +132,7 @@ def send(nodes: Nodes, request_id: str, *, prefer: int | None = None) -> None:
     r = nodes.call("POST", f"/v1/signing-requests/{request_id}/send", prefer=prefer)
     # A send whose process died after its commit but before its answer was kept under the key
     # runs again once the key's lease lapses, and finds the request sent.
-    if r.status_code == 409 and r.json().get("code") == "ALREADY_SENT":
+    if r.status_code >= 400 and r.json().get("code") == "ALREADY_SENT":
         return
     assert r.status_code == 200, r.text
 
