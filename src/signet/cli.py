@@ -238,7 +238,7 @@ def _seal_self_test(settings: Settings) -> bool:
     result = self_test(
         identity,
         tsa_url=settings.tsa_url,
-        long_term=settings.seal_lta,
+        long_term=settings.seal_pades_level == "B-LTA",
         lta_roots=settings.seal_lta_roots,
     )
     if not result.ok:
@@ -246,7 +246,7 @@ def _seal_self_test(settings: Settings) -> bool:
         print(
             f"signet: cannot start: the seal self-test failed ({result.problem}). Completed "
             "documents would stay unsealed: fix the seal key (`signet seal-key show`, `import`, "
-            "`rotate`) or SIGNET_SEAL_P12 / SIGNET_TSA_URL / SIGNET_SEAL_LTA, then start again.",
+            "`rotate`) or SIGNET_SEAL_P12 / SIGNET_TSA_URL / SIGNET_SEAL_LEVEL, then start again.",
             file=sys.stderr,
         )
         return False
@@ -377,6 +377,41 @@ def cmd_storage_migrate(settings: Settings, args: argparse.Namespace) -> int:
     return 1 if report.failed else 0
 
 
+def cmd_evidence_refresh(settings: Settings, args: argparse.Namespace) -> int:
+    """Renew the archive timestamps due now, in this process, without the job queue
+    (docs/evidence.md)."""
+    from signet.app import build_state
+    from signet.errors import StorageUnavailable
+    from signet.pdf.seal import SealError
+    from signet.signing.archive_renewal import NothingGained, find_due, renew_request
+
+    _migrate(settings)
+    try:
+        state = build_state(settings)
+    except StorageUnavailable as exc:
+        print(f"signet: evidence refresh: storage: {exc}", file=sys.stderr)
+        return 2
+    renewed = failed = 0
+    try:
+        sweep = find_due(state, days=args.days)
+        if sweep.problem:
+            print(f"signet: evidence refresh: {sweep.problem}", file=sys.stderr)
+        for request_id, _final in sweep.due:
+            try:
+                variants = renew_request(state, request_id, days=args.days)
+            except (SealError, NothingGained, StorageUnavailable) as exc:
+                failed += 1
+                print(f"{request_id}: not renewed: {exc}", file=sys.stderr)
+                continue
+            if variants:
+                renewed += 1
+                print(f"{request_id}: renewed {', '.join(variants)}")
+    finally:
+        state.db.dispose()
+    print(f"{renewed} request(s) renewed, {failed} failed", file=sys.stderr)
+    return 1 if failed or (sweep.problem and not renewed) else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="signet", description="Signet e-signature service")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -424,6 +459,17 @@ def build_parser() -> argparse.ArgumentParser:
     retry = jobs_sub.add_parser("retry", help="run a dead job again")
     retry.add_argument("id")
     retry.set_defaults(func=cmd_jobs, jobs_command="retry")
+    evidence = sub.add_parser("evidence", help="long-term evidence of sealed files")
+    evidence_sub = evidence.add_subparsers(dest="evidence_command", required=True)
+    refresh = evidence_sub.add_parser(
+        "refresh",
+        help="add a new document timestamp to sealed files whose last one's certificate expires "
+        "within SIGNET_EVIDENCE_REFRESH_DAYS (the worker does it hourly)",
+    )
+    refresh.add_argument(
+        "--days", type=int, default=None, help="the window instead of SIGNET_EVIDENCE_REFRESH_DAYS"
+    )
+    refresh.set_defaults(func=cmd_evidence_refresh)
     storage = sub.add_parser("storage", help="blob storage tools")
     storage_sub = storage.add_subparsers(dest="storage_command", required=True)
     migrate_blobs = storage_sub.add_parser(

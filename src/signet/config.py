@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -57,10 +58,16 @@ class Settings(BaseSettings):
     seal_p12: str | None = None
     seal_p12_password: str | None = None
     tsa_url: str | None = None
-    # PAdES B-LTA: after each seal, add revocation data and a document timestamp (needs tsa_url).
-    seal_lta: bool = False
+    # The PAdES level of seals (docs/seal-keys.md#levels): B-LTA whenever tsa_url is set, B-B
+    # without; B-T asks for timestamps without revocation data. Normalised below, never None.
+    seal_level: Literal["B-B", "B-T", "B-LTA"] | None = None
+    # Deprecated alias: 1 is SIGNET_SEAL_LEVEL=B-LTA, 0 with a TSA is B-T.
+    seal_lta: bool | None = None
     # A PEM file of CA certificates the B-LTA chains may end at (e.g. the TSA's root).
     seal_lta_roots: str | None = None
+    # Archive timestamps (docs/evidence.md): a sealed file gets a new document timestamp when
+    # its last one's certificate expires within this many days.
+    evidence_refresh_days: int = Field(default=365, ge=1)
     installation_name: str = "Signet"
 
     # Rate limits (docs/rate-limits.md): per API key and route class, and per client address.
@@ -71,12 +78,49 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     redis_key_prefix: str = "signet"
 
+    @field_validator("seal_level", mode="before")
+    @classmethod
+    def _upper_seal_level(cls, v: object) -> object:
+        if isinstance(v, str):
+            v = v.strip().upper()
+            return v or None
+        return v
+
     @model_validator(mode="after")
-    def _lta_needs_a_tsa(self) -> Settings:
-        # B-LTA is made of timestamps: without a TSA the setting would be taken and do nothing.
-        if self.seal_lta and not self.tsa_url:
-            raise ValueError("SIGNET_SEAL_LTA=1 needs SIGNET_TSA_URL: B-LTA seals are timestamped")
+    def _resolve_seal_level(self) -> Settings:
+        # Every combination either does what it says or is refused: a TSA that would not be used,
+        # or a level made of timestamps without one, would be a setting taken and not honoured.
+        level = self.seal_level
+        if self.seal_lta is not None:
+            if self.seal_lta and not self.tsa_url:
+                raise ValueError(
+                    "SIGNET_SEAL_LTA=1 needs SIGNET_TSA_URL: B-LTA seals are timestamped"
+                )
+            alias = "B-LTA" if self.seal_lta else ("B-T" if self.tsa_url else "B-B")
+            if level is not None and level != alias:
+                raise ValueError(
+                    f"SIGNET_SEAL_LTA (deprecated) means {alias} here but SIGNET_SEAL_LEVEL says"
+                    f" {level}; keep SIGNET_SEAL_LEVEL only"
+                )
+            level = alias  # type: ignore[assignment]
+        if level is None:
+            level = "B-LTA" if self.tsa_url else "B-B"
+        if level in ("B-T", "B-LTA") and not self.tsa_url:
+            raise ValueError(
+                f"SIGNET_SEAL_LEVEL={level} needs SIGNET_TSA_URL: {level} seals are timestamped"
+            )
+        if level == "B-B" and self.tsa_url:
+            raise ValueError(
+                "SIGNET_SEAL_LEVEL=B-B takes no timestamps, but SIGNET_TSA_URL is set: unset it,"
+                " or choose B-T or B-LTA"
+            )
+        self.seal_level = level
         return self
+
+    @property
+    def seal_pades_level(self) -> Literal["B-B", "B-T", "B-LTA"]:
+        """The level seals get (never None once validated)."""
+        return self.seal_level or "B-B"
 
     @field_validator("log_format")
     @classmethod

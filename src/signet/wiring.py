@@ -14,6 +14,7 @@ from __future__ import annotations
 import signet.idempotency.tasks
 import signet.jobs.housekeeping
 import signet.mail.tasks
+import signet.signing.archive_renewal
 import signet.signing.processing
 import signet.signing.sms
 import signet.signing.tasks
@@ -29,6 +30,7 @@ JOB_MODULES = (
     signet.idempotency.tasks,
     signet.jobs.housekeeping,
     signet.mail.tasks,
+    signet.signing.archive_renewal,
     signet.signing.processing,
     signet.signing.tasks,
     signet.signing.sms,

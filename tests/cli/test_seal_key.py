@@ -154,7 +154,7 @@ def test_import_makes_an_operator_pkcs12_the_seal(tmp_path):
 def test_self_test_reports_the_chain_and_fails_on_an_expired_key(tmp_path):
     generated = self_test(load_or_create_seal(tmp_path, None, None))
     assert generated.ok and generated.chain == "self-signed"
-    assert generated.line().startswith("seal self-test passed: key sha256 ")
+    assert generated.line().startswith("seal self-test passed: seals are PAdES B-B, key sha256 ")
 
     blob, _leaf, _ca = create_p12(None)
     key, cert, _extra = pkcs12.load_key_and_certificates(blob, None)
@@ -213,6 +213,6 @@ def test_serve_logs_one_self_test_line_before_serving(tmp_path):
     identity = load_or_create_seal(tmp_path, None, None)
     tests = [line for line in lines if "seal self-test" in line]
     assert tests == [
-        f"INFO signet.seal: seal self-test passed: key sha256 "
+        f"INFO signet.seal: seal self-test passed: seals are PAdES B-B, key sha256 "
         f"{identity.fingerprint_sha256[:16]}…, chain self-signed\n"
     ], lines

@@ -1,5 +1,6 @@
 """SQLAlchemy models, one small file per table group. Importing this registers them all."""
 
+from signet.models.archive_renewal import ArchiveRenewal
 from signet.models.audit_event import AuditEvent
 from signet.models.base import Base
 from signet.models.document import Blob, UploadedDocument
@@ -29,6 +30,7 @@ from signet.models.workspace import ApiKey, Company, Workspace
 
 __all__ = [
     "ApiKey",
+    "ArchiveRenewal",
     "AuditEvent",
     "Base",
     "Blob",

@@ -59,6 +59,11 @@ class SigningRequest(Base):
     final_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     document_only_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     certificate_only_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The earliest expiry of the certificates of those files' last document timestamps (B-LTA);
+    # None when they have none. The archive timestamp renewal looks for it (docs/evidence.md).
+    archive_expires_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime, nullable=True, index=True
+    )
 
     # Loaded on first access (the detail GET never touches them); list queries ask for them
     # explicitly with selectinload so a page of requests costs a fixed number of queries.

@@ -18,7 +18,11 @@ from cryptography.exceptions import InvalidSignature
 
 from signet.pdf.seal import SealError, seal_pdf
 from signet.pdf.seal_keys import SealIdentity
-from signet.pdf.seal_lta import add_long_term_validation, load_roots, long_term_status
+from signet.pdf.seal_lta import (
+    add_long_term_validation,
+    load_roots,
+    long_term_status,
+)
 from signet.pdf.verify import verify_pdf
 
 __all__ = ["SelfTest", "self_test"]
@@ -33,13 +37,15 @@ class SelfTest:
     chain: str
     chain_ok: bool
     problem: str | None = None
+    # The PAdES level seals get: B-B, B-T (timestamped) or B-LTA (and long-term validation data).
+    level: str = "B-B"
 
     def line(self) -> str:
-        """The one log line: outcome, key fingerprint, chain."""
+        """The one log line: outcome, the level seals get, key fingerprint, chain."""
         outcome = "passed" if self.ok else f"FAILED ({self.problem})"
         return (
-            f"seal self-test {outcome}: key sha256 {self.fingerprint_sha256[:16]}…, "
-            f"chain {self.chain}"
+            f"seal self-test {outcome}: seals are PAdES {self.level}, "
+            f"key sha256 {self.fingerprint_sha256[:16]}…, chain {self.chain}"
         )
 
 
@@ -55,7 +61,7 @@ def self_test(
     chain_ok, chain = _chain(identity)
     problem = None if chain_ok else f"the certificate chain is {chain}"
     if problem is None and long_term and not tsa_url:
-        problem = "SIGNET_SEAL_LTA needs a time-stamping authority: set SIGNET_TSA_URL"
+        problem = "B-LTA needs a time-stamping authority: set SIGNET_TSA_URL"
     if problem is None:
         problem = _seal_and_verify(identity, tsa_url, long_term, lta_roots)
     return SelfTest(
@@ -64,11 +70,15 @@ def self_test(
         chain=chain,
         chain_ok=chain_ok,
         problem=problem,
+        level="B-LTA" if long_term else ("B-T" if tsa_url else "B-B"),
     )
 
 
 def _seal_and_verify(
-    identity: SealIdentity, tsa_url: str | None, long_term: bool, lta_roots: str | None
+    identity: SealIdentity,
+    tsa_url: str | None,
+    long_term: bool,
+    lta_roots: str | None,
 ) -> str | None:
     try:
         sealed = seal_pdf(

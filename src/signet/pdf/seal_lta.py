@@ -33,7 +33,13 @@ from pyhanko_certvalidator import ValidationContext
 from signet.pdf.seal import TSA_TIMEOUT_SECONDS, SealError, run_outside_event_loop
 from signet.pdf.seal_keys import SealIdentity
 
-__all__ = ["LongTerm", "add_long_term_validation", "load_roots", "long_term_status"]
+__all__ = [
+    "LongTerm",
+    "add_long_term_validation",
+    "load_roots",
+    "long_term_status",
+    "validation_context",
+]
 
 
 @dataclass(frozen=True)
@@ -55,13 +61,30 @@ def add_long_term_validation(
 ) -> bytes:
     """``data`` (a sealed PDF) with validation data and a document timestamp appended.
 
-    Revocation data is fetched from the URLs in the certificates (OCSP, CRL). The chains are
-    built up to the self-signed certificates of the seal's chain, of the timestamp token and
-    ``extra_trust_roots``: this only gathers evidence, a verifier chooses what it trusts.
-    Raises :class:`SealError` when the evidence cannot be gathered (a responder is down, a
-    certificate is revoked).
+    Revocation data is fetched from the URLs in the certificates (OCSP, CRL). Every certificate
+    of the chains but their roots must have revocation data: a chain without any is refused
+    rather than sealed without it. The chains are built up to the self-signed certificates of
+    the seal's chain, of the timestamp token and ``extra_trust_roots``: this only gathers
+    evidence, a verifier chooses what it trusts. Raises :class:`SealError` when the evidence
+    cannot be gathered (a responder is down, a certificate is revoked or names no revocation
+    source).
     """
-    return run_outside_event_loop(lambda: _extend(data, identity, tsa_url, list(extra_trust_roots)))
+    roots = list(extra_trust_roots)
+    return run_outside_event_loop(lambda: _extend(data, identity, tsa_url, roots))
+
+
+def validation_context(
+    trust_roots: list[asn1_x509.Certificate],
+    other_certs: Iterable[asn1_x509.Certificate] = (),
+) -> ValidationContext:
+    """How B-LTA evidence is gathered: fetching allowed, revocation data required for every
+    certificate below a root (pyHanko's "require" mode)."""
+    return ValidationContext(
+        trust_roots=trust_roots,
+        other_certs=list(other_certs),
+        allow_fetching=True,
+        revocation_mode="require",
+    )
 
 
 def load_roots(path: str | None) -> list[asn1_x509.Certificate]:
@@ -88,12 +111,7 @@ def _extend(
         seal = reader.embedded_regular_signatures[-1]
         roots = [*extra_roots, *_self_signed([identity.certificate, *identity.chain])]
         roots += _self_signed(_token_certs(seal))
-        context = ValidationContext(
-            trust_roots=roots,
-            other_certs=list(identity.chain),
-            allow_fetching=True,
-            revocation_mode="hard-fail",
-        )
+        context = validation_context(roots, identity.chain)
         with_dss = add_validation_info(seal, context)
         writer = IncrementalPdfFileWriter(with_dss)
         stamper = PdfTimeStamper(HTTPTimeStamper(tsa_url, timeout=TSA_TIMEOUT_SECONDS))
@@ -102,13 +120,23 @@ def _extend(
     except SealError:
         raise
     except Exception as exc:  # noqa: BLE001 - network, validation and PDF errors alike
-        hint = (
+        raise SealError(f"Long-term validation data could not be added: {exc}{hint(exc)}") from exc
+
+
+def hint(exc: Exception) -> str:
+    """What the operator can do about a failure to gather B-LTA evidence."""
+    text = str(exc)
+    if "validation path" in text:
+        return (
             " (if that certificate's root is not in the seal's PKCS#12 chain nor in the timestamp,"
             " add it to SIGNET_SEAL_LTA_ROOTS)"
-            if "validation path" in str(exc)
-            else ""
         )
-        raise SealError(f"Long-term validation data could not be added: {exc}{hint}") from exc
+    if "revocation" in text.lower():
+        return (
+            " (every certificate below a root needs an OCSP responder or CRL that Signet can"
+            " reach: fix that, or seal at SIGNET_SEAL_LEVEL=B-T)"
+        )
+    return ""
 
 
 def _token_certs(seal: object) -> list[asn1_x509.Certificate]:

@@ -41,6 +41,7 @@ from signet.pdf.seal_keys import SealIdentity, load_or_create_seal, seal_version
 from signet.pdf.seal_lta import add_long_term_validation, load_roots
 from signet.pdf.stamp import stamp_values
 from signet.signing import identity, notify, repository, rules
+from signet.signing.archive_renewal import archive_expiry_of
 from signet.signing.service import field_prefill
 from signet.signing.specs import SYSTEM
 from signet.signing.states import RequestState
@@ -283,8 +284,9 @@ def build_final_files(
 
     def long_term(data: bytes) -> bytes:
         # PAdES B-LTA: validation data and a document timestamp after the seal (seal-keys.md).
+        # Never B-T instead: a failure raises, and the job is retried.
         tsa = ctx.settings.tsa_url
-        if not (ctx.settings.seal_lta and tsa):
+        if ctx.settings.seal_pades_level != "B-LTA" or not tsa:
             return data
         roots = load_roots(ctx.settings.seal_lta_roots)
         return add_long_term_validation(data, identity, tsa, extra_trust_roots=roots)
@@ -338,6 +340,12 @@ def finalize_request(ctx: AppContext, request_id: str) -> bool:
             _mark_error(ctx, request_id)
             raise
     digests = files.sha256
+    # When the B-LTA files' archive timestamps must be renewed (signing.archive_renewal).
+    archive_expires = (
+        archive_expiry_of((files.final, files.document_only, files.certificate_only))
+        if ctx.settings.seal_pades_level == "B-LTA"
+        else None
+    )
     for name, data in (
         ("final", files.final),
         ("document_only", files.document_only),
@@ -353,6 +361,7 @@ def finalize_request(ctx: AppContext, request_id: str) -> bool:
         request.certificate_only_sha256 = digests["certificate_only"]
         request.certificate_generated_at = utcnow()
         request.certificate_has_error = False
+        request.archive_expires_at = archive_expires
         record_event(
             session,
             request,

@@ -23,7 +23,7 @@ from signet.models import SigningRequest
 from signet.pdf.seal_keys import known_certificates
 from signet.pdf.seal_lta import LongTerm, long_term_status
 from signet.pdf.verify import VerifyResult, verify_pdf
-from signet.signing import repository
+from signet.signing import archive_repository, repository
 from signet.signing.finalize import seal_identity
 
 Verdict = Literal["sealed_intact", "sealed_modified", "sealed_elsewhere", "unsigned", "not_pdf"]
@@ -83,11 +83,18 @@ def parse_sha256(text: str) -> str | None:
 def find_by_sha256(
     session: Session, sha256: str, workspace_id: str | None
 ) -> tuple[SigningRequest | None, str | None]:
-    """The request one of whose sealed files this is, and which of them (its variant)."""
+    """The request one of whose sealed files this is, and which of them (its variant): its
+    current files, or one replaced by an archive timestamp renewal (docs/evidence.md)."""
     request = repository.find_sealed(session, sha256, workspace_id)
-    if request is None:
+    if request is not None:
+        return request, _variant_of(request, sha256)
+    renewal = archive_repository.find_renewed(session, sha256)
+    if renewal is None:
         return None, None
-    return request, _variant_of(request, sha256)
+    request = repository.find_request(session, renewal.signing_request_id)
+    if request is None or (workspace_id is not None and request.workspace_id != workspace_id):
+        return None, None
+    return request, renewal.variant
 
 
 def _variant_of(request: SigningRequest, sha256: str) -> str:

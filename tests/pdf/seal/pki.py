@@ -4,6 +4,7 @@ and a time-stamping authority, served by Certomancer's Animator (a WSGI app) on 
 
 from __future__ import annotations
 
+import datetime as dt
 import socket
 import threading
 from pathlib import Path
@@ -13,7 +14,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from werkzeug.serving import WSGIRequestHandler
 
-KEYS = ("root", "interm", "interm-ocsp", "tsa", "seal")
+KEYS = ("root", "interm", "interm-ocsp", "tsa", "seal", "seal-bare")
 
 CONFIG = """
 external-url-prefix: "http://127.0.0.1:{port}"
@@ -34,6 +35,7 @@ pki-architectures:
       interm-ocsp: {{common-name: Test OCSP responder}}
       tsa: {{common-name: Test Time Stamping Authority}}
       seal: {{common-name: Acme document seal}}
+      seal-bare: {{common-name: Acme seal without revocation sources}}
     certs:
       root:
         subject: root
@@ -83,6 +85,20 @@ pki-architectures:
             value: [time_stamping]
           - id: crl_distribution_points
             smart-value: {{schema: crl-dist-url, params: {{crl-repo-names: [root]}}}}
+      tsa-short:
+        subject: tsa
+        subject-key: tsa
+        issuer: root
+        validity: {{valid-from: "2020-01-01T00:00:00+0000", valid-to: "{soon}"}}
+        extensions:
+          - id: key_usage
+            critical: true
+            smart-value: {{schema: key-usage, params: [digital_signature]}}
+          - id: extended_key_usage
+            critical: true
+            value: [time_stamping]
+          - id: crl_distribution_points
+            smart-value: {{schema: crl-dist-url, params: {{crl-repo-names: [root]}}}}
       seal:
         issuer: interm
         validity: {{valid-from: "2020-01-01T00:00:00+0000", valid-to: "2080-01-01T00:00:00+0000"}}
@@ -94,6 +110,13 @@ pki-architectures:
             smart-value: {{schema: crl-dist-url, params: {{crl-repo-names: [interm]}}}}
           - id: authority_information_access
             smart-value: {{schema: aia-urls, params: {{ocsp-responder-names: [interm]}}}}
+      seal-bare:
+        issuer: interm
+        validity: {{valid-from: "2020-01-01T00:00:00+0000", valid-to: "2080-01-01T00:00:00+0000"}}
+        extensions:
+          - id: key_usage
+            critical: true
+            smart-value: {{schema: key-usage, params: [digital_signature, non_repudiation]}}
     services:
       ocsp:
         interm: {{for-issuer: interm, responder-cert: interm-ocsp, signing-key: interm-ocsp}}
@@ -102,6 +125,7 @@ pki-architectures:
         interm: {{for-issuer: interm, signing-key: interm, simulated-update-schedule: "P30D"}}
       time-stamping:
         tsa: {{signing-key: tsa, signing-cert: tsa}}
+        tsa-short: {{signing-key: tsa, signing-cert: tsa-short}}
 """
 
 
@@ -135,8 +159,10 @@ class CertomancerPki:
             )
         self.port = free_port()
         keys = "\n".join(f"      {n}: {{path: {n}.pem}}" for n in KEYS)
+        # A second TSA certificate that expires in 30 days, for archive timestamp renewal.
+        soon = (dt.datetime.now(dt.UTC) + dt.timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%S+0000")
         config = CertomancerConfig.from_yaml(
-            CONFIG.format(port=self.port, keys=keys), key_search_dir=str(workdir)
+            CONFIG.format(port=self.port, keys=keys, soon=soon), key_search_dir=str(workdir)
         )
         self.arch = config.get_pki_arch("signet")
         app = Animator(AnimatorArchStore({"signet": self.arch}), with_web_ui=False)
@@ -146,6 +172,9 @@ class CertomancerPki:
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
         self.tsa_url = f"http://127.0.0.1:{self.port}/signet/tsa/tsa"
+        # The same TSA with a certificate that expires in 30 days.
+        self.short_tsa_url = f"http://127.0.0.1:{self.port}/signet/tsa/tsa-short"
+        self.crl_url = f"http://127.0.0.1:{self.port}/signet/crls/interm/latest.crl"
 
     def close(self) -> None:
         self.server.shutdown()
@@ -159,13 +188,13 @@ class CertomancerPki:
         cert = x509.load_der_x509_certificate(self.cert("root").dump())
         return cert.public_bytes(serialization.Encoding.PEM)
 
-    def p12(self) -> bytes:
+    def p12(self, label: str = "seal") -> bytes:
         """The seal's key with its certificate and chain (intermediate, root), as an operator
-        would get them from a CA."""
+        would get them from a CA; ``seal-bare``'s certificate names no revocation source."""
         from cryptography import x509
         from cryptography.hazmat.primitives.serialization import pkcs12
 
-        der = self.arch.key_set.get_private_key("seal").dump()
+        der = self.arch.key_set.get_private_key(label).dump()
         key = serialization.load_der_private_key(der, None)
 
         def load(label: str) -> x509.Certificate:
@@ -174,7 +203,7 @@ class CertomancerPki:
         return pkcs12.serialize_key_and_certificates(
             b"seal",
             key,  # type: ignore[arg-type]
-            load("seal"),
+            load(label),
             [load("interm"), load("root")],
             serialization.NoEncryption(),
         )

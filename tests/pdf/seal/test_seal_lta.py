@@ -127,19 +127,11 @@ def test_a_generated_seal_needs_the_tsa_root_to_add_long_term_data(pki, tmp_path
 
 
 def test_a_signed_request_is_finalised_with_long_term_validation(pki, tmp_path):
-    """The whole flow with SIGNET_SEAL_LTA: create, send, sign, finalise; the three files are
-    B-LTA, and the public verify endpoint says so."""
-    import time
-
-    from signing_page.builders import csrf_of, field_ids, one_signer_body
-    from starlette.testclient import TestClient
-
-    from signet.app import create_app
+    """With SIGNET_TSA_URL alone (B-LTA is the default with a TSA): create, send, sign,
+    finalise; the three files are B-LTA, and the public verify endpoint says so."""
     from signet.config import Settings
-    from signet.db import open_database, transaction
-    from signet.migrate import upgrade_database
-    from signet.models import SigningRequest
-    from signet.workspaces.service import create_api_key, ensure_workspace
+
+    from .flow import files_of, running, sign_one, wait_for
 
     roots = tmp_path / "roots.pem"
     roots.write_bytes(pki.root_pem())
@@ -148,57 +140,74 @@ def test_a_signed_request_is_finalised_with_long_term_validation(pki, tmp_path):
         base_url="http://testserver",
         secret_key="lta",
         tsa_url=pki.tsa_url,
-        seal_lta=True,
         seal_lta_roots=str(roots),
         job_poll_interval=0.05,
         expiry_sweep_seconds=3600,
     )
-    settings.data_dir.mkdir()
-    db = open_database(settings.resolved_database_url)
-    upgrade_database(db.engine)
-    db.dispose()
-    app = create_app(settings)
-    with transaction(app.state.signet.db.write) as session:
-        key = create_api_key(session, ensure_workspace(session, "lta"), "k", "live")
-    with TestClient(app) as client:
-        body = one_signer_body("Kept for ten years")
-        created = client.post("/v1/signing-requests", json=body, headers={"Authorization": key})
-        assert created.status_code == 201, created.text
-        sid = created.json()["id"]
-        sent = client.post(f"/v1/signing-requests/{sid}/send", headers={"Authorization": key})
-        assert sent.status_code == 200, sent.text
-        rid = created.json()["recipients"][0]["id"]
-        ids = field_ids(body, created.json())
-        page = client.get(f"/signing/{rid}")
-        done = client.post(
-            f"/signing/{rid}/finish",
-            json={
-                "consent": True,
-                "values": {ids["Company"]: "ACME"},
-                "signature": "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJ"
-                "AAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==",
-                "signature_kind": "drawn",
-            },
-            headers={"X-Signet-CSRF": csrf_of(page.text)},
-        )
-        assert done.status_code == 200, done.text
-        deadline = time.monotonic() + 90
-        shas: tuple[str | None, ...] = (None,)
-        while not all(shas) and time.monotonic() < deadline:
-            time.sleep(0.1)
-            with app.state.signet.db.read() as session:
-                sr = session.get(SigningRequest, sid)
-                shas = (sr.final_sha256, sr.document_only_sha256, sr.certificate_only_sha256)
+    assert settings.seal_pades_level == "B-LTA"
+    with running(settings) as run:
+        sid = sign_one(run)
+        wait_for(lambda: all(files_of(run, sid)))
+        shas = files_of(run, sid)
         assert all(shas), "the request was not finalised"
         for sha in shas:
-            data = app.state.signet.store.get(sha)
+            data = run.app.state.signet.store.get(sha)
             result = verify_pdf(data)
             assert result.signet_sealed and result.intact and result.timestamped, sha
             assert long_term_status(data).archive_timestamp_intact, sha
-        public = client.post(
-            "/signet/v1/verify", files={"file": ("f.pdf", app.state.signet.store.get(shas[0]))}
+        public = run.client.post(
+            "/signet/v1/verify", files={"file": ("f.pdf", run.app.state.signet.store.get(shas[0]))}
         ).json()
         assert public["verdict"] == "sealed_intact" and public["known"] is True
         assert public["pades"]["long_term_validation"] is True
         assert public["pades"]["archive_timestamp"]
-    app.state.signet.db.dispose()
+
+
+def test_revocation_data_is_required(pki, tmp_path):
+    """A chain whose certificate names no revocation source is not sealed B-LTA without its
+    revocation data (never a silent B-T); the self-test says what to do."""
+    path = tmp_path / "bare.p12"
+    path.write_bytes(pki.p12("seal-bare"))
+    bare = load_or_create_seal(tmp_path, str(path), None)
+    refused = self_test(bare, tsa_url=pki.tsa_url, long_term=True)
+    assert not refused.ok and "SIGNET_SEAL_LEVEL=B-T" in (refused.problem or ""), refused.problem
+    assert refused.line().startswith("seal self-test FAILED")
+    assert "no revocation information" in (refused.problem or "")
+    lower = self_test(bare, tsa_url=pki.tsa_url)
+    assert lower.ok, lower.problem
+    assert lower.line().startswith("seal self-test passed: seals are PAdES B-T, key sha256")
+
+
+def test_the_finalisation_job_is_retried_when_revocation_data_is_missing(pki, tmp_path):
+    """The seal job fails, stays pending with the reason, and leaves no files: it is retried,
+    and never produces a B-T file instead."""
+    from signet.config import Settings
+    from signet.models import Job
+
+    from .flow import files_of, running, sign_one, wait_for
+
+    path = tmp_path / "bare.p12"
+    path.write_bytes(pki.p12("seal-bare"))
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        base_url="http://testserver",
+        secret_key="lta",
+        tsa_url=pki.tsa_url,
+        seal_p12=str(path),
+        job_poll_interval=0.05,
+        expiry_sweep_seconds=3600,
+        retry_base_seconds=3600,
+    )
+
+    def failed_job() -> Job | None:
+        with run.app.state.signet.db.read() as session:
+            jobs = session.query(Job).filter(Job.kind == "request.finalize").all()
+            return next((j for j in jobs if j.last_error), None)
+
+    with running(settings) as run:
+        sid = sign_one(run)
+        wait_for(lambda: failed_job() is not None)
+        job = failed_job()
+        assert job is not None and job.state == "pending" and job.attempts == 1
+        assert "revocation" in (job.last_error or "").lower()
+        assert files_of(run, sid) == (None, None, None)
