@@ -422,6 +422,7 @@ _DESCRIPTIONS = {
     "declined": "Recipient declined to sign",
     "completed": "All recipients completed the signing request",
     "certificate_generated": "Certificate of completion generated and document sealed",
+    "archive_timestamp_renewed": "Archive timestamp renewed on the sealed documents",
     "reminder_sent": "Reminder sent",
 }
 
