@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -35,11 +35,28 @@ from signet.pdf.seal_keys import SealIdentity
 
 __all__ = [
     "LongTerm",
+    "Shared",
     "add_long_term_validation",
+    "hint",
     "load_roots",
     "long_term_status",
     "validation_context",
 ]
+
+
+@dataclass
+class Shared:
+    """What files sealed together (the three files of a request) share: the validation context
+    of the same trust roots, so the chains' OCSP responses and CRLs are fetched once, and the
+    TSA client, which asks its TSA once for the size of a token instead of once per file."""
+
+    contexts: dict[tuple[bytes | str, ...], ValidationContext] = field(default_factory=dict)
+    stampers: dict[str, HTTPTimeStamper] = field(default_factory=dict)
+
+    def stamper(self, tsa_url: str) -> HTTPTimeStamper:
+        if tsa_url not in self.stampers:
+            self.stampers[tsa_url] = HTTPTimeStamper(tsa_url, timeout=TSA_TIMEOUT_SECONDS)
+        return self.stampers[tsa_url]
 
 
 @dataclass(frozen=True)
@@ -58,6 +75,7 @@ def add_long_term_validation(
     tsa_url: str,
     *,
     extra_trust_roots: Iterable[asn1_x509.Certificate] = (),
+    shared: Shared | None = None,
 ) -> bytes:
     """``data`` (a sealed PDF) with validation data and a document timestamp appended.
 
@@ -68,9 +86,13 @@ def add_long_term_validation(
     evidence, a verifier chooses what it trusts. Raises :class:`SealError` when the evidence
     cannot be gathered (a responder is down, a certificate is revoked or names no revocation
     source).
+
+    ``shared``, one :class:`Shared` for several files sealed together, spares fetching the
+    same evidence again for each.
     """
     roots = list(extra_trust_roots)
-    return run_outside_event_loop(lambda: _extend(data, identity, tsa_url, roots))
+    together = shared if shared is not None else Shared()
+    return run_outside_event_loop(lambda: _extend(data, identity, tsa_url, roots, together))
 
 
 def validation_context(
@@ -105,16 +127,24 @@ def _extend(
     identity: SealIdentity,
     tsa_url: str,
     extra_roots: list[asn1_x509.Certificate],
+    shared: Shared,
 ) -> bytes:
     try:
         reader = PdfFileReader(io.BytesIO(data))
         seal = reader.embedded_regular_signatures[-1]
         roots = [*extra_roots, *_self_signed([identity.certificate, *identity.chain])]
         roots += _self_signed(_token_certs(seal))
-        context = validation_context(roots, identity.chain)
+        key = (
+            tuple(sorted({r.sha256 for r in roots}))
+            + ("|",)
+            + tuple(sorted({c.sha256 for c in identity.chain}))
+        )
+        context = shared.contexts.get(key)
+        if context is None:
+            context = shared.contexts[key] = validation_context(roots, identity.chain)
         with_dss = add_validation_info(seal, context)
         writer = IncrementalPdfFileWriter(with_dss)
-        stamper = PdfTimeStamper(HTTPTimeStamper(tsa_url, timeout=TSA_TIMEOUT_SECONDS))
+        stamper = PdfTimeStamper(shared.stamper(tsa_url))
         out = stamper.timestamp_pdf(writer, "sha256", validation_context=context)
         return bytes(out.getvalue())
     except SealError:

@@ -38,7 +38,7 @@ from signet.pdf.incremental import (
 from signet.pdf.original_hash import OriginalHash
 from signet.pdf.seal import seal_pdf
 from signet.pdf.seal_keys import SealIdentity, load_or_create_seal, seal_version
-from signet.pdf.seal_lta import add_long_term_validation, load_roots
+from signet.pdf.seal_lta import Shared, add_long_term_validation, load_roots
 from signet.pdf.stamp import stamp_values
 from signet.signing import identity, notify, repository, rules
 from signet.signing.archive_renewal import archive_expiry_of
@@ -282,6 +282,8 @@ def build_final_files(
                 stamp_values(original, values, certificate), identity, **sealing(variant)
             )
 
+    shared = Shared()  # the three files share the chains' revocation data and the TSA client
+
     def long_term(data: bytes) -> bytes:
         # PAdES B-LTA: validation data and a document timestamp after the seal (seal-keys.md).
         # Never B-T instead: a failure raises, and the job is retried.
@@ -289,7 +291,7 @@ def build_final_files(
         if ctx.settings.seal_pades_level != "B-LTA" or not tsa:
             return data
         roots = load_roots(ctx.settings.seal_lta_roots)
-        return add_long_term_validation(data, identity, tsa, extra_trust_roots=roots)
+        return add_long_term_validation(data, identity, tsa, extra_trust_roots=roots, shared=shared)
 
     document_only = long_term(stamped(None, "document_only"))
     document_only_sha256 = original_hash.hexdigest_of(document_only)

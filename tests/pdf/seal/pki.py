@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import socket
 import threading
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -166,8 +167,17 @@ class CertomancerPki:
         )
         self.arch = config.get_pki_arch("signet")
         app = Animator(AnimatorArchStore({"signet": self.arch}), with_web_ui=False)
+        # Requests served, by service (tsa, ocsp, crls): what a seal fetched.
+        self.hits: Counter[str] = Counter()
+        hits = self.hits
+
+        class Counted(_Quiet):
+            def log_request(self, *args: Any, **kwargs: Any) -> None:
+                parts = self.path.split("/")
+                hits[parts[2] if len(parts) > 2 else self.path] += 1
+
         self.server = make_server(
-            "127.0.0.1", self.port, app, threaded=True, request_handler=_Quiet
+            "127.0.0.1", self.port, app, threaded=True, request_handler=Counted
         )
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()

@@ -14,7 +14,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from signet.pdf.seal import SealError, seal_pdf
 from signet.pdf.seal_check import self_test
 from signet.pdf.seal_keys import SealIdentity, load_or_create_seal
-from signet.pdf.seal_lta import add_long_term_validation, long_term_status
+from signet.pdf.seal_lta import Shared, add_long_term_validation, long_term_status
 from signet.pdf.verify import verify_pdf
 
 from .factories import SEAL_METADATA, create_pdf
@@ -61,6 +61,31 @@ def test_lta_file_carries_revocation_data_and_a_document_timestamp(lta_file, ide
     status = long_term_status(lta_file)
     assert status.validation_data and status.archive_timestamp_intact
     assert status.archive_timestamp is not None and status.problem is None
+
+
+def test_files_sealed_together_fetch_the_evidence_once(pki, identity):
+    """The three files of a request share one Shared: the chains' OCSP response and CRL are
+    fetched once, and the TSA is asked for its token size once, not once per file."""
+    sealed = [
+        seal_pdf(
+            create_pdf(1), identity, reason="r", location=None, tsa_url=pki.tsa_url,
+            metadata=SEAL_METADATA,
+        )
+        for _ in range(3)
+    ]  # fmt: skip
+    pki.hits.clear()
+    for data in sealed:
+        add_long_term_validation(data, identity, pki.tsa_url)
+    alone = dict(pki.hits)
+    pki.hits.clear()
+    shared = Shared()
+    files = [add_long_term_validation(d, identity, pki.tsa_url, shared=shared) for d in sealed]
+    together = dict(pki.hits)
+    assert alone == {"ocsp": 3, "crls": 3, "tsa": 6}, alone
+    assert together == {"ocsp": 1, "crls": 1, "tsa": 4}, together
+    for data in files:
+        assert long_term_status(data).archive_timestamp_intact
+        assert verify_pdf(data, seal_certificates=[identity.certificate]).intact
 
 
 def test_a_change_after_the_archive_timestamp_is_seen(lta_file, identity):
