@@ -1,7 +1,7 @@
 """archive timestamp renewals: the expiry of a request's last document timestamps, and history
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-06 01:00:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import signet.models.base
 
-revision = "0010"
-down_revision = "0009"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
