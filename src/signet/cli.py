@@ -227,11 +227,14 @@ def _seal_self_test(settings: Settings) -> bool:
     saying why on stderr) when documents could not be sealed."""
     from signet.pdf.seal_check import self_test
     from signet.pdf.seal_keys import SealKeyError, remember_certificate
+    from signet.pdf.signing_ca import SigningCAError
     from signet.signing.finalize import seal_identity
+    from signet.signing.signer_signatures import signing_ca
 
     try:
         identity = seal_identity(settings)
-    except SealKeyError as exc:
+        signing_ca(settings)  # made at first start, like the seal key
+    except (SealKeyError, SigningCAError) as exc:
         log.error("seal self-test FAILED: %s", exc)
         print(f"signet: cannot start: {exc}", file=sys.stderr)
         return False
@@ -264,6 +267,7 @@ def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from signet.pdf.seal_keys import seal_history
+    from signet.pdf.signing_ca import read_signing_ca
     from signet.pdf.verify import verify_pdf
     from signet.signing.verification import describe, sealed_by
 
@@ -274,7 +278,8 @@ def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     # Read only: checking a file never creates a seal key.
     certificates = seal_history(settings.data_dir)
-    result = verify_pdf(data, seal_certificates=certificates)
+    ca = read_signing_ca(settings.data_dir)
+    result = verify_pdf(data, seal_certificates=certificates, signing_cas=[ca] if ca else [])
     for line in describe(result):
         print(line)
     ours = sealed_by(result, certificates)

@@ -24,6 +24,7 @@ from signet.api.pandadoc.schemas_in import (
 TESTS = Path(__file__).resolve().parent.parent
 DOCS = TESTS.parent / "docs"
 E = "identity/test_settings_enforced.py::"
+PER_SIGNER = "identity/test_signer_signatures.py::"
 
 # Firma settings{} of a request (and a template), and the keys beside it.
 FIRMA_ENFORCED = {
@@ -46,6 +47,9 @@ FIRMA_ENFORCED = {
         "identity/test_email_otp.py::test_the_page_opens_only_after_the_emailed_code"
     ),
     "require_sms_verification": "identity/test_sms_code.py::test_the_sms_code_opens_the_document",
+    "signature_per_signer": (
+        PER_SIGNER + "test_two_signers_sign_before_the_seal_and_every_signature_validates"
+    ),
     "disable_guided_navigation": E + "test_guided_navigation_and_completion_texts_reach_the_page",
     "allow_presigning_download": (
         E + "test_allow_presigning_download_serves_the_original_before_signing"
@@ -95,6 +99,9 @@ WORKSPACE_ENFORCED = {
     "require_otp_verification": (
         "identity/test_email_otp.py::test_the_workspace_setting_applies_when_the_request_inherits"
     ),
+    "signature_per_signer": (
+        PER_SIGNER + "test_the_workspace_setting_applies_when_the_request_inherits"
+    ),
 }
 WORKSPACE_DOCUMENTED = {"language"}
 
@@ -130,6 +137,7 @@ PANDADOC_ENFORCED = {
     "verification.phone_verification": (
         "identity/test_sms_code.py::test_pandadoc_phone_verification_sends_to_the_given_number"
     ),
+    "create.signature_per_signer": PER_SIGNER + "test_pandadoc_signature_per_signer_on_create",
     "verification.verification_place": (
         "identity/test_access_code.py::test_unsupported_checks_are_refused_naming_why"
     ),
@@ -149,7 +157,9 @@ def firma_keys() -> set[str]:
 def pandadoc_keys() -> set[str]:
     keys = {f"send.{k}" for k in SendIn.model_fields}
     keys |= {f"verification.{k}" for k in VerificationIn.model_fields}
-    keys |= {"create.parse_form_fields"} & {f"create.{k}" for k in DocumentCreateIn.model_fields}
+    keys |= {"create.parse_form_fields", "create.signature_per_signer"} & {
+        f"create.{k}" for k in DocumentCreateIn.model_fields
+    }
     keys |= {
         f"recipient.{k}" for k in ("redirect", "delivery_methods") if k in RecipientIn.model_fields
     }

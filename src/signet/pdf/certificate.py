@@ -167,6 +167,15 @@ def _document_section(data: CertificateData, width: float) -> list[Any]:
     if data.uploaded_sha256 and data.uploaded_sha256 != data.original_sha256:
         # Intake rewrote the upload (repaired it, took out scripts): both files are named.
         rows.insert(-2, ("SHA-256 as uploaded", data.uploaded_sha256))
+    if data.signer_signatures:
+        rows.append(
+            (
+                "Signatures",
+                f"{data.signer_signatures} per-signer digital signature"
+                f"{'s' if data.signer_signatures > 1 else ''}, each with a certificate naming "
+                f"its signer, issued by {data.installation_name}'s signing CA, and the seal",
+            )
+        )
     if data.test:
         mark = "TEST: made with a test key; not a binding signature"
         rows.append(("Mode", text(mark, width - _LABEL_WIDTH - 4, bold=True, color=_TEST)))

@@ -171,6 +171,8 @@ class CertificateData:
     page_size: str = "A4"  # "A4" or "Letter"
     # The upload's SHA-256 when intake rewrote it into the original (docs/pdf-intake.md).
     uploaded_sha256: str | None = None
+    # How many per-signer signatures the signed files carry (docs/seal-keys.md); 0: none.
+    signer_signatures: int = 0
 
     def __post_init__(self) -> None:
         for name in ("created_at", "sent_at", "completed_at", "expires_at"):

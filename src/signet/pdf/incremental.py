@@ -18,7 +18,7 @@ classic table for a classic file) and no object streams.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -44,7 +44,13 @@ from signet.pdf.stamp import (
     values_by_page,
 )
 
-__all__ = ["IncrementalUpdateError", "StampPlan", "plan_stamps", "stamp_certify_seal"]
+__all__ = [
+    "IncrementalUpdateError",
+    "StampPlan",
+    "plan_stamps",
+    "stamp_certify_seal",
+    "update_preparer",
+]
 
 _MAX_TREE_DEPTH = 64  # a bound on /Parent chains and page-tree nesting, against loops
 _INHERITABLE = ("/Resources", "/MediaBox", "/CropBox", "/Rotate")
@@ -130,6 +136,28 @@ def stamp_certify_seal(
     if plan.size != len(original):
         raise ValueError("the stamp plan was made for another document")
 
+    prepare = update_preparer(original, plan, certificate)
+    return seal_update(
+        prepare,
+        identity,
+        reason=reason,
+        location=location,
+        tsa_url=tsa_url,
+        metadata=metadata,
+        original=original_hash,
+    )
+
+
+def update_preparer(
+    original: bytes, plan: StampPlan, certificate: bytes | None
+) -> Callable[[], IncrementalPdfFileWriter]:
+    """What :func:`stamp_certify_seal` signs: a function returning a new incremental writer over
+    ``original`` with the planned stamps drawn and ``certificate``'s pages appended, unsigned.
+
+    Each call starts again from the unchanged original. Per-signer signatures
+    (``signer_signature.py``) sign it with the first signer's key instead of the seal.
+    """
+
     def prepare() -> IncrementalPdfFileWriter:
         writer = _open(original)
         try:
@@ -155,15 +183,7 @@ def stamp_certify_seal(
                 raise SealError(f"The certificate cannot be appended: {exc}") from exc
         return writer
 
-    return seal_update(
-        prepare,
-        identity,
-        reason=reason,
-        location=location,
-        tsa_url=tsa_url,
-        metadata=metadata,
-        original=original_hash,
-    )
+    return prepare
 
 
 def _page(

@@ -35,6 +35,7 @@ from pyhanko_certvalidator import ValidationContext
 
 from signet.pdf.inspect import describe_pdf_error
 from signet.pdf.seal import INFO_KEY, METADATA_FORMAT, SEAL_FIELD_NAME, run_outside_event_loop
+from signet.pdf.verify_signers import SignerSignatureCheck, check_signer_signatures
 
 __all__ = ["VerifyResult", "verify_pdf"]
 
@@ -77,20 +78,27 @@ class VerifyResult:
     seal_revision: int | None = None
     sealed_length: int | None = None
     problems: list[str] = field(default_factory=list)
+    # Per-signer signatures before the seal (docs/seal-keys.md#per-signer-signatures).
+    signer_signatures: list[SignerSignatureCheck] = field(default_factory=list)
 
 
 def verify_pdf(
-    data: bytes, *, seal_certificates: Iterable[asn1_x509.Certificate] = ()
+    data: bytes,
+    *,
+    seal_certificates: Iterable[asn1_x509.Certificate] = (),
+    signing_cas: Iterable[asn1_x509.Certificate] = (),
 ) -> VerifyResult:
-    """Inspect and validate the seal of ``data``; never raises.
+    """Inspect and validate the seal of ``data``, and any per-signer signatures; never raises.
 
     ``seal_certificates`` are the installation's sealing certificates
     (``SealIdentity.certificate``), used only to decide ``trusted``; integrity does not use them.
+    ``signing_cas`` are its signing CAs, which decide a signer signature's ``issued_here``.
     """
     result = VerifyResult()
+    cas = list(signing_cas)
     try:
         result.sha256 = hashlib.sha256(data).hexdigest()
-        run_outside_event_loop(lambda: _verify(data, list(seal_certificates), result))
+        run_outside_event_loop(lambda: _verify(data, list(seal_certificates), result, cas))
     except Exception as exc:  # noqa: BLE001 - the contract is "never raise" on hostile input
         logger.debug("verification failed", exc_info=exc)
         result.intact = result.valid = result.trusted = False
@@ -98,7 +106,12 @@ def verify_pdf(
     return result
 
 
-def _verify(data: bytes, trusted: list[asn1_x509.Certificate], result: VerifyResult) -> None:
+def _verify(
+    data: bytes,
+    trusted: list[asn1_x509.Certificate],
+    result: VerifyResult,
+    signing_cas: list[asn1_x509.Certificate],
+) -> None:
     if not data:
         result.problems.append("The file is empty")
         return
@@ -130,6 +143,9 @@ def _verify(data: bytes, trusted: list[asn1_x509.Certificate], result: VerifyRes
     if not signatures:
         result.problems.append("The PDF is not signed")
         return
+    result.signer_signatures = check_signer_signatures(signatures, signing_cas)
+    for checked in result.signer_signatures:
+        result.problems.extend(checked.problems)
 
     sig = _pick_seal(signatures)
     result.revisions = reader.xrefs.total_revisions

@@ -34,13 +34,14 @@ from signet.pdf.incremental import (
     StampPlan,
     plan_stamps,
     stamp_certify_seal,
+    update_preparer,
 )
 from signet.pdf.original_hash import OriginalHash
 from signet.pdf.seal import seal_pdf
 from signet.pdf.seal_keys import SealIdentity, load_or_create_seal, seal_version
 from signet.pdf.seal_lta import Shared, add_long_term_validation, load_roots
 from signet.pdf.stamp import stamp_values
-from signet.signing import identity, notify, repository, rules
+from signet.signing import identity, notify, repository, rules, signer_signatures
 from signet.signing.archive_renewal import archive_expiry_of
 from signet.signing.service import field_prefill
 from signet.signing.specs import SYSTEM
@@ -163,6 +164,7 @@ def certificate_data(
     signed_sha: str,
     completed_at: datetime | None,
     uploaded_sha: str | None = None,
+    signer_signature_count: int = 0,
 ) -> CertificateData:
     recipients = []
     for r in request.recipients:
@@ -205,6 +207,7 @@ def certificate_data(
         expires_at=request.expires_at,
         completed_manually_by=manual.actor_name if manual else None,
         test=request.test,
+        signer_signatures=signer_signature_count,
         recipients=recipients,
         events=[
             CertificateEvent(
@@ -263,10 +266,15 @@ def build_final_files(
         layout: StampPlan | list[StampValue] = plan_stamps(original, values)
     except IncrementalUpdateError:
         layout = values  # stamp_certify_seal raises it again, and the file is rewritten below
+    # Per-signer signatures (setting signature_per_signer): one key per signer for this
+    # finalisation, used for both stamped files, dropped with it.
+    per_signer = signer_signatures.plan(ctx.settings, request, workspace)
 
     def stamped(certificate: bytes | None, variant: str) -> bytes:
         # One incremental update on the original: stamps, certificate pages and seal appended.
         # A file pyHanko cannot update (damaged xref, encryption) is rewritten by qpdf instead.
+        if per_signer is not None:
+            return signed_by_signers(per_signer, certificate, variant)
         try:
             return stamp_certify_seal(
                 original,
@@ -283,6 +291,21 @@ def build_final_files(
             )
 
     shared = Shared()  # the three files share the chains' revocation data and the TSA client
+
+    def signed_by_signers(
+        signing: signer_signatures.SignerSigning, certificate: bytes | None, variant: str
+    ) -> bytes:
+        # The first signer signs the update with the stamps and certificate pages, each later
+        # signer adds a signature, and the seal, an approval signature, covers them all.
+        try:
+            if not isinstance(layout, StampPlan):
+                raise IncrementalUpdateError("the original could not be planned")
+            signed = signing.sign(update_preparer(original, layout, certificate), original)
+        except IncrementalUpdateError as exc:
+            log.warning("request %s: rewriting the document to sign it (%s)", request.id, exc)
+            base = stamp_values(original, values, certificate)
+            signed = signing.sign_file(base)
+        return seal_pdf(signed, identity, **sealing(variant))
 
     def long_term(data: bytes) -> bytes:
         # PAdES B-LTA: validation data and a document timestamp after the seal (seal-keys.md).
@@ -306,6 +329,7 @@ def build_final_files(
             document_only_sha256,
             request.finished_at,
             uploaded_sha,
+            len(per_signer.marks) if per_signer is not None else 0,
         )
     )
     final = long_term(stamped(cert, "final"))

@@ -100,6 +100,8 @@ SETTINGS_DEFAULTS: dict[str, Any] = {
     "notify_identity_change_webhook": False,
     # Signet extension: an SMS code before signing (docs/identity.md).
     "require_sms_verification": None,
+    # Signet extension: a PAdES signature per signer before the seal (docs/seal-keys.md).
+    "signature_per_signer": None,
 }
 # Settings Signet takes but does not act on (docs/settings.md#what-signet-does-with-each-setting).
 # A security promise Signet cannot keep is refused; a cosmetic one is accepted with a warning.

@@ -25,6 +25,7 @@ from signet.pdf.seal_lta import LongTerm, long_term_status
 from signet.pdf.verify import VerifyResult, verify_pdf
 from signet.signing import archive_repository, repository
 from signet.signing.finalize import seal_identity
+from signet.signing.signer_signatures import signing_ca
 
 Verdict = Literal["sealed_intact", "sealed_modified", "sealed_elsewhere", "unsigned", "not_pdf"]
 VARIANTS = ("final", "document_only", "certificate_only")
@@ -71,6 +72,11 @@ def installation_certificates(settings: Any) -> list[asn1_x509.Certificate]:
     """Every certificate this installation has sealed with, the current one first: a file
     sealed before a key rotation is still its own."""
     return known_certificates(settings.data_dir, seal_identity(settings))
+
+
+def installation_signing_cas(settings: Any) -> list[asn1_x509.Certificate]:
+    """The installation's signing CA, issuer of its per-signer signatures' certificates."""
+    return [signing_ca(settings).asn1_certificate]
 
 
 def parse_sha256(text: str) -> str | None:
@@ -141,11 +147,13 @@ def verify_file(
     *,
     workspace_id: str | None,
     seal_certificates: Iterable[asn1_x509.Certificate] = (),
+    signing_cas: Iterable[asn1_x509.Certificate] = (),
 ) -> Verification:
-    """Check the seal of ``data`` against ``seal_certificates`` and look its hash up."""
+    """Check the seal of ``data`` against ``seal_certificates`` (and its per-signer signatures
+    against ``signing_cas``) and look its hash up."""
     certificates = list(seal_certificates)
     sha = hashlib.sha256(data).hexdigest()
-    result = verify_pdf(data, seal_certificates=certificates)
+    result = verify_pdf(data, seal_certificates=certificates, signing_cas=signing_cas)
     if session is not None:
         verification = lookup(session, sha, workspace_id)
         verification.pades = result
@@ -213,6 +221,13 @@ def describe(result: VerifyResult) -> list[str]:
         )
         for s in meta.get("signers", []):
             lines.append(f"  signed by {s.get('name')} <{s.get('email')}> at {s.get('signed_at')}")
+    for sig in result.signer_signatures:
+        state = "intact" if sig.intact else "NOT INTACT"
+        issuer = "issued by this installation" if sig.issued_here else "issuer not recognised"
+        at = sig.signed_at.isoformat() if sig.signed_at else "unknown time"
+        lines.append(
+            f"Signer signature {sig.field_name}: {sig.name} <{sig.email}>, {at}, {state}, {issuer}"
+        )
     for p in result.problems:
         lines.append(f"  - {p}")
     return lines

@@ -20,6 +20,7 @@ from signet.api.state import AppState
 from signet.errors import NotFound, SignetError
 from signet.signing.verification import (
     installation_certificates,
+    installation_signing_cas,
     lookup,
     parse_sha256,
     verify_file,
@@ -101,8 +102,11 @@ async def verify_submit(http: Request) -> HTMLResponse:
 
         def check_file() -> Answer:
             certs = installation_certificates(state.settings)
+            cas = installation_signing_cas(state.settings)
             with state.db.read() as session:
-                found = verify_file(session, data, workspace_id=None, seal_certificates=certs)
+                found = verify_file(
+                    session, data, workspace_id=None, seal_certificates=certs, signing_cas=cas
+                )
             return file_answer(found, installation)
 
         answer = await run_in_threadpool(check_file)

@@ -108,6 +108,17 @@ def file_answer(found: Verification, installation: str) -> Answer:
         answer.rows.append(Row("Revisions", _revisions(found)))
         if pades.timestamped:
             answer.rows.append(Row("Time-stamp", "Yes, from a time-stamping authority"))
+        for sig in pades.signer_signatures:
+            state = "Valid" if sig.intact else "Not intact"
+            issuer = (
+                f"certificate issued by {installation}'s signing CA"
+                if sig.issued_here
+                else "certificate not issued by this installation"
+            )
+            at = f", signed on {when(sig.signed_at)}" if sig.signed_at else ""
+            answer.rows.append(
+                Row(f"Signature of {sig.name or 'a signer'}", f"{state}: {issuer}{at}")
+            )
         _add_long_term(answer, found)
     _add_issued(answer, found.issued, installation)
     if not answer.signers and found.sealed_signers:

@@ -31,6 +31,13 @@ class SettingsOut(BaseModel):
     require_sms_verification: bool | None = Field(
         default=None, description="Signet extension: an SMS code before signing"
     )
+    signature_per_signer: bool | None = Field(
+        default=None,
+        description=(
+            "Signet extension: each signer's own PAdES signature in the sealed PDF, with a "
+            "certificate naming them; null inherits the workspace's, then off"
+        ),
+    )
     completion_title: str | None
     completion_message: str | None
     completion_redirect_url: str | None

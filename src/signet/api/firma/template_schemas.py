@@ -142,6 +142,10 @@ class TemplateSettingsOut(BaseModel):
     show_signature_frame: bool | None
     show_partial_watermark: bool | None
     require_terms_acceptance: bool | None
+    signature_per_signer: bool | None = Field(
+        default=None,
+        description="Signet extension: each signer's own PAdES signature in the sealed PDF",
+    )
     completion_title: str | None
     completion_message: str | None
     completion_redirect_url: str | None

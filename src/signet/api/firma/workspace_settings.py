@@ -47,6 +47,13 @@ class WorkspaceSettingsIn(InputModel):
     require_otp_verification: bool | None = Field(
         default=None, description="Email code before signing, for requests that leave it null"
     )
+    signature_per_signer: bool | None = Field(
+        default=None,
+        description=(
+            "Signet extension: each signer's own PAdES signature in the sealed PDF, for "
+            "requests that leave it null"
+        ),
+    )
 
 
 class WorkspaceSettingsOut(BaseModel):
@@ -59,6 +66,7 @@ class WorkspaceSettingsOut(BaseModel):
     webhook_enabled: bool
     ignore_company_webhooks: bool
     require_otp_verification: bool | None
+    signature_per_signer: bool | None = None
 
 
 class WorkspaceSettingsPut(WorkspaceSettingsOut):
@@ -103,6 +111,7 @@ def _out(ws: Workspace) -> WorkspaceSettingsOut:
         webhook_enabled=s.get("webhook_enabled", True) is not False,
         ignore_company_webhooks=bool(s.get("ignore_company_webhooks")),
         require_otp_verification=s.get("require_otp_verification"),
+        signature_per_signer=s.get("signature_per_signer"),
     )
 
 

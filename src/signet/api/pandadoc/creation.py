@@ -81,6 +81,8 @@ def create_document(
         if order is not None and order >= 1:
             spec.order = order
     settings: dict[str, Any] = {"use_signing_order": rec.use_signing_order}
+    if body.signature_per_signer:
+        settings["signature_per_signer"] = True
     new = creation.NewRequest(
         spec=DraftSpec(
             name=(body.name or "").strip() or default_name,
@@ -172,5 +174,7 @@ def create_from_template(
             keep_tokens=True,
             process_later=True,
         )
+        if body.signature_per_signer:
+            sr.settings = {**(sr.settings or {}), "signature_per_signer": True}
         _apply_checks(session, state, sr, rec)
         return created_out(sr, INFO_MESSAGE)

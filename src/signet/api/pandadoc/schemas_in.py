@@ -93,6 +93,13 @@ class DocumentCreateIn(_In):
     metadata: dict[str, Any] = Field(default_factory=dict)
     tags: list[str] = Field(default_factory=list)
     parse_form_fields: bool = False
+    signature_per_signer: bool = Field(
+        default=False,
+        description=(
+            "Signet extension: each signer's own PAdES signature in the sealed PDF, with a "
+            "certificate naming them"
+        ),
+    )
 
 
 class DocumentUpdateIn(_In):

@@ -11,7 +11,7 @@ from typing import Any
 
 import orjson
 from fastapi import APIRouter, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from signet.api.auth import authenticate
@@ -27,6 +27,7 @@ from signet.signing.verification import (
     SignerSeen,
     Verification,
     installation_certificates,
+    installation_signing_cas,
     lookup,
     parse_sha256,
     verify_file,
@@ -50,6 +51,17 @@ class PadesOut(BaseModel):
     # PAdES B-LTA: revocation data in the file and an intact document timestamp after the seal.
     long_term_validation: bool = False
     archive_timestamp: str | None = None
+    # Signet extension setting signature_per_signer: each signer's own signature, in order.
+    signer_signatures: list[SignerSignatureOut] = []
+
+
+class SignerSignatureOut(BaseModel):
+    name: str | None = Field(description="The signer named by the signature's certificate")
+    signed_at: str | None
+    intact: bool = Field(description="The signature verifies; only later signatures follow it")
+    issued_by_this_installation: bool = Field(
+        description="Its certificate was issued by this installation's signing CA"
+    )
 
 
 class SignerOut(BaseModel):
@@ -151,8 +163,15 @@ async def verify(request: Request, state: State) -> JSONBytes:
 
     def work() -> VerifyOut:
         certs = installation_certificates(state.settings)
+        cas = installation_signing_cas(state.settings)
         with state.db.read() as session:
-            found = verify_file(session, data, workspace_id=workspace_id, seal_certificates=certs)
+            found = verify_file(
+                session,
+                data,
+                workspace_id=workspace_id,
+                seal_certificates=certs,
+                signing_cas=cas,
+            )
             return _out(found, named=workspace_id is not None)
 
     return json_response(await run_in_threadpool(work))
@@ -199,6 +218,15 @@ def _out(found: Verification, *, named: bool) -> VerifyOut:
             archive_timestamp=found.long_term.archive_timestamp.isoformat()
             if found.long_term and found.long_term.archive_timestamp
             else None,
+            signer_signatures=[
+                SignerSignatureOut(
+                    name=s.name,
+                    signed_at=s.signed_at.isoformat() if s.signed_at else None,
+                    intact=s.intact,
+                    issued_by_this_installation=s.issued_here,
+                )
+                for s in pades.signer_signatures
+            ],
         )
         if pades is not None
         else None,

@@ -1,0 +1,246 @@
+"""Per-signer signatures: one PAdES approval signature per signer, before the installation's seal.
+
+Each signer gets a certificate made for this signing only: an EC P-256 key generated here,
+certified by the installation's signing CA (``signing_ca.py``) with the signer's name as the
+subject's common name and their email as ``emailAddress`` and as an rfc822Name alternative name,
+and dropped once the signature is made. The CMS container carries the signer's certificate and
+the CA's.
+
+The first signer signs the update that stamps every value and appends the certificate pages
+(``incremental.update_preparer``); each later signer's update adds only their signature field,
+and the seal comes last. Only signature fields follow a signer's signature, so every one of them
+stays valid with nothing but form filling after it (pyHanko's modification analysis), which a
+certification could not allow: it must be the first signature of a file and its permissions
+forbid the stamps. See docs/seal-keys.md#per-signer-signatures.
+
+A signer's field is a widget over their first signature mark (the mark itself is stamped into
+the page below it, as without per-signer signatures), so a viewer shows the signature where the
+signer signed; a signer without a signature mark gets an invisible field.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import io
+import math
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import pikepdf
+from asn1crypto import keys as asn1_keys
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.sign import fields, signers
+from pyhanko.sign.general import SigningError
+from pyhanko.sign.signers.pdf_byterange import BuildProps
+from pyhanko.stamp import TextStampStyle
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+from signet.pdf.seal import SealError, run_outside_event_loop
+from signet.pdf.signing_ca import SigningCA
+from signet.pdf.stamp import PageGeometry, page_geometry
+
+__all__ = [
+    "FIELD_PREFIX",
+    "SignerMark",
+    "add_signer_signatures",
+    "signer_certificate",
+]
+
+FIELD_PREFIX = "SignetSigner"
+# Hex characters reserved per signature: an ECDSA signature with two EC certificates is ~1.5 KB of
+# DER; 16 KiB of hex leaves room for long names and skips pyHanko's size-estimating dry run.
+BYTES_RESERVED = 16 * 1024
+VALIDITY = dt.timedelta(days=3653)
+_EMPTY = TextStampStyle(stamp_text="", border_width=0)
+
+
+@dataclass(frozen=True)
+class SignerMark:
+    """One signer, and where their mark is: a 1-based page and a box in percent of the page as
+    displayed (``page_number`` None: no mark, an invisible signature)."""
+
+    name: str
+    email: str
+    page_number: int | None = None
+    x: float = 0.0
+    y: float = 0.0
+    width: float = 0.0
+    height: float = 0.0
+
+
+def signer_certificate(
+    ca: SigningCA, name: str, email: str, *, organization: str = "Signet"
+) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+    """A new key and a certificate for it, issued by ``ca``, naming ``name`` and ``email``."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    attributes = [x509.NameAttribute(NameOID.COMMON_NAME, (name.strip() or email)[:64])]
+    alt_names: list[x509.GeneralName] = []
+    if email.isascii() and "@" in email:
+        attributes.append(x509.NameAttribute(NameOID.EMAIL_ADDRESS, email))
+        alt_names.append(x509.RFC822Name(email))
+    attributes.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization[:64] or "Signet"))
+    now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
+    ca_cert = ca.certificate
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name(attributes))
+        .issuer_name(ca_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(int.from_bytes(secrets.token_bytes(16), "big") >> 1)
+        .not_valid_before(max(now, ca_cert.not_valid_before_utc))
+        .not_valid_after(min(now + VALIDITY, ca_cert.not_valid_after_utc))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(
+            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()),
+            critical=False,
+        )
+    )
+    if alt_names:
+        builder = builder.add_extension(x509.SubjectAlternativeName(alt_names), critical=False)
+    return key, builder.sign(ca.key, hashes.SHA256())
+
+
+def add_signer_signatures(
+    first: Callable[[], IncrementalPdfFileWriter],
+    original: bytes,
+    marks: Sequence[SignerMark],
+    keys: Sequence[tuple[ec.EllipticCurvePrivateKey, x509.Certificate]],
+    ca: SigningCA,
+) -> bytes:
+    """Sign, in order, one approval signature per entry of ``marks`` with its key in ``keys``.
+
+    ``first`` returns the writer of the first update (stamps and certificate pages, unsigned);
+    each later signature is an update of its own. ``original`` is the file ``first`` updates,
+    read for the geometry of the marked pages (the stamps change no page's geometry). Raises
+    SealError when a signature cannot be made.
+    """
+    if len(marks) != len(keys) or not marks:
+        raise ValueError("one key per signer, and at least one signer")
+    boxes = _boxes(original, marks)
+    ca_asn1 = ca.asn1_certificate
+
+    async def sign_all() -> bytes:
+        data = b""
+        for n, (mark, (key, cert), box) in enumerate(zip(marks, keys, boxes, strict=True), 1):
+            writer = first() if n == 1 else IncrementalPdfFileWriter(io.BytesIO(data))
+            try:
+                existing = {s.field_name for s in writer.prev.embedded_signatures}
+                name = f"{FIELD_PREFIX}{n}"
+                while name in existing:
+                    name += "x"
+                pdf_signer = signers.PdfSigner(
+                    signers.PdfSignatureMetadata(
+                        field_name=name,
+                        md_algorithm="sha256",
+                        subfilter=fields.SigSeedSubFilter.PADES,
+                        name=mark.name or mark.email,
+                        reason=f"Signed by {mark.name or mark.email} <{mark.email}>",
+                        app_build_props=BuildProps(name="Signet"),
+                    ),
+                    signer=_pyhanko_signer(key, cert, ca_asn1),
+                    stamp_style=_EMPTY,
+                    new_field_spec=fields.SigFieldSpec(
+                        sig_field_name=name,
+                        on_page=box[0] if box else 0,
+                        box=box[1] if box else None,
+                    ),
+                )
+                out = await pdf_signer.async_sign_pdf(
+                    writer, output=io.BytesIO(), bytes_reserved=BYTES_RESERVED
+                )
+            except (SigningError, PdfError, ValueError, KeyError, TypeError, OSError) as exc:
+                raise SealError(f"The signature of signer {n} could not be made: {exc}") from exc
+            finally:
+                writer.prev.stream.close()
+            data = out.getvalue()
+        return data
+
+    def run() -> bytes:
+        loop = asyncio.new_event_loop()
+        try:
+            return loop.run_until_complete(sign_all())
+        finally:
+            loop.close()
+
+    return run_outside_event_loop(run)
+
+
+def _pyhanko_signer(
+    key: ec.EllipticCurvePrivateKey, cert: x509.Certificate, ca: asn1_x509.Certificate
+) -> signers.SimpleSigner:
+    key_der = key.private_bytes(
+        serialization.Encoding.DER,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    registry = SimpleCertificateStore()
+    registry.register(ca)
+    return signers.SimpleSigner(
+        signing_cert=asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)),
+        signing_key=asn1_keys.PrivateKeyInfo.load(key_der),
+        cert_registry=registry,
+    )
+
+
+Box = tuple[int, tuple[int, int, int, int]]  # 0-based page, rectangle in user space
+
+
+def _boxes(original: bytes, marks: Sequence[SignerMark]) -> list[Box | None]:
+    """Each mark's widget rectangle in its page's user space (None: invisible)."""
+    wanted = {m.page_number for m in marks if m.page_number is not None and m.width and m.height}
+    if not wanted:
+        return [None] * len(marks)
+    geometries: dict[int, PageGeometry] = {}
+    try:
+        with pikepdf.open(io.BytesIO(original)) as pdf:
+            for number in wanted:
+                if 1 <= number <= len(pdf.pages):
+                    geometries[number] = page_geometry(pdf.pages[number - 1])
+    except (pikepdf.PdfError, ValueError) as exc:
+        raise SealError(f"The PDF's pages cannot be read: {exc}") from exc
+    out: list[Box | None] = []
+    for m in marks:
+        geo = geometries.get(m.page_number or 0)
+        if geo is None or not (m.width and m.height):
+            out.append(None)
+            continue
+        left, right = m.x / 100 * geo.width, (m.x + m.width) / 100 * geo.width
+        top = geo.height - m.y / 100 * geo.height
+        bottom = geo.height - (m.y + m.height) / 100 * geo.height
+        corners = [geo.to_user(x, y) for x in (left, right) for y in (bottom, top)]
+        xs, ys = [c[0] for c in corners], [c[1] for c in corners]
+        # Whole points (pyHanko's field boxes are integers), rounded outwards.
+        rect = (
+            math.floor(min(xs)),
+            math.floor(min(ys)),
+            math.ceil(max(xs)),
+            math.ceil(max(ys)),
+        )
+        out.append((int(m.page_number or 1) - 1, rect))
+    return out

@@ -1,0 +1,162 @@
+"""The installation's signing CA: the issuer of the one-use certificates of per-signer signatures.
+
+Distinct from the seal key (``seal_keys.py``), which signs as the installation: this CA signs
+nothing but certificates, each naming one signer (``signer_signature.py``). It lives in the data
+dir's ``signing-ca/`` folder, stored like a generated seal: ``ca-key.pem`` (mode 0600) and
+``ca-cert.pem``, an EC P-256 key and a ten-year self-signed certificate made on first use (the
+server and worker make it at start). Back it up with ``seal/``: a verifier that trusts this
+certificate trusts every signer certificate it issued.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import secrets
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+__all__ = ["SigningCA", "SigningCAError", "load_or_create_signing_ca", "read_signing_ca"]
+
+CA_DIR_NAME = "signing-ca"
+KEY_FILE = "ca-key.pem"
+CERT_FILE = "ca-cert.pem"
+COMMON_NAME = "Signet signing CA"
+VALIDITY = dt.timedelta(days=3653)
+
+
+class SigningCAError(RuntimeError):
+    """The signing CA cannot be loaded or created; the message says what the operator must fix."""
+
+
+@dataclass(frozen=True)
+class SigningCA:
+    key: ec.EllipticCurvePrivateKey
+    certificate: x509.Certificate
+
+    @property
+    def asn1_certificate(self) -> asn1_x509.Certificate:
+        return asn1_x509.Certificate.load(self.certificate.public_bytes(serialization.Encoding.DER))
+
+    @property
+    def fingerprint_sha256(self) -> str:
+        return hashlib.sha256(self.certificate.public_bytes(serialization.Encoding.DER)).hexdigest()
+
+
+def load_or_create_signing_ca(data_dir: Path, installation_name: str = "Signet") -> SigningCA:
+    """The CA in ``data_dir/signing-ca``, made on first use (one winner when two start at once)."""
+    ca_dir = Path(data_dir) / CA_DIR_NAME
+    if not (ca_dir / CERT_FILE).exists():
+        _create(Path(data_dir), ca_dir, installation_name)
+    return _load(ca_dir)
+
+
+def read_signing_ca(data_dir: Path) -> asn1_x509.Certificate | None:
+    """The CA's certificate if the data dir has one; creates nothing (for ``signet verify``)."""
+    try:
+        pem = (Path(data_dir) / CA_DIR_NAME / CERT_FILE).read_bytes()
+        cert = x509.load_pem_x509_certificate(pem)
+    except (OSError, ValueError):
+        return None
+    return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+
+
+def _load(ca_dir: Path) -> SigningCA:
+    try:
+        key = serialization.load_pem_private_key((ca_dir / KEY_FILE).read_bytes(), None)
+        cert = x509.load_pem_x509_certificate((ca_dir / CERT_FILE).read_bytes())
+    except (OSError, ValueError, TypeError) as exc:
+        raise SigningCAError(
+            f"The signing CA in {ca_dir} is damaged ({exc}); restore it from a backup, or remove "
+            "the directory to create a new one (signatures it issued before then no longer "
+            "chain to this installation's CA)"
+        ) from exc
+    spki = serialization.PublicFormat.SubjectPublicKeyInfo
+    der = serialization.Encoding.DER
+    if not isinstance(key, ec.EllipticCurvePrivateKey) or key.public_key().public_bytes(
+        der, spki
+    ) != cert.public_key().public_bytes(der, spki):
+        raise SigningCAError(
+            f"The signing CA key in {ca_dir} does not match its certificate; restore both"
+        )
+    return SigningCA(key=key, certificate=cert)
+
+
+def _create(data_dir: Path, ca_dir: Path, installation_name: str) -> None:
+    # As for the seal: written into a private scratch directory renamed into place in one step.
+    data_dir.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=".signing-ca-", dir=data_dir))
+    try:
+        key_pem, cert_pem = _new_ca(installation_name)
+        _write(scratch / KEY_FILE, key_pem, 0o600)
+        _write(scratch / CERT_FILE, cert_pem, 0o644)
+        try:
+            os.rename(scratch, ca_dir)
+        except OSError:
+            if not (ca_dir / CERT_FILE).exists():
+                raise SigningCAError(
+                    f"{ca_dir} exists but holds no CA certificate; remove it or move it away"
+                ) from None
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _write(path: Path, data: bytes, mode: int) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _new_ca(installation_name: str) -> tuple[bytes, bytes]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, COMMON_NAME),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, installation_name[:64] or "Signet"),
+        ]
+    )
+    now = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    public = key.public_key()
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(public)
+        .serial_number(int.from_bytes(secrets.token_bytes(16), "big") >> 1)
+        .not_valid_before(now)
+        .not_valid_after(now + VALIDITY)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=False,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    return key_pem, cert.public_bytes(serialization.Encoding.PEM)
