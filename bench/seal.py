@@ -60,6 +60,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
+import seal_signers  # noqa: E402  (bench/seal_signers.py: --signers)
 import stamp as stamp_bench  # noqa: E402  (bench/stamp.py: document generators)
 
 _NAMES = ["Jane Doe", "Ayşe Işıkoğlu", "محمد عبد الله", "王小明", "Zoë Müller"]
@@ -359,7 +360,20 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2, help="child processes per cell")
     parser.add_argument("--only", help="run only the documents whose name contains this")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--signers",
+        help="per-signer signatures instead: signer counts to measure, e.g. 1,5 "
+        "(bench/seal_signers.py)",
+    )
+    parser.add_argument("--signers-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.signers_child:
+        seal_signers.child(args.signers_child, args.repeat, int(args.signers))
+        return
+    if args.signers:
+        counts = [int(n) for n in args.signers.split(",")]
+        seal_signers.main(counts, args.rounds, args.repeat)
+        return
     if args.child:
         kind, *rest = args.child
         if kind == "cell":

@@ -35,6 +35,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.sign import fields, signers
@@ -150,7 +151,7 @@ def add_signer_signatures(
         for n, (mark, (key, cert), box) in enumerate(zip(marks, keys, boxes, strict=True), 1):
             writer = first() if n == 1 else IncrementalPdfFileWriter(io.BytesIO(data))
             try:
-                existing = {s.field_name for s in writer.prev.embedded_signatures}
+                existing = _field_names(writer)
                 name = f"{FIELD_PREFIX}{n}"
                 while name in existing:
                     name += "x"
@@ -189,6 +190,20 @@ def add_signer_signatures(
             loop.close()
 
     return run_outside_event_loop(run)
+
+
+def _field_names(writer: IncrementalPdfFileWriter) -> set[str]:
+    """The names of the form's top-level fields (not ``embedded_signatures``, which parses
+    every earlier signature's contents just to name it)."""
+    form = writer.root.get("/AcroForm")
+    if form is None:
+        return set()
+    names = set()
+    for ref in form.get_object().get("/Fields") or ():
+        field = ref.get_object()
+        if isinstance(field, generic.DictionaryObject) and "/T" in field:
+            names.add(str(field["/T"]))
+    return names
 
 
 def _pyhanko_signer(
