@@ -241,3 +241,46 @@ def test_pandadoc_signature_per_signer_on_create(pd, app):
         assert [n for n, _ in _signatures(app, state.store.get(request.final_sha256))] == [
             "SignetSeal"
         ]
+
+
+def test_verify_lists_each_signers_signature(api, app, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    sr = _two_signers(api, signature_per_signer=True)
+    final = _complete(app, sr)["final"]
+    # The public endpoint: names, times and verdicts, no email address.
+    r = api.client.post("/signet/v1/verify", files={"file": ("f.pdf", final)})
+    assert r.status_code == 200, r.text
+    pades = r.json()["pades"]
+    assert pades["intact"] and pades["sealed_by_this_installation"]
+    listed = [
+        (s["name"], s["intact"], s["issued_by_this_installation"])
+        for s in pades["signer_signatures"]
+    ]
+    assert listed == [(ALICE[0], True, True), (BOB[0], True, True)]
+    assert all(s["signed_at"] for s in pades["signer_signatures"])
+    assert ALICE[1] not in r.text
+    # The page says it in words.
+    page = api.client.post("/verify", files={"file": ("f.pdf", final)})
+    assert page.status_code == 200
+    assert "Signature of Alice Arden" in page.text and "Signature of Bob Bánffy" in page.text
+    # The operator's CLI, reading the data dir's CA without creating anything.
+    path = tmp_path / "final.pdf"
+    path.write_bytes(final)
+    env = {**os.environ, "SIGNET_DATA_DIR": str(app.state.signet.settings.data_dir)}
+    out = subprocess.run(
+        [sys.executable, "-m", "signet", "verify", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    lines = [line for line in out.stdout.splitlines() if line.startswith("Signer signature")]
+    assert len(lines) == 2, out.stdout
+    assert (
+        f"{ALICE[0]} <{ALICE[1]}>" in lines[0] and "intact, issued by this installation" in lines[0]
+    )
+    assert f"{BOB[0]} <{BOB[1]}>" in lines[1]
