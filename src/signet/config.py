@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     # its last one's certificate expires within this many days.
     evidence_refresh_days: int = Field(default=365, ge=1)
     installation_name: str = "Signet"
+    # Per-signer signatures from a remote signing service (Cloud Signature Consortium API) are
+    # not built: set, it is refused at start rather than ignored (docs/seal-keys.md).
+    csc_url: str | None = None
 
     # Rate limits (docs/rate-limits.md): per API key and route class, and per client address.
     rate_limits_enabled: bool = True
@@ -121,6 +124,15 @@ class Settings(BaseSettings):
     def seal_pades_level(self) -> Literal["B-B", "B-T", "B-LTA"]:
         """The level seals get (never None once validated)."""
         return self.seal_level or "B-B"
+
+    @model_validator(mode="after")
+    def _no_remote_signing_yet(self) -> Settings:
+        if self.csc_url:
+            raise ValueError(
+                "SIGNET_CSC_URL is not supported: per-signer signatures are made with the "
+                "installation's signing CA; unset it"
+            )
+        return self
 
     @field_validator("log_format")
     @classmethod

@@ -217,3 +217,17 @@ def test_long_term_seals_without_a_tsa_are_refused_at_start(tmp_path):
     )
     assert out.returncode != 0
     assert "SIGNET_SEAL_LTA=1 needs SIGNET_TSA_URL" in out.stderr
+
+
+def test_a_remote_signing_service_is_refused_at_start(tmp_path):
+    # Per-signer signatures come from the installation's signing CA; a CSC service is not used,
+    # so naming one must not look accepted.
+    out = subprocess.run(
+        [*SIGNET, "migrate"],
+        env=_env(tmp_path, SIGNET_CSC_URL="https://csc.example.com/csc/v1"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode != 0
+    assert "SIGNET_CSC_URL is not supported" in out.stderr
