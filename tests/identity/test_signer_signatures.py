@@ -284,3 +284,37 @@ def test_verify_lists_each_signers_signature(api, app, tmp_path):
         f"{ALICE[0]} <{ALICE[1]}>" in lines[0] and "intact, issued by this installation" in lines[0]
     )
     assert f"{BOB[0]} <{BOB[1]}>" in lines[1]
+
+
+def test_signatures_follow_the_order_signers_finished_in(api, app):
+    body = create_body(
+        recipients=[_person("temp_1", ALICE, 1), _person("temp_2", BOB, 1)],
+        fields=[
+            field("temp_1", position={"x": 10, "y": 60, "width": 30, "height": 10}),
+            field("temp_2", position={"x": 55, "y": 80, "width": 30, "height": 10}),
+        ],
+        settings={"signature_per_signer": True, "use_signing_order": False},
+    )
+    sr = api.post("/signing-requests", body).json()
+    assert api.post(f"/signing-requests/{sr['id']}/send").status_code == 200
+    # Bob finishes first.
+    sr["recipients"] = list(reversed(sr["recipients"]))
+    assert sr["recipients"][0]["email"] == BOB[1]
+    statuses = _signatures(app, _complete(app, sr)["final"])
+    signed_by = [s.signing_cert.subject.native["email_address"] for n, s in statuses[:2]]
+    assert signed_by == [BOB[1], ALICE[1]]
+    assert all(s.bottom_line for _, s in statuses)
+
+
+def test_the_openapi_document_describes_the_new_fields(api):
+    spec = api.client.get("/openapi.json").json()
+    schemas = spec["components"]["schemas"]
+    described = {
+        name: schema["properties"]["signature_per_signer"].get("description", "")
+        for name, schema in schemas.items()
+        if "signature_per_signer" in schema.get("properties", {})
+    }
+    assert len(described) >= 4, described  # request and template settings, workspace, create
+    assert all("Signet extension" in text for text in described.values()), described
+    verify = [s for s in schemas.values() if "signer_signatures" in s.get("properties", {})]
+    assert verify, "pades.signer_signatures is not in the OpenAPI document"

@@ -56,9 +56,10 @@ __all__ = [
 ]
 
 FIELD_PREFIX = "SignetSigner"
-# Hex characters reserved per signature: an ECDSA signature with two EC certificates is ~1.5 KB of
-# DER; 16 KiB of hex leaves room for long names and skips pyHanko's size-estimating dry run.
-BYTES_RESERVED = 16 * 1024
+# Hex characters reserved per signature: an ECDSA signature with two EC certificates is ~1.1 KB of
+# DER, ~2.2 KB with the longest names and address a certificate can hold; 8 KiB of hex (4 KB of
+# DER) skips pyHanko's size-estimating dry run, and every later parse of the file reads it.
+BYTES_RESERVED = 8 * 1024
 VALIDITY = dt.timedelta(days=3653)
 _EMPTY = TextStampStyle(stamp_text="", border_width=0)
 
@@ -82,12 +83,12 @@ def signer_certificate(
 ) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
     """A new key and a certificate for it, issued by ``ca``, naming ``name`` and ``email``."""
     key = ec.generate_private_key(ec.SECP256R1())
-    attributes = [x509.NameAttribute(NameOID.COMMON_NAME, (name.strip() or email)[:64])]
+    attributes = [x509.NameAttribute(NameOID.COMMON_NAME, _fit(name.strip() or email))]
     alt_names: list[x509.GeneralName] = []
     if email.isascii() and "@" in email:
         attributes.append(x509.NameAttribute(NameOID.EMAIL_ADDRESS, email))
         alt_names.append(x509.RFC822Name(email))
-    attributes.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization[:64] or "Signet"))
+    attributes.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, _fit(organization or "Signet")))
     now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
     ca_cert = ca.certificate
     builder = (
@@ -125,6 +126,12 @@ def signer_certificate(
     if alt_names:
         builder = builder.add_extension(x509.SubjectAlternativeName(alt_names), critical=False)
     return key, builder.sign(ca.key, hashes.SHA256())
+
+
+def _fit(text: str, limit: int = 64) -> str:
+    """``text`` cut to at most ``limit`` UTF-8 bytes (X.509's bound on a common name, which
+    cryptography counts in bytes), on a character boundary."""
+    return text.encode()[:limit].decode(errors="ignore") or "-"
 
 
 def add_signer_signatures(

@@ -236,3 +236,40 @@ def test_the_finalisation_job_is_retried_when_revocation_data_is_missing(pki, tm
         assert job is not None and job.state == "pending" and job.attempts == 1
         assert "revocation" in (job.last_error or "").lower()
         assert files_of(run, sid) == (None, None, None)
+
+
+def test_signer_signatures_stay_valid_under_the_long_term_seal(pki, identity, tmp_path):
+    # Per-signer signatures (docs/seal-keys.md#per-signer-signatures) before a timestamped seal
+    # with B-LTA data after it: every signature still validates, and verification lists them.
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    from signet.pdf.incremental import plan_stamps, update_preparer
+    from signet.pdf.signer_signature import SignerMark, add_signer_signatures, signer_certificate
+    from signet.pdf.signing_ca import load_or_create_signing_ca
+
+    original = create_pdf(2)
+    ca = load_or_create_signing_ca(tmp_path)
+    marks = [SignerMark("Ann", "ann@example.com", 1, 10, 10, 20, 6), SignerMark("Ben", "b@x.org")]
+    keys = [signer_certificate(ca, m.name, m.email) for m in marks]
+    signed = add_signer_signatures(
+        update_preparer(original, plan_stamps(original, []), create_pdf(1)),
+        original,
+        marks,
+        keys,
+        ca,
+    )
+    sealed = seal_pdf(
+        signed, identity, reason="r", location=None, tsa_url=pki.tsa_url, metadata=SEAL_METADATA
+    )
+    lta = add_long_term_validation(sealed, identity, pki.tsa_url)
+    result = verify_pdf(
+        lta, seal_certificates=[identity.certificate], signing_cas=[ca.asn1_certificate]
+    )
+    assert result.intact and result.timestamped, result.problems
+    assert [s.intact for s in result.signer_signatures] == [True, True]
+    assert long_term_status(lta).archive_timestamp_intact
+    reader = PdfFileReader(io.BytesIO(lta))
+    for sig in reader.embedded_regular_signatures[:2]:
+        context = ValidationContext(trust_roots=[ca.asn1_certificate], allow_fetching=False)
+        assert validate_pdf_signature(sig, context).bottom_line

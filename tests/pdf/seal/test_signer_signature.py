@@ -69,6 +69,9 @@ def test_a_signer_certificate_names_the_signer_and_is_issued_by_the_ca(tmp_path:
     assert not idn.subject.get_attributes_for_oid(NameOID.EMAIL_ADDRESS)
     _, long = signer_certificate(ca, "N" * 300, "n@example.com")
     assert len(long.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value) == 64
+    # X.509 bounds a common name at 64 and cryptography counts bytes: cut on a character.
+    _, wide = signer_certificate(ca, "Ω" * 64, "w@example.com", organization="Ж" * 64)
+    assert wide.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == "Ω" * 32
 
 
 def _signed(tmp_path: Path, seal_identity: SealIdentity, original: bytes, marks: list[SignerMark]):
@@ -162,3 +165,37 @@ def pikepdf_int(value: int):
     from pyhanko.pdf_utils import generic
 
     return generic.NumberObject(value)
+
+
+def test_an_encrypted_original_is_signed_after_the_rewrite(tmp_path: Path, seal_identity):
+    # What finalisation does when the original cannot be updated incrementally: the signers'
+    # first update fails as such (IncrementalUpdateError, not a signing error), and the
+    # rewritten, stamped file is signed instead.
+    from signet.pdf.incremental import IncrementalUpdateError
+    from signet.pdf.stamp import stamp_values
+
+    pdf = pikepdf.open(io.BytesIO(create_pdf(1)))
+    buf = io.BytesIO()
+    pdf.save(buf, encryption=pikepdf.Encryption(owner="owner", user="", R=4))
+    original = buf.getvalue()
+    ca = load_or_create_signing_ca(tmp_path)
+    marks = [SignerMark("Ann", "ann@example.com", 1, 10, 10, 20, 6)]
+    keys = [signer_certificate(ca, "Ann", "ann@example.com")]
+    values = [_value(1, 10, 10)]
+    with pytest.raises(IncrementalUpdateError):
+        add_signer_signatures(
+            update_preparer(original, plan_stamps(original, values), None),
+            original,
+            marks,
+            keys,
+            ca,
+        )
+    base = stamp_values(original, values, None)
+    signed = add_signer_signatures(
+        lambda: IncrementalPdfFileWriter(io.BytesIO(base)), base, marks, keys, ca
+    )
+    sealed = seal_pdf(
+        signed, seal_identity, reason="r", location=None, tsa_url=None, metadata=SEAL_METADATA
+    )
+    result = verify_pdf(sealed, signing_cas=[ca.asn1_certificate])
+    assert result.intact and [s.intact for s in result.signer_signatures] == [True]

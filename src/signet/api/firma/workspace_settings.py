@@ -66,7 +66,10 @@ class WorkspaceSettingsOut(BaseModel):
     webhook_enabled: bool
     ignore_company_webhooks: bool
     require_otp_verification: bool | None
-    signature_per_signer: bool | None = None
+    signature_per_signer: bool | None = Field(
+        default=None,
+        description="Signet extension: each signer's own PAdES signature in the sealed PDF",
+    )
 
 
 class WorkspaceSettingsPut(WorkspaceSettingsOut):
