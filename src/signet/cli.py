@@ -354,6 +354,24 @@ def _show_seal(settings: Settings) -> None:
         print(f"    valid    {c.not_valid_before_utc:%Y-%m-%d} to {c.not_valid_after_utc:%Y-%m-%d}")
     if identity.chain:
         print(f"  chain: {len(identity.chain)} certificate(s) bundled with the current key")
+    _show_signing_ca(settings)
+
+
+def _show_signing_ca(settings: Settings) -> None:
+    from cryptography.hazmat.primitives import hashes
+
+    from signet.pdf.signing_ca import SigningCAError
+    from signet.signing.signer_signatures import signing_ca
+
+    try:
+        ca = signing_ca(settings).certificate  # made here on a fresh data dir, as serve would
+    except SigningCAError as exc:
+        print(f"Signing CA (per-signer signatures): {exc}")
+        return
+    print(f"Signing CA (per-signer signatures), in {settings.data_dir / 'signing-ca'}")
+    print(f"  sha256 {ca.fingerprint(hashes.SHA256()).hex()}")
+    print(f"    subject  {ca.subject.rfc4514_string()}")
+    print(f"    valid    {ca.not_valid_before_utc:%Y-%m-%d} to {ca.not_valid_after_utc:%Y-%m-%d}")
 
 
 def cmd_storage_migrate(settings: Settings, args: argparse.Namespace) -> int:
