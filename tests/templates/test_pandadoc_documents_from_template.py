@@ -131,3 +131,18 @@ def test_a_refused_document_from_template_stores_nothing_not_even_its_filled_pdf
     good = _create(api, t["id"])
     assert good.status_code == 201, good.text
     assert len(set(store.list_keys()) - before) == 1  # the filled copy
+
+
+def test_signature_per_signer_applies_to_a_document_from_template(api, app):
+    # The Signet extension on create (docs/seal-keys.md#per-signer-signatures) is kept on this
+    # path too; without it, the template's own setting (none here) stands.
+    t = create_template(api)
+    on = _create(api, short_id(t["id"]), signature_per_signer=True)
+    assert on.status_code == 201, on.text
+    _processed(app, api, on.json()["id"])
+    sr = api.get(f"/signing-requests/{parse_uuid(on.json()['id'])}").json()
+    assert sr["settings"]["signature_per_signer"] is True
+    off = _create(api, short_id(t["id"]))
+    _processed(app, api, off.json()["id"])
+    sr = api.get(f"/signing-requests/{parse_uuid(off.json()['id'])}").json()
+    assert sr["settings"]["signature_per_signer"] is None
