@@ -48,8 +48,9 @@ def child(pdf_path: str, repeat: int, signers: int) -> None:
     identity = load_or_create_seal(data_dir, None, None)
     ca = load_or_create_signing_ca(data_dir)
     pngs = [Path(p).read_bytes() for p in os.environ["SEAL_BENCH_PNGS"].split(os.pathsep)]
-    values = stamp_bench._values(pages, pngs[0])
-    certificate = seal_bench._certificate_factory(pngs)
+    # "Seal only" (0 signer signatures) still stamps and certifies one signer's values.
+    values = seal_bench._values(pages, pngs, max(signers, 1))
+    certificate = seal_bench._certificate_factory(pngs, max(signers, 1))
     marks = [
         SignerMark(f"Signer {i}", f"signer{i}@example.com", 1, 5 + 18 * (i % 5), 80, 15, 8)
         for i in range(signers)
@@ -74,7 +75,8 @@ def child(pdf_path: str, repeat: int, signers: int) -> None:
             return seal_pdf(signed, identity, **sealing(variant))
 
         document_only = stamped(None, "document_only")
-        cert = certificate(hashed.hexdigest_of(document_only))
+        hashed.hexdigest_of(document_only)
+        cert = certificate()
         final = stamped(cert, "final")
         hashed.hexdigest_of(final)
         hashlib.sha256(seal_pdf(cert, identity, **sealing("certificate_only"))).hexdigest()
