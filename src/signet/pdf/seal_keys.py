@@ -18,8 +18,6 @@ import datetime as dt
 import hashlib
 import os
 import secrets
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +32,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from signet.pdf.key_dirs import KeyDirIncomplete, publish_key_dir, write_new
 from signet.pdf.seal_signer import KeptKeySigner
 
 __all__ = [
@@ -310,7 +309,7 @@ def _install(
 def _replace(path: Path, data: bytes, mode: int) -> None:
     scratch = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
     try:
-        _write(scratch, data, mode)
+        write_new(scratch, data, mode)
         os.replace(scratch, path)
     finally:
         scratch.unlink(missing_ok=True)
@@ -335,32 +334,14 @@ def _identity(
 
 
 def _create_seal_dir(data_dir: Path, seal_dir: Path, installation_name: str) -> None:
-    # Both files are written into a private scratch directory that is then renamed into place in
-    # one step: rename() of a directory fails when the target already holds files, so when two
-    # processes start at once exactly one seal wins and the loser simply loads it.
-    data_dir.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=".seal-", dir=data_dir))
+    key_pem, cert_pem = _new_self_signed(installation_name)
+    files = {KEY_FILE: (key_pem, 0o600), CERT_FILE: (cert_pem, 0o644)}
     try:
-        key_pem, cert_pem = _new_self_signed(installation_name)
-        _write(scratch / KEY_FILE, key_pem, 0o600)
-        _write(scratch / CERT_FILE, cert_pem, 0o644)
-        try:
-            os.rename(scratch, seal_dir)
-        except OSError:
-            if not (seal_dir / CERT_FILE).exists():
-                raise SealKeyError(
-                    f"{seal_dir} exists but holds no seal certificate; remove it or move it away"
-                ) from None
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-
-
-def _write(path: Path, data: bytes, mode: int) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
+        publish_key_dir(data_dir, seal_dir, files, complete_when=CERT_FILE)
+    except KeyDirIncomplete:
+        raise SealKeyError(
+            f"{seal_dir} exists but holds no seal certificate; remove it or move it away"
+        ) from None
 
 
 def _new_self_signed(installation_name: str) -> tuple[bytes, bytes]:

@@ -12,10 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import secrets
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +21,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+
+from signet.pdf.key_dirs import KeyDirIncomplete, publish_key_dir
 
 __all__ = ["SigningCA", "SigningCAError", "load_or_create_signing_ca", "read_signing_ca"]
 
@@ -92,30 +91,15 @@ def _load(ca_dir: Path) -> SigningCA:
 
 
 def _create(data_dir: Path, ca_dir: Path, installation_name: str) -> None:
-    # As for the seal: written into a private scratch directory renamed into place in one step.
-    data_dir.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=".signing-ca-", dir=data_dir))
+    # As for the seal: written whole, in one step (signet.pdf.key_dirs).
+    key_pem, cert_pem = _new_ca(installation_name)
+    files = {KEY_FILE: (key_pem, 0o600), CERT_FILE: (cert_pem, 0o644)}
     try:
-        key_pem, cert_pem = _new_ca(installation_name)
-        _write(scratch / KEY_FILE, key_pem, 0o600)
-        _write(scratch / CERT_FILE, cert_pem, 0o644)
-        try:
-            os.rename(scratch, ca_dir)
-        except OSError:
-            if not (ca_dir / CERT_FILE).exists():
-                raise SigningCAError(
-                    f"{ca_dir} exists but holds no CA certificate; remove it or move it away"
-                ) from None
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-
-
-def _write(path: Path, data: bytes, mode: int) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
+        publish_key_dir(data_dir, ca_dir, files, complete_when=CERT_FILE)
+    except KeyDirIncomplete:
+        raise SigningCAError(
+            f"{ca_dir} exists but holds no CA certificate; remove it or move it away"
+        ) from None
 
 
 def _new_ca(installation_name: str) -> tuple[bytes, bytes]:
