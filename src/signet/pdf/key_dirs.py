@@ -8,10 +8,17 @@ files, so when two processes start at once exactly one wins and the other loads 
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import secrets
 import shutil
 import tempfile
 from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 
 class KeyDirIncomplete(Exception):
@@ -44,3 +51,47 @@ def publish_key_dir(
                 raise KeyDirIncomplete(str(target)) from None
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def new_self_signed(
+    common_name: str,
+    installation_name: str,
+    validity: dt.timedelta,
+    constraints: x509.BasicConstraints,
+    usage: x509.KeyUsage,
+    *,
+    authority_key_id: bool,
+) -> tuple[bytes, bytes]:
+    """A new EC P-256 key and its self-signed certificate, as PEM (key PKCS#8, unencrypted)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, installation_name[:64] or "Signet"),
+        ]
+    )
+    # Backdated an hour so a verifier with a slightly slow clock does not see "not yet valid".
+    now = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    public = key.public_key()
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(public)
+        .serial_number(int.from_bytes(secrets.token_bytes(16), "big") >> 1)
+        .not_valid_before(now)
+        .not_valid_after(now + validity)
+        .add_extension(constraints, critical=True)
+        .add_extension(usage, critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
+    )
+    if authority_key_id:
+        aki = x509.AuthorityKeyIdentifier.from_issuer_public_key(public)
+        builder = builder.add_extension(aki, critical=False)
+    cert = builder.sign(key, hashes.SHA256())
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    return key_pem, cert.public_bytes(serialization.Encoding.PEM)

@@ -25,14 +25,12 @@ from typing import Literal
 
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography.x509.oid import NameOID
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-from signet.pdf.key_dirs import KeyDirIncomplete, publish_key_dir, write_new
+from signet.pdf.key_dirs import KeyDirIncomplete, new_self_signed, publish_key_dir, write_new
 from signet.pdf.seal_signer import KeptKeySigner
 
 __all__ = [
@@ -345,46 +343,21 @@ def _create_seal_dir(data_dir: Path, seal_dir: Path, installation_name: str) -> 
 
 
 def _new_self_signed(installation_name: str) -> tuple[bytes, bytes]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name(
-        [
-            x509.NameAttribute(NameOID.COMMON_NAME, COMMON_NAME),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, installation_name[:64] or "Signet"),
-        ]
+    return new_self_signed(
+        COMMON_NAME,
+        installation_name,
+        VALIDITY,
+        x509.BasicConstraints(ca=False, path_length=None),
+        x509.KeyUsage(
+            digital_signature=True,
+            content_commitment=True,
+            key_encipherment=False,
+            data_encipherment=False,
+            key_agreement=False,
+            key_cert_sign=False,
+            crl_sign=False,
+            encipher_only=False,
+            decipher_only=False,
+        ),
+        authority_key_id=True,
     )
-    # Backdated an hour so a verifier with a slightly slow clock does not see "not yet valid".
-    now = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
-    public = key.public_key()
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(public)
-        .serial_number(int.from_bytes(secrets.token_bytes(16), "big") >> 1)
-        .not_valid_before(now)
-        .not_valid_after(now + VALIDITY)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=True,  # a.k.a. nonRepudiation
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(public), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    key_pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    return key_pem, cert.public_bytes(serialization.Encoding.PEM)

@@ -12,17 +12,15 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
-from signet.pdf.key_dirs import KeyDirIncomplete, publish_key_dir
+from signet.pdf.key_dirs import KeyDirIncomplete, new_self_signed, publish_key_dir
 
 __all__ = ["SigningCA", "SigningCAError", "load_or_create_signing_ca", "read_signing_ca"]
 
@@ -103,44 +101,21 @@ def _create(data_dir: Path, ca_dir: Path, installation_name: str) -> None:
 
 
 def _new_ca(installation_name: str) -> tuple[bytes, bytes]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name(
-        [
-            x509.NameAttribute(NameOID.COMMON_NAME, COMMON_NAME),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, installation_name[:64] or "Signet"),
-        ]
+    return new_self_signed(
+        COMMON_NAME,
+        installation_name,
+        VALIDITY,
+        x509.BasicConstraints(ca=True, path_length=0),
+        x509.KeyUsage(
+            digital_signature=False,
+            content_commitment=False,
+            key_encipherment=False,
+            data_encipherment=False,
+            key_agreement=False,
+            key_cert_sign=True,
+            crl_sign=True,
+            encipher_only=False,
+            decipher_only=False,
+        ),
+        authority_key_id=False,
     )
-    now = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
-    public = key.public_key()
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(public)
-        .serial_number(int.from_bytes(secrets.token_bytes(16), "big") >> 1)
-        .not_valid_before(now)
-        .not_valid_after(now + VALIDITY)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=False,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    key_pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    return key_pem, cert.public_bytes(serialization.Encoding.PEM)
