@@ -44,26 +44,53 @@ EVENTS = [
 
 
 class Chaos:
-    """Kills and restarts processes of one node at a time until stopped."""
+    """Kills and restarts processes of one node at a time, at seeded points of the run.
+
+    The kills are tied to the flows' progress, not to the clock: on a fast machine the 50 flows
+    may end before a timer fires. Each kill waits until flow number ``milestone`` is about to
+    start, and that flow waits until the kill is done, so every kill lands while the other
+    clients' flows are in flight.
+    """
+
+    KILLS = 4
 
     def __init__(self, cluster: Cluster, seed: int) -> None:
         self.cluster = cluster
         self.random = random.Random(seed)
+        self.milestones = sorted(self.random.sample(range(CLIENTS, FLOWS - CLIENTS), self.KILLS))
+        self._reached = {m: threading.Event() for m in self.milestones}
+        self._killed = {m: threading.Event() for m in self.milestones}
         self.stop = threading.Event()
         self.kills: list[tuple[str, str]] = []
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, daemon=True)
 
+    def before_flow(self, number: int) -> None:
+        """Called by a client before flow ``number``: holds it until its kill has happened."""
+        if number in self._reached:
+            self._reached[number].set()
+            self._killed[number].wait(120)
+
     def _run(self) -> None:
         try:
-            while not self.stop.wait(self.random.uniform(1.0, 4.0)):
+            for milestone in self.milestones:
+                while not self._reached[milestone].wait(0.5):
+                    if self.stop.is_set():
+                        return
+                self.stop.wait(self.random.uniform(0.2, 1.5))
                 node = self.random.choice(self.cluster.nodes)
                 what = self.random.choice(["serve", "worker", "node"])
-                self._kill(node, what)
+                try:
+                    self._kill(node, what)
+                finally:
+                    self._killed[milestone].set()
                 self.stop.wait(self.random.uniform(0.2, 2.0))
                 self._restart(node, what)
         except BaseException as exc:  # noqa: BLE001 - reported by the test
             self.error = exc
+        finally:
+            for event in self._killed.values():
+                event.set()
 
     def _kill(self, node: Node, what: str) -> None:
         if what in ("serve", "node") and node.serve is not None:
@@ -79,6 +106,11 @@ class Chaos:
         if what in ("worker", "node"):
             node.start_workers()
         node.wait_ready()
+
+
+def flow(chaos: Chaos, nodes: flows.Nodes, number: int) -> str:
+    chaos.before_flow(number)
+    return flows.run_flow(nodes, f"k{number}")
 
 
 def _audit_seals(cluster: Cluster) -> Counter[str]:
@@ -111,13 +143,13 @@ def test_fifty_flows_survive_sigkilled_nodes(cluster_factory, receiver: Receiver
     chaos.thread.start()
     try:
         with ThreadPoolExecutor(CLIENTS) as pool:
-            ids = list(pool.map(lambda i: flows.run_flow(nodes, f"k{i}"), range(FLOWS)))
+            ids = list(pool.map(lambda i: flow(chaos, nodes, i), range(FLOWS)))
     finally:
         chaos.stop.set()
         chaos.thread.join(60)
     context = f"seed {seed}, kills {chaos.kills}"
     assert chaos.error is None, f"{context}: {chaos.error!r}\n{cluster.logs()}"
-    assert len(chaos.kills) >= 3, context
+    assert len(chaos.kills) == Chaos.KILLS, context
     for node in cluster.nodes:
         if not all(p.alive() for p in node.processes()):
             node.wait_ready()
