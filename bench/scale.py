@@ -118,6 +118,13 @@ def bench_creates(nodes: flows.Nodes, clients: int, seconds: float) -> tuple[flo
     return len(made) / (time.monotonic() - start), made
 
 
+def warm_up(nodes: flows.Nodes, clients: int) -> None:
+    """Untimed creates from every client, so that each API process has started its PDF sandbox
+    workers and filled its caches before the timing starts (a new process's first creates
+    import and spawn for a second or more)."""
+    bench_creates(nodes, clients, 2.0)
+
+
 def prepare_half_signed(nodes: flows.Nodes, count: int, clients: int, tag: str) -> list[Any]:
     """``count`` requests created, sent and signed by their first signer."""
 
@@ -280,7 +287,7 @@ def run_backend(root: Path, database: str, storage: str, args: argparse.Namespac
         big = make_padded_pdf(20 * 1024 * 1024) if database == "postgresql" and args.big else None
 
         # One API process, no worker: creates, then a waiting batch for the seal phase.
-        flows.create(nodes, "warm-up")
+        warm_up(nodes, args.clients)
         figures.creates[1], _ = bench_creates(nodes, args.clients, args.seconds)
         log(f"create, 1 API: {figures.creates[1]:.1f}/s")
         if big is not None:
@@ -302,7 +309,7 @@ def run_backend(root: Path, database: str, storage: str, args: argparse.Namespac
         whole_flows(1, 1)
         if database == "postgresql":
             start_serve(node, 2)
-            flows.create(nodes, "warm-up")
+            warm_up(nodes, args.clients)
             figures.creates[2], _ = bench_creates(nodes, args.clients, args.seconds)
             log(f"create, 2 API: {figures.creates[2]:.1f}/s")
             note_rss(figures, node)

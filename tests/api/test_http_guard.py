@@ -4,16 +4,19 @@ they stream, heads bounded) and the headers every API and file response carries.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 import uvicorn
 
 from signet.app import create_app
-from signet.kit.http_server import HTTP_PROTOCOL, MAX_HEAD_BYTES
+from signet.kit.http_server import HTTP_PROTOCOL, MAX_HEAD_BYTES, REQUESTS_PER_CONNECTION
 
 FIRMA = "/functions/v1/signing-request-api"
 CHUNK = 1024 * 1024
@@ -174,7 +177,9 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def test_the_server_closes_a_connection_whose_head_never_ends(app):
+@contextlib.contextmanager
+def _served(app) -> Iterator[int]:
+    """``app`` under uvicorn with ``signet serve``'s HTTP protocol, on a free port."""
     port = _free_port()
     config = uvicorn.Config(
         app,
@@ -193,20 +198,44 @@ def test_the_server_closes_a_connection_whose_head_never_ends(app):
         while not server.started:
             assert time.monotonic() < deadline and thread.is_alive()
             time.sleep(0.02)
-        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
-            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nAuthorization: ")
-            answer = b""
-            try:
-                for _ in range(16 * MAX_HEAD_BYTES // 65536):
-                    sock.sendall(b"a" * 65536)
-            except OSError:
-                pass  # the server closed the connection
-            try:
-                while chunk := sock.recv(65536):
-                    answer += chunk
-            except OSError:
-                pass
-        assert answer.startswith(b"HTTP/1.1 431"), answer[:100]
+        yield port
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def test_the_server_closes_a_connection_whose_head_never_ends(app):
+    with _served(app) as port, socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nAuthorization: ")
+        answer = b""
+        try:
+            for _ in range(16 * MAX_HEAD_BYTES // 65536):
+                sock.sendall(b"a" * 65536)
+        except OSError:
+            pass  # the server closed the connection
+        try:
+            while chunk := sock.recv(65536):
+                answer += chunk
+        except OSError:
+            pass
+    assert answer.startswith(b"HTTP/1.1 431"), answer[:100]
+
+
+def test_a_kept_alive_connection_ends_after_its_share_of_requests(app):
+    """So that with several API processes, a client's few long-lived connections spread."""
+    connects: list[int] = []  # the request during which the client opened a connection
+    closes: list[int] = []  # the requests whose answer said the connection ends
+    with _served(app) as port, httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+        for i in range(1, 2 * REQUESTS_PER_CONNECTION + 2):
+
+            def trace(event: str, info: dict[str, Any], i: int = i) -> None:
+                if event == "connection.connect_tcp.complete":
+                    connects.append(i)
+
+            r = client.get("/healthz", extensions={"trace": trace})
+            assert r.status_code == 200
+            if r.headers.get("connection") == "close":
+                closes.append(i)
+    n = REQUESTS_PER_CONNECTION
+    assert closes == [n, 2 * n]
+    assert connects == [1, n + 1, 2 * n + 1]

@@ -1,4 +1,4 @@
-"""Nodes SIGKILLed at seeded random moments while 50 whole flows run, and started again.
+"""Nodes SIGKILLed at four seeded points while 50 whole flows run, and started again.
 
 Two nodes (each an API server and a job worker) on one PostgreSQL database and one S3 bucket.
 While clients create, send and sign 50 two-signer requests on whichever node answers, a chaos

@@ -4,6 +4,13 @@ uvicorn's httptools protocol reads a request head of any size (a 16 MB ``Authori
 is buffered whole before the app sees it), and its h11 protocol bounds it only when told to.
 The app itself refuses heads past 32 KiB with a 431 in each face's format; this bound, well
 above that, stops the bytes at the connection.
+
+It also ends a kept-alive connection after ``REQUESTS_PER_CONNECTION`` requests (its last
+response says ``connection: close``), as nginx's ``keepalive_requests`` does. With several API
+processes (``signet serve --workers N``) a connection stays with the process that accepted it;
+a client that keeps a few connections open would otherwise load one process and leave the
+others idle. The client opens a new connection, and the process that is free accepts it first.
+See docs/operations.md, "Several API processes".
 """
 
 from __future__ import annotations
@@ -12,6 +19,9 @@ from __future__ import annotations
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 MAX_HEAD_BYTES = 1024 * 1024
+# Requests one kept-alive connection carries before the server closes it; a reconnect on the
+# same host costs well under a millisecond, a request at least one.
+REQUESTS_PER_CONNECTION = 20
 # uvicorn's ``http=`` argument; a string, so that ``--workers`` processes can import it.
 HTTP_PROTOCOL = "signet.kit.http_server:BoundedHeadHttpToolsProtocol"
 
@@ -32,6 +42,7 @@ class BoundedHeadHttpToolsProtocol(HttpToolsProtocol):
 
     _in_head = True
     _head_bytes = 0
+    _requests = 0
 
     def data_received(self, data: bytes) -> None:
         super().data_received(data)
@@ -45,6 +56,9 @@ class BoundedHeadHttpToolsProtocol(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         self._in_head = False
         super().on_headers_complete()
+        self._requests += 1
+        if self._requests >= REQUESTS_PER_CONNECTION and self.cycle is not None:
+            self.cycle.keep_alive = False
 
     def on_message_complete(self) -> None:
         self._in_head, self._head_bytes = True, 0
