@@ -55,13 +55,19 @@ def test_company_settings_round_trip_inherit_and_refuse(company):
 def test_company_settings_refuse_what_has_no_company_value(company):
     r = company.owner.put(
         "/company/settings",
-        {"team_email": "t@example.com", "show_qr_code": True, "colour": "red"},
+        {
+            "team_email": "t@example.com",
+            "show_qr_code": True,
+            "colour": "red",
+            "signature_per_signer": True,
+        },
     )
     assert r.status_code == 400
     errors = r.json()["details"]
     assert "workspace setting" in errors["team_email"]
     assert "template or request" in errors["show_qr_code"]
     assert "not a company setting" in errors["colour"]
+    assert "PUT /workspace/{workspace_id}/settings" in errors["signature_per_signer"]
     # Nothing was stored.
     assert company.owner.get("/company/settings").json()["require_otp_verification"] is None
 

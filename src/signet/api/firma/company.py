@@ -41,6 +41,8 @@ _WORKSPACE_ONLY = {
     "webhook_enabled",
     "ignore_company_webhooks",
 }
+# Request settings a workspace may hold (its requests inherit them) but its company may not.
+_FROM_WORKSPACE = {"signature_per_signer"}
 # What GET /company answers that a client may send back unchanged.
 _READ_ONLY_ECHO = {"id", "created_date", "updated_date"}
 
@@ -113,6 +115,11 @@ def _settings_out(company: Company) -> CompanySettingsOut:
 def _refused_setting(key: str) -> str:
     if key in _WORKSPACE_ONLY:
         return "is a workspace setting: set it with PUT /workspace/{workspace_id}/settings"
+    if key in _FROM_WORKSPACE:
+        return (
+            "is not inherited from the company in Signet: set it with "
+            "PUT /workspace/{workspace_id}/settings, on the template or on the request"
+        )
     if key in SETTINGS_DEFAULTS and key not in INHERITED_KEYS:
         return "is not inherited from the company in Signet: set it on the template or request"
     return "is not a company setting"
