@@ -4,6 +4,11 @@ The body is bounded while it streams (``read_body``, ``http_guard``); parsing an
 one of several megabytes (a create with a base64 PDF or thousands of fields) takes long
 enough to stall every other request, so past ``OFF_LOOP_BYTES`` it runs in a worker thread
 (``off_loop``), with the same errors.
+
+A worker thread still holds the GIL while pydantic validates, so a body's size alone does not
+bound the stall: 28 MB of tiny field objects took pydantic 15 s and the event loop up to a
+second. ``refuse_huge_structure`` bounds the number of JSON values first: no request of either
+face needs more than ``MAX_JSON_VALUES`` (1,000 fields of a dozen keys each are about 15,000).
 """
 
 from __future__ import annotations
@@ -44,9 +49,60 @@ async def read_body(request: Request, limit: int) -> bytes:
     return bytes(buf)
 
 
+# Values (objects, arrays, strings, numbers…) a JSON body may hold; see the module's text.
+MAX_JSON_VALUES = 100_000
+_TOO_MANY_VALUES = (
+    f"holds more than {MAX_JSON_VALUES:,} JSON values; no request needs that many "
+    "(a request takes at most 1,000 fields)"
+)
+
+
+def refuse_huge_structure(raw: bytes) -> None:
+    """400 when the body holds more than ``MAX_JSON_VALUES`` values (keys are not counted).
+
+    In JSON, a container's items after the first follow a comma, and every container opens with
+    a bracket: the count of those three bytes bounds the values from above, in a few
+    milliseconds for 30 MB. Only past that bound is the body scanned for the ones outside
+    strings (``_count_values``), which stops as soon as the count passes the limit. Invalid JSON
+    under the limit is left to the caller's parser and its usual error."""
+    if raw.count(b",") + raw.count(b"{") + raw.count(b"[") < MAX_JSON_VALUES:
+        return
+    if _count_values(raw, MAX_JSON_VALUES) > MAX_JSON_VALUES:
+        raise ValidationFailed([("body", _TOO_MANY_VALUES)])
+
+
+# Bytes scanned per step: each step holds the GIL briefly, so the event loop's thread gets its
+# turn between steps while a worker thread scans a large body.
+_SCAN_STEP = 128 * 1024
+
+
+def _count_values(raw: bytes, limit: int) -> int:
+    """The values of a JSON text, counted outside its strings: one for the top level, one per
+    comma and one per non-empty container (``{}`` and ``[]`` hold none); stops past ``limit``."""
+    count = 1
+    in_string = False
+    backslashes = 0  # the run of backslashes just before the current byte, inside a string
+    for start in range(0, len(raw), _SCAN_STEP):
+        for n, piece in enumerate(raw[start : start + _SCAN_STEP].split(b'"')):
+            if n:  # a quote came before this piece
+                if not (in_string and backslashes % 2):  # not an escaped quote
+                    in_string = not in_string
+                backslashes = 0
+            if in_string:
+                run = len(piece) - len(piece.rstrip(b"\\"))
+                backslashes = backslashes + run if run == len(piece) else run
+                continue
+            count += piece.count(b",") + piece.count(b"{") + piece.count(b"[")
+            count -= piece.count(b"{}") + piece.count(b"[]")
+            if count > limit:
+                return count
+    return count
+
+
 def parse_model(raw: bytes, model: type[M]) -> M:
     if not raw.strip():
         raise ValidationFailed([("body", "a JSON object is required")])
+    refuse_huge_structure(raw)
     try:
         return model.model_validate_json(raw)
     except ValidationError as exc:
@@ -111,6 +167,7 @@ async def read_json(request: Request) -> Any:
 
 
 def _load_json(raw: bytes) -> Any:
+    refuse_huge_structure(raw)
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError:
