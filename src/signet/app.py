@@ -15,6 +15,7 @@ from prometheus_client import CollectorRegistry
 from pydantic.json_schema import models_json_schema
 from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
 from starlette.responses import Response
 
 from signet import __version__, signing_page, verify_page
@@ -239,6 +240,15 @@ def _queue_rows(state: AppState) -> list[metrics.QueueRow]:
         return queue_stats(session)
 
 
+async def _form_refusal(request: Request, retry_after: int) -> Response | None:
+    """A 429 for a form a browser posted (the public /verify page, the signing page's code
+    forms) is that page with the message, not JSON (docs/rate-limits.md)."""
+    page = verify_page.routes.too_many_checks_page(request, retry_after)
+    if page is not None:
+        return page
+    return await signing_page.verify_identity.too_many_attempts_page(request, retry_after)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     if settings.log_format == "json":
@@ -289,7 +299,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         body_limit=max(settings.max_upload_bytes, settings.max_json_body_bytes) + 64 * 1024,
     )
     if limiter is not None:
-        app.add_middleware(RateLimit, limiter=limiter, key_cache=app.state.key_cache)
+        app.add_middleware(
+            RateLimit,
+            limiter=limiter,
+            key_cache=app.state.key_cache,
+            page_refusal=_form_refusal,
+        )
     # Outermost: heads and bodies are bounded, and keys checked, before anything reads them.
     app.add_middleware(HttpGuard, settings=settings)
     # Around everything: the request id and timing cover the guard's refusals too.

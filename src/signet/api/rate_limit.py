@@ -14,18 +14,19 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from limits import RateLimitItem, WindowStats, parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from signet.api.auth import KeyCache, extract_key
 from signet.api.errors import error_response
 from signet.api.rate_classes import ADDRESS, DEFAULT_LIMITS, RateClass, classify
-from signet.api.responses import JSONBytes
 from signet.errors import RateLimited, Unauthorized
 from signet.kit.tokens import hash_token
 
@@ -122,9 +123,18 @@ class RateLimiter:
         return Verdict(allowed, item.amount, remaining, stats.reset_time, item.get_expiry())
 
 
-def _refusal(scope: Scope, verdict: Verdict) -> JSONBytes:
+# An HTML page for a refused request that a browser posted from a form (the public /verify page,
+# the signing page's code forms); None for the error in the face's format. The app passes it,
+# since the pages live above this layer.
+PageRefusal = Callable[[Request, int], Awaitable[Response | None]]
+
+
+async def _refusal(scope: Scope, verdict: Verdict, page: PageRefusal | None) -> Response:
     retry_after = verdict.retry_after()
-    response = error_response(Request(scope), RateLimited(retry_after))
+    request = Request(scope)
+    response = await page(request, retry_after) if page else None
+    if response is None:
+        response = error_response(request, RateLimited(retry_after))
     response.headers["Retry-After"] = str(retry_after)
     for name, value in verdict.headers():
         response.headers[name.decode()] = value.decode()
@@ -134,10 +144,17 @@ def _refusal(scope: Scope, verdict: Verdict) -> JSONBytes:
 class RateLimit:
     """Pure ASGI middleware (no body buffering): count, refuse or pass, then add the headers."""
 
-    def __init__(self, app: ASGIApp, limiter: RateLimiter, key_cache: KeyCache) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        limiter: RateLimiter,
+        key_cache: KeyCache,
+        page_refusal: PageRefusal | None = None,
+    ) -> None:
         self.app = app
         self.limiter = limiter
         self.key_cache = key_cache
+        self.page_refusal = page_refusal
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -158,7 +175,8 @@ class RateLimit:
             await self.app(scope, receive, send)
             return
         if not verdict.allowed:
-            await _refusal(scope, verdict)(scope, receive, send)
+            refusal = await _refusal(scope, verdict, self.page_refusal)
+            await refusal(scope, receive, send)
             return
         status: list[int] = []
 

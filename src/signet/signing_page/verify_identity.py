@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -26,11 +27,11 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from signet.api.auth import client_ip
 from signet.api.state import AppState
 from signet.db import transaction
-from signet.errors import Forbidden
+from signet.errors import Forbidden, SignetError
 from signet.models import Recipient, RecipientVerification, SigningRequest
 from signet.signing import identity
 from signet.signing.recipient_actions import CLOSED, DONE, actor_for, page_state
-from signet.signing_page.access import Link, resolve, workspace_settings
+from signet.signing_page.access import RECIPIENT, SESSION, Link, resolve, workspace_settings
 from signet.signing_page.rendering import render_page
 from signet.signing_page.security import (
     clean_origins,
@@ -161,6 +162,44 @@ def render_step(
     )
 
 
+_CSRF_EXPIRED = "This page had been open too long. Please try again."
+
+
+def step_page(
+    state: AppState, link: Link, cookies: Mapping[str, str], error: str, status_code: int
+) -> Response:
+    """The identity step again, with ``error``; the document's page once nothing is pending."""
+    with state.db.read() as session:
+        request, recipient = resolve(session, link)
+        rows = pending(session, state.secret, request, recipient, cookies)
+        if not rows:
+            return RedirectResponse(link.base_path, status_code=303)
+        return render_step(
+            session, state.secret, link, request, recipient, rows[0], error=error,
+            status_code=status_code,
+        )  # fmt: skip
+
+
+async def too_many_attempts_page(http: Request, retry_after: int) -> Response | None:
+    """The 429 of a code form (``…/verify``, ``…/verify/send``) as the step's page, since a
+    browser posted it; None when the link does not lead to one (the JSON error then)."""
+    match = _FORM_PATH.match(http.url.path)
+    if match is None or http.method != "POST":
+        return None
+    link = Link(RECIPIENT if match["prefix"] == "signing" else SESSION, match["token"])
+    wait = f"{retry_after} seconds" if retry_after != 1 else "a second"
+    error = f"Too many attempts from your network. Please wait {wait} and try again."
+    try:
+        return await run_in_threadpool(
+            step_page, http.app.state.signet, link, http.cookies, error, 429
+        )
+    except SignetError:
+        return None
+
+
+_FORM_PATH = re.compile(r"^/(?P<prefix>signing|s)/(?P<token>[^/]+)/verify(/send)?$")
+
+
 def _secure_cookie(http: Request, state: AppState) -> bool:
     if urlparse(state.settings.public_base_url).scheme == "https" or http.url.scheme == "https":
         return True
@@ -195,11 +234,10 @@ def add_verify_routes(router: APIRouter, prefix: str, kind: str) -> None:
         cookies = http.cookies
         with state.db.read() as session:
             _request, recipient = resolve(session, link)
-            if not csrf_token_valid(state.secret, recipient.id, form.get("csrf")):
-                raise Forbidden(
-                    "The page's security token is missing or has expired; reload the page",
-                    code="CSRF_FAILED",
-                )
+            csrf_ok = csrf_token_valid(state.secret, recipient.id, form.get("csrf"))
+        if not csrf_ok:
+            # A plain form post: answer with the step again (a fresh token), not a JSON error.
+            return step_page(state, link, cookies, _CSRF_EXPIRED, 403)
         outcome: tuple[str, str | None, int] | None = None
         with transaction(state.db.write) as session:
             request, recipient = resolve(session, link, for_update=True)

@@ -129,6 +129,15 @@ async def verify_submit(http: Request) -> HTMLResponse:
     return _page(state, 400, error="Choose a PDF file, or paste a SHA-256, and try again.")
 
 
+def too_many_checks_page(http: Request, retry_after: int) -> Response | None:
+    """The 429 of ``POST /verify`` as the page, since a browser posted the form."""
+    if http.method != "POST" or http.url.path != "/verify":
+        return None
+    wait = f"{retry_after} seconds" if retry_after != 1 else "a second"
+    error = f"Too many checks from your network. Please wait {wait} and try again."
+    return _page(_state(http), 429, error=error)
+
+
 @router.get("/verify-assets/{name}")
 def verify_asset(name: str, v: str | None = None) -> Response:
     """The page's stylesheet and script (no CDN)."""
