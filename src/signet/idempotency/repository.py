@@ -114,14 +114,18 @@ def renew(session: Session, row_id: str, now: datetime | None = None) -> bool:
 
 
 def record(session: Session, row_id: str, stored: Stored) -> None:
-    row = session.get(IdempotencyKey, row_id)
-    if row is None:
-        return
-    row.state = "done"
-    row.status_code = stored.status_code
-    row.headers = [list(pair) for pair in stored.headers]
-    row.body = stored.body
-    row.finished_at = utcnow()
+    """Keep the first request's response (one UPDATE; nothing when the row is gone)."""
+    session.execute(
+        update(IdempotencyKey)
+        .where(IdempotencyKey.id == row_id)
+        .values(
+            state="done",
+            status_code=stored.status_code,
+            headers=[list(pair) for pair in stored.headers],
+            body=stored.body,
+            finished_at=utcnow(),
+        )
+    )
 
 
 def release(session: Session, row_id: str) -> None:

@@ -80,6 +80,10 @@ def create_draft(
         created_by_key_id=actor.id if actor.type == "api_key" else None,
         created_at=now,
         updated_at=now,
+        # Empty and loaded: a new request's collections need no SELECT when they are filled.
+        recipients=[],
+        fields=[],
+        reminders=[],
     )
     repository.add_request(session, request)
     orders = compact_orders(
