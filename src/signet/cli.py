@@ -258,6 +258,13 @@ def _seal_self_test(settings: Settings) -> bool:
     # Files this key seals must stay recognised after the key is replaced, even a key that
     # SIGNET_SEAL_P12 names (which seal-key rotate never sees).
     remember_certificate(settings.data_dir, identity.certificate)
+    if settings.csc_url:
+        # Not contacted here: an outage delays finalisations (retried), it does not stop serving.
+        log.info(
+            "per-signer signatures are made by the CSC service at %s with credential %s",
+            settings.csc_url,
+            settings.csc_credential_id,
+        )
     return True
 
 

@@ -69,9 +69,15 @@ class Settings(BaseSettings):
     # its last one's certificate expires within this many days.
     evidence_refresh_days: int = Field(default=365, ge=1)
     installation_name: str = "Signet"
-    # Per-signer signatures from a remote signing service (Cloud Signature Consortium API) are
-    # not built: set, it is refused at start rather than ignored (docs/seal-keys.md).
+    # Per-signer signatures made by a remote signing service over the Cloud Signature Consortium
+    # API instead of the signing CA (docs/seal-keys.md#remote-signing-service-csc): its base URL
+    # (before /csc/v1), the credential that signs, a bearer token, a PIN if the credential needs
+    # one, and a time limit per call. Incomplete settings are refused at start.
     csc_url: str | None = None
+    csc_credential_id: str | None = None
+    csc_token: str | None = None
+    csc_pin: str | None = None
+    csc_timeout: float = Field(default=30.0, gt=0, le=600)
 
     # Rate limits (docs/rate-limits.md): per API key and route class, and per client address.
     rate_limits_enabled: bool = True
@@ -126,11 +132,46 @@ class Settings(BaseSettings):
         return self.seal_level or "B-B"
 
     @model_validator(mode="after")
-    def _no_remote_signing_yet(self) -> Settings:
-        if self.csc_url:
+    def _check_remote_signing(self) -> Settings:
+        # A remote signing service is used whole or not at all: a credential or token without a
+        # URL, or a URL without a credential or token, would be a setting taken and not honoured.
+        self.csc_url = (self.csc_url or "").strip() or None
+        if not self.csc_url:
+            given = [
+                f"SIGNET_CSC_{name.upper()}"
+                for name in ("credential_id", "token", "pin")
+                if getattr(self, f"csc_{name}")
+            ]
+            if given:
+                raise ValueError(f"{', '.join(given)} needs SIGNET_CSC_URL (the CSC service)")
+            return self
+        from urllib.parse import urlsplit
+
+        url = urlsplit(self.csc_url)
+        if url.scheme not in ("http", "https") or not url.hostname:
             raise ValueError(
-                "SIGNET_CSC_URL is not supported: per-signer signatures are made with the "
-                "installation's signing CA; unset it"
+                "SIGNET_CSC_URL must be the signing service's http(s) base URL, e.g."
+                " https://csc.example.com (without /csc/v1)"
+            )
+        if url.scheme == "http" and url.hostname not in ("127.0.0.1", "::1", "localhost"):
+            raise ValueError(
+                "SIGNET_CSC_URL must use https (plain http only to this machine): the token and"
+                " the hashes to sign travel with every call"
+            )
+        base = self.csc_url.rstrip("/")
+        if base.endswith("/csc/v1"):
+            base = base[: -len("/csc/v1")]
+        self.csc_url = base
+        missing = [
+            f"SIGNET_CSC_{name.upper()}"
+            for name in ("credential_id", "token")
+            if not (getattr(self, f"csc_{name}") or "").strip()
+        ]
+        if missing:
+            raise ValueError(
+                f"SIGNET_CSC_URL is set but {' and '.join(missing)} "
+                f"{'is' if len(missing) == 1 else 'are'} not: the credential that signs and the"
+                " bearer token the service lets Signet in with"
             )
         return self
 

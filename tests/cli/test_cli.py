@@ -219,15 +219,32 @@ def test_long_term_seals_without_a_tsa_are_refused_at_start(tmp_path):
     assert "SIGNET_SEAL_LTA=1 needs SIGNET_TSA_URL" in out.stderr
 
 
-def test_a_remote_signing_service_is_refused_at_start(tmp_path):
-    # Per-signer signatures come from the installation's signing CA; a CSC service is not used,
-    # so naming one must not look accepted.
-    out = subprocess.run(
-        [*SIGNET, "migrate"],
-        env=_env(tmp_path, SIGNET_CSC_URL="https://csc.example.com/csc/v1"),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert out.returncode != 0
-    assert "SIGNET_CSC_URL is not supported" in out.stderr
+def test_an_incomplete_remote_signing_service_is_refused_at_start(tmp_path):
+    # A CSC service is used whole or not at all: each incomplete combination stops the command
+    # with a message naming what is missing.
+    cases = [
+        ({"SIGNET_CSC_URL": "https://csc.example.com/csc/v1"}, "SIGNET_CSC_CREDENTIAL_ID and"),
+        (
+            {"SIGNET_CSC_URL": "https://csc.example.com", "SIGNET_CSC_CREDENTIAL_ID": "c"},
+            "SIGNET_CSC_TOKEN is not",
+        ),
+        ({"SIGNET_CSC_CREDENTIAL_ID": "c"}, "SIGNET_CSC_CREDENTIAL_ID needs SIGNET_CSC_URL"),
+        (
+            {
+                "SIGNET_CSC_URL": "http://csc.example.com",
+                "SIGNET_CSC_CREDENTIAL_ID": "c",
+                "SIGNET_CSC_TOKEN": "t",
+            },
+            "SIGNET_CSC_URL must use https",
+        ),
+    ]
+    for env, message in cases:
+        out = subprocess.run(
+            [*SIGNET, "migrate"],
+            env=_env(tmp_path, **env),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert out.returncode != 0, env
+        assert message in out.stderr, (env, out.stderr)

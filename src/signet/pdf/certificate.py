@@ -168,14 +168,18 @@ def _document_section(data: CertificateData, width: float) -> list[Any]:
         # Intake rewrote the upload (repaired it, took out scripts): both files are named.
         rows.insert(-2, ("SHA-256 as uploaded", data.uploaded_sha256))
     if data.signer_signatures:
-        rows.append(
-            (
-                "Signatures",
-                f"{data.signer_signatures} per-signer digital signature"
-                f"{'s' if data.signer_signatures > 1 else ''}, each with a certificate naming "
-                f"its signer, issued by {data.installation_name}'s signing CA, and the seal",
-            )
+        count = (
+            f"{data.signer_signatures} per-signer digital signature"
+            f"{'s' if data.signer_signatures > 1 else ''}"
         )
+        how = (
+            f"each naming its signer, made with the certificate of {data.signer_signatures_by}"
+            " at a remote signing service"
+            if data.signer_signatures_by
+            else f"each with a certificate naming its signer, issued by"
+            f" {data.installation_name}'s signing CA"
+        )
+        rows.append(("Signatures", f"{count}, {how}, and the seal"))
     if data.test:
         mark = "TEST: made with a test key; not a binding signature"
         rows.append(("Mode", text(mark, width - _LABEL_WIDTH - 4, bold=True, color=_TEST)))

@@ -173,6 +173,9 @@ class CertificateData:
     uploaded_sha256: str | None = None
     # How many per-signer signatures the signed files carry (docs/seal-keys.md); 0: none.
     signer_signatures: int = 0
+    # With a remote signing service (SIGNET_CSC_URL): the subject of its credential's
+    # certificate, which makes every per-signer signature; None: the signing CA's certificates.
+    signer_signatures_by: str | None = None
 
     def __post_init__(self) -> None:
         for name in ("created_at", "sent_at", "completed_at", "expires_at"):

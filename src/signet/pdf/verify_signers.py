@@ -66,8 +66,11 @@ def _check(sig: EmbeddedPdfSignature, cas: list[asn1_x509.Certificate]) -> Signe
         cert = sig.signer_cert
         out.subject = str(cert.subject.human_friendly)
         native = cert.subject.native
-        out.name = native.get("common_name")
-        out.email = native.get("email_address")
+        # The signer as the signed signature dictionary names them (a remote signing service's
+        # certificate names its credential's holder, pdf/csc_signer.py), else as the
+        # certificate does (the signing CA's name the signer).
+        out.name = _text(sig.sig_object.get("/Name")) or native.get("common_name")
+        out.email = _text(sig.sig_object.get("/ContactInfo")) or native.get("email_address")
         context = ValidationContext(
             trust_roots=[cert, *sig.other_embedded_certs],
             allow_fetching=False,
@@ -92,6 +95,13 @@ def _check(sig: EmbeddedPdfSignature, cas: list[asn1_x509.Certificate]) -> Signe
         out.problems.append(f"The signature of {out.name or out.field_name} is not intact")
     out.issued_here = any(_issued_by(cert, ca) for ca in cas)
     return out
+
+
+def _text(value: object) -> str | None:
+    """A signature dictionary's text entry, or None when absent or not text."""
+    if not isinstance(value, str):
+        return None
+    return value.strip() or None
 
 
 def _issued_by(cert: asn1_x509.Certificate, ca: asn1_x509.Certificate) -> bool:

@@ -165,6 +165,7 @@ def certificate_data(
     completed_at: datetime | None,
     uploaded_sha: str | None = None,
     signer_signature_count: int = 0,
+    signer_signatures_by: str | None = None,
 ) -> CertificateData:
     recipients = []
     for r in request.recipients:
@@ -208,6 +209,7 @@ def certificate_data(
         completed_manually_by=manual.actor_name if manual else None,
         test=request.test,
         signer_signatures=signer_signature_count,
+        signer_signatures_by=signer_signatures_by,
         recipients=recipients,
         events=[
             CertificateEvent(
@@ -330,6 +332,7 @@ def build_final_files(
             request.finished_at,
             uploaded_sha,
             len(per_signer.marks) if per_signer is not None else 0,
+            per_signer.learnt.holder if per_signer is not None else None,
         )
     )
     final = long_term(stamped(cert, "final"))

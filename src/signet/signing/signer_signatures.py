@@ -5,6 +5,8 @@ to them by a certificate the installation's signing CA issues for that signing o
 (``pdf.signer_signature``), before the seal. They are made in the ``request.finalize`` job, which
 the last finish queues in its own transaction: the job is never lost, runs off the event loop,
 and signs in the order the recipients finished, whatever order the worker sees them in.
+With ``SIGNET_CSC_URL`` set, a remote signing service's credential makes them instead
+(``pdf.csc_signer``); a failure there fails the job, which is retried.
 See docs/seal-keys.md#per-signer-signatures.
 """
 
@@ -20,10 +22,11 @@ from typing import Any
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
 from signet.models import Recipient, SigningRequest, Workspace
+from signet.pdf.csc_signer import CSCService, RemoteSignatures, add_remote_signer_signatures
 from signet.pdf.signer_signature import SignerMark, add_signer_signatures, signer_certificate
 from signet.pdf.signing_ca import SigningCA, load_or_create_signing_ca
 
-__all__ = ["SETTING", "SignerSigning", "enabled", "plan", "signing_ca"]
+__all__ = ["SETTING", "SignerSigning", "enabled", "plan", "remote_service", "signing_ca"]
 
 SETTING = "signature_per_signer"
 _MARK_TYPES = ("signature", "approval_signature", "initial")
@@ -86,23 +89,52 @@ def mark_of(request: SigningRequest, recipient: Recipient) -> SignerMark:
 
 
 class SignerSigning:
-    """The signers of one finalisation, each with a key made for it; used for every file of
-    the request, then dropped with the keys."""
+    """The signers of one finalisation, each with a key made for it (or, with ``remote``, the
+    remote service's credential); used for every file of the request, then dropped with the
+    keys."""
 
-    def __init__(self, ca: SigningCA, marks: list[SignerMark], organization: str) -> None:
+    def __init__(
+        self,
+        ca: SigningCA,
+        marks: list[SignerMark],
+        organization: str,
+        remote: CSCService | None = None,
+    ) -> None:
         self.ca = ca
         self.marks = marks
-        self.keys = [
-            signer_certificate(ca, m.name, m.email, organization=organization) for m in marks
-        ]
+        self.remote = remote
+        # The remote credential's certificate subject, once a signing has asked for it.
+        self.learnt = RemoteSignatures()
+        self.keys = (
+            []
+            if remote is not None
+            else [signer_certificate(ca, m.name, m.email, organization=organization) for m in marks]
+        )
 
     def sign(self, first: Callable[[], IncrementalPdfFileWriter], original: bytes) -> bytes:
         """``first``'s update signed by the first signer, then one update per later signer."""
+        if self.remote is not None:
+            return add_remote_signer_signatures(
+                first, original, self.marks, self.remote, self.learnt
+            )
         return add_signer_signatures(first, original, self.marks, self.keys, self.ca)
 
     def sign_file(self, data: bytes) -> bytes:
         """``data`` (already stamped) signed by each signer, one update each."""
         return self.sign(lambda: IncrementalPdfFileWriter(io.BytesIO(data)), data)
+
+
+def remote_service(settings: Any) -> CSCService | None:
+    """The remote signing service (SIGNET_CSC_URL and its companions), or None."""
+    if not getattr(settings, "csc_url", None):
+        return None
+    return CSCService(
+        url=settings.csc_url,
+        credential_id=settings.csc_credential_id,
+        token=settings.csc_token,
+        pin=settings.csc_pin,
+        timeout=settings.csc_timeout,
+    )
 
 
 def plan(
@@ -115,4 +147,6 @@ def plan(
     marks = [mark_of(request, r) for r in signers_in_order(request)]
     if not marks:
         return None
-    return SignerSigning(signing_ca(settings), marks, settings.installation_name)
+    return SignerSigning(
+        signing_ca(settings), marks, settings.installation_name, remote_service(settings)
+    )

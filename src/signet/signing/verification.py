@@ -223,7 +223,13 @@ def describe(result: VerifyResult) -> list[str]:
             lines.append(f"  signed by {s.get('name')} <{s.get('email')}> at {s.get('signed_at')}")
     for sig in result.signer_signatures:
         state = "intact" if sig.intact else "NOT INTACT"
-        issuer = "issued by this installation" if sig.issued_here else "issuer not recognised"
+        issuer = (
+            "issued by this installation"
+            if sig.issued_here
+            else f"certificate of {sig.subject}, not issued by this installation"
+            if sig.subject
+            else "issuer not recognised"
+        )
         at = sig.signed_at.isoformat() if sig.signed_at else "unknown time"
         lines.append(
             f"Signer signature {sig.field_name}: {sig.name} <{sig.email}>, {at}, {state}, {issuer}"

@@ -113,6 +113,8 @@ def file_answer(found: Verification, installation: str) -> Answer:
             issuer = (
                 f"certificate issued by {installation}'s signing CA"
                 if sig.issued_here
+                else f"certificate of {sig.subject}, not issued by this installation"
+                if sig.subject
                 else "certificate not issued by this installation"
             )
             at = f", signed on {when(sig.signed_at)}" if sig.signed_at else ""

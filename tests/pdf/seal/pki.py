@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from werkzeug.serving import WSGIRequestHandler
 
-KEYS = ("root", "interm", "interm-ocsp", "tsa", "seal", "seal-bare")
+KEYS = ("root", "interm", "interm-ocsp", "tsa", "seal", "seal-bare", "remote-signer")
 
 CONFIG = """
 external-url-prefix: "http://127.0.0.1:{port}"
@@ -37,6 +37,7 @@ pki-architectures:
       tsa: {{common-name: Test Time Stamping Authority}}
       seal: {{common-name: Acme document seal}}
       seal-bare: {{common-name: Acme seal without revocation sources}}
+      remote-signer: {{common-name: Acme remote signing account}}
     certs:
       root:
         subject: root
@@ -118,6 +119,15 @@ pki-architectures:
           - id: key_usage
             critical: true
             smart-value: {{schema: key-usage, params: [digital_signature, non_repudiation]}}
+      remote-signer:
+        issuer: interm
+        validity: {{valid-from: "2020-01-01T00:00:00+0000", valid-to: "2080-01-01T00:00:00+0000"}}
+        extensions:
+          - id: key_usage
+            critical: true
+            smart-value: {{schema: key-usage, params: [digital_signature, non_repudiation]}}
+          - id: crl_distribution_points
+            smart-value: {{schema: crl-dist-url, params: {{crl-repo-names: [interm]}}}}
     services:
       ocsp:
         interm: {{for-issuer: interm, responder-cert: interm-ocsp, signing-key: interm-ocsp}}
@@ -165,6 +175,7 @@ class CertomancerPki:
         config = CertomancerConfig.from_yaml(
             CONFIG.format(port=self.port, keys=keys, soon=soon), key_search_dir=str(workdir)
         )
+        self.config = config  # for a CSC signing service over the same keys (csc.py)
         self.arch = config.get_pki_arch("signet")
         app = Animator(AnimatorArchStore({"signet": self.arch}), with_web_ui=False)
         # Requests served, by service (tsa, ocsp, crls): what a seal fetched.
