@@ -157,7 +157,8 @@ def add_remote_signer_signatures(
                 credential = await fetch_certs_in_csc_credential(
                     session, service.session_info(), timeout=max(1, round(service.timeout))
                 )
-            except (SigningError, TimeoutError) as exc:
+            except (SigningError, TimeoutError, aiohttp.ClientError, ValueError, IndexError) as exc:
+                # ValueError: an answer that is not JSON; IndexError: one without certificates.
                 raise SealError(
                     f"The remote signing service at {service.url} did not give the certificate"
                     f" of credential {service.credential_id!r}: {_why(exc)}"
