@@ -37,20 +37,48 @@ from __future__ import annotations
 
 import hashlib
 import io
-from typing import TYPE_CHECKING
+import re
+import ssl
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import cache
+from typing import TYPE_CHECKING, Protocol
 
+import aiohttp
+import certifi
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.pdf_utils.rw_common import PdfHandler
+from pyhanko.pdf_utils.xref import read_object_header
 from pyhanko.sign import fields, signers
 from pyhanko.sign.signers.pdf_byterange import PdfByteRangeDigest, PreparedByteRangeDigest
 from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
+from pyhanko.sign.timestamps import HTTPTimeStamper
+from pyhanko_certvalidator.fetchers.aiohttp_fetchers.util import LazySession
 
-from signet.pdf.original_hash import OriginalHash
+from signet.pdf import asn1_mutated
 
 if TYPE_CHECKING:
+    from hashlib import _Hash
+
     from _typeshed import ReadableBuffer
 
-__all__ = ["ReservedSpaceTooSmall", "embed_signature"]
+__all__ = [
+    "KnownHash",
+    "PrefixHash",
+    "ReservedSpaceTooSmall",
+    "SignatureFields",
+    "Stamper",
+    "cache_signature_dictionary",
+    "http_session",
+    "embed_signature",
+    "signature_fields",
+]
+
+# Every signature builds its CMS container with asn1crypto: ~10x faster with this (its module).
+asn1_mutated.install()
 
 # The private writer methods the fast path calls (see the module docstring).
 _WRITER_INTERNALS = ("_prep_dom_for_writing", "_write_updated_section")
@@ -63,6 +91,190 @@ class ReservedSpaceTooSmall(Exception):  # noqa: N818  (a condition the caller r
         super().__init__(f"the signature needs {needed} hex digits, {reserved} were reserved")
         self.needed = needed
         self.reserved = reserved
+
+
+class PrefixHash(Protocol):
+    """The hash of the bytes a writer reads from (:class:`OriginalHash`, :class:`KnownHash`)."""
+
+    original: bytes
+
+    def is_held_by(self, stream: io.BytesIO) -> bool: ...
+
+    def state(self) -> _Hash: ...
+
+
+class KnownHash:
+    """The SHA-256 state of ``data``, already computed: after one signed update, the state of
+    the previous file continued with the update, so a chain of updates hashes each byte once."""
+
+    def __init__(self, data: bytes, state: _Hash) -> None:
+        self.original = data
+        self._state = state
+
+    @classmethod
+    def after(cls, previous: PrefixHash | None, head: bytes, data: bytes) -> KnownHash:
+        """The hash of ``data``, which is ``head`` (hashed by ``previous``, if it holds
+        exactly ``head``) followed by more bytes."""
+        state = None
+        if previous is not None and previous.original is head and data.startswith(head):
+            try:
+                state = previous.state()
+            except RuntimeError:  # an OriginalHash whose thread died
+                state = None
+        if state is None:
+            return cls(data, hashlib.sha256(data))
+        state.update(memoryview(data)[len(head) :])
+        return cls(data, state)
+
+    def is_held_by(self, stream: io.BytesIO) -> bool:
+        return stream.getvalue() is self.original
+
+    def state(self) -> _Hash:
+        return self._state.copy()
+
+
+class SignatureFields:
+    """The form's field names, and which signature fields hold a signature, in form order."""
+
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+        self.signed: list[tuple[str, generic.DictionaryObject]] = []  # fully qualified name
+
+
+def signature_fields(handler: PdfHandler) -> SignatureFields:
+    """Every field's fully qualified name, and the signature fields with a value (/V).
+
+    pyHanko's ``embedded_signatures`` (and its ``enumerate_sig_fields``) resolve each signature
+    field's /V, which parses the signature dictionary with its whole /Contents reservation, in
+    Python, a character at a time: 8 to 32 KiB of hex per signature. Naming a new field, or
+    telling whether the file is signed, needs none of it: this looks at the field dictionaries
+    only (``"/V" in field`` does not resolve the reference).
+    """
+    found = SignatureFields()
+    try:
+        top = handler.root["/AcroForm"]["/Fields"]
+    except (KeyError, TypeError):
+        return found
+    seen: set[generic.Reference] = set()
+
+    def walk(refs: object, parent: str, inherited_type: object) -> None:
+        if not isinstance(refs, generic.ArrayObject):
+            return
+        for ref in refs:
+            if not isinstance(ref, generic.IndirectObject) or ref.reference in seen:
+                continue
+            seen.add(ref.reference)
+            field = ref.get_object()
+            if not isinstance(field, generic.DictionaryObject):
+                continue
+            field_type = _resolved(field, "/FT", inherited_type)
+            name = parent
+            if "/T" in field:
+                name = f"{parent}.{field['/T']}" if parent else str(field["/T"])
+                found.names.add(name)
+                if field_type == "/Sig" and "/V" in field:
+                    found.signed.append((name, field))
+            walk(_resolved(field, "/Kids", None), name, field_type)
+
+    walk(top, "", None)
+    return found
+
+
+def _resolved(dictionary: generic.DictionaryObject, key: str, default: object) -> object:
+    """``dictionary[key]`` resolved (pyHanko's ``get`` is the plain dict's: unresolved)."""
+    try:
+        return dictionary[key]
+    except KeyError:
+        return default
+
+
+_CONTENTS = re.compile(rb"/Contents\s*<")
+
+
+def cache_signature_dictionary(reader: PdfFileReader, ref: generic.IndirectObject) -> bool:
+    """Read the signature dictionary ``ref`` into ``reader``'s object cache, its /Contents
+    decoded by ``bytes.fromhex``; True when it did.
+
+    pyHanko reads a hex string a character at a time, in Python: ~16 ms for a seal's 32 KiB
+    reservation, most of it the zeros after the signature. This reads the dictionary with the
+    hex string left out, then puts the decoded bytes in its place; the result is what pyHanko's
+    own parse gives (``tests/pdf/seal/test_pyhanko_internals.py``). It checks that the string it
+    decoded is the one the dictionary's /ByteRange leaves out, and does nothing (pyHanko then
+    parses it as usual) for anything unusual: an encrypted file, an object in an object stream,
+    another layout.
+    """
+    reference = ref.reference
+    stream = reader.stream
+    if reader.encrypted or not isinstance(stream, io.BytesIO):
+        return False
+    if reader.cache_get_indirect_object(reference.generation, reference.idnum) is not None:
+        return True
+    try:
+        start = reader.xrefs[reference]
+    except (KeyError, ValueError):
+        return False
+    if not isinstance(start, int):
+        return False
+    data = stream.getvalue()
+    end = data.find(b"endobj", start)
+    found = _CONTENTS.search(data, start, end) if end > 0 else None
+    close = data.find(b">", found.end(), end) if found else -1
+    if found is None or close < 0:
+        return False
+    try:
+        contents = bytes.fromhex(data[found.end() : close].decode("ascii"))
+        patched = io.BytesIO(data[start : found.end()] + data[close:end])
+        idnum, generation = read_object_header(patched, strict=reader.strict)
+        if (idnum, generation) != (reference.idnum, reference.generation):
+            return False
+        value = generic.read_object(patched, generic.Reference(idnum, generation, reader))
+        if not isinstance(value, generic.DictionaryObject):
+            return False
+        gap = [int(n) for n in value["/ByteRange"]]
+    except (ValueError, TypeError, KeyError, PdfError):
+        return False
+    if len(gap) != 4 or gap[0] + gap[1] != found.end() - 1 or gap[2] != close + 1:
+        return False  # not the string the signature leaves out
+    value["/Contents"] = generic.pdf_string(contents)
+    reader.cache_indirect_object(generation, idnum, value)
+    return True
+
+
+@cache
+def _ssl_context() -> ssl.SSLContext:
+    """The TLS context of the HTTP clients below, made once: pyHanko makes one per session,
+    loading certifi's bundle every time (~20 ms of CPU; four sessions per B-LTA file)."""
+    return ssl.create_default_context(cafile=certifi.where())
+
+
+class http_session(LazySession):  # noqa: N801  (used where pyHanko's LazySession goes)
+    """pyHanko's lazy aiohttp session (opened on first use, closed with the operation that
+    used it), over the TLS context made once."""
+
+    def get_session(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(ssl=_ssl_context())
+            )
+        return self._session
+
+
+class Stamper(HTTPTimeStamper):
+    """pyHanko's RFC 3161 client with a session per request, as its own, over the TLS context
+    made once. A pyHanko without ``_acquire_session`` makes its own sessions again: slower,
+    still correct."""
+
+    @asynccontextmanager
+    async def _acquire_session(self) -> AsyncIterator[aiohttp.ClientSession]:
+        if self._session is not None:  # a caller's session: pyHanko's own handling
+            async with super()._acquire_session() as session:
+                yield session
+            return
+        lazy = http_session()
+        try:
+            yield lazy.get_session()
+        finally:
+            await lazy.close()
 
 
 def fast_path_available() -> bool:
@@ -81,22 +293,24 @@ class _Update(io.BytesIO):
     def __init__(self, base: int) -> None:
         super().__init__()
         self.base = base
-        self._before_base = False
 
     def tell(self) -> int:
         return super().tell() + self.base
 
     def seek(self, pos: int, whence: int = io.SEEK_SET) -> int:
+        # ``write`` stays BytesIO's own (pyHanko writes an update in tens of thousands of small
+        # pieces: a Python override cost ~1.5 ms per signature); only a position before the
+        # base puts a refusing one in front of it, on this instance.
+        if whence == io.SEEK_SET and pos < self.base:
+            self.__dict__["write"] = self._refuse
+        else:
+            self.__dict__.pop("write", None)
         if whence != io.SEEK_SET:
-            self._before_base = False
             return super().seek(pos, whence) + self.base
-        self._before_base = pos < self.base
         return super().seek(max(pos - self.base, 0)) + self.base
 
-    def write(self, data: ReadableBuffer, /) -> int:
-        if self._before_base:
-            raise OSError("the update cannot write into the original")
-        return super().write(data)
+    def _refuse(self, data: ReadableBuffer, /) -> int:
+        raise OSError("the update cannot write into the original")
 
 
 async def embed_signature(
@@ -104,7 +318,7 @@ async def embed_signature(
     pdf_signer: signers.PdfSigner,
     *,
     bytes_reserved: int | None,
-    original: OriginalHash | None,
+    original: PrefixHash | None,
 ) -> bytes:
     """Sign ``writer``'s update as ``pdf_signer.sign_pdf`` would; returns the signed file.
 
@@ -196,7 +410,7 @@ def _byte_range_digest(
     output: io.BytesIO,
     signature: PdfByteRangeDigest,
     md_algorithm: str,
-    prefix: OriginalHash | None,
+    prefix: PrefixHash | None,
 ) -> PreparedByteRangeDigest:
     """Fill in the /ByteRange and hash it: everything but the reserved /Contents placeholder.
 

@@ -160,3 +160,86 @@ def test_without_the_private_methods_sealing_falls_back_to_the_public_api(
     assert sealed.startswith(original)
     result = verify_pdf(sealed, seal_certificates=[seal_identity.certificate])
     assert result.intact and result.valid and result.certified
+
+
+def test_the_update_refuses_writes_into_the_original_and_takes_them_after() -> None:
+    update = seal_embed._Update(100)
+    update.write(b"abc")
+    update.seek(0)  # as pyHanko does once the signature is in
+    with pytest.raises(OSError, match="into the original"):
+        update.write(b"x")
+    update.seek(101)
+    update.write(b"Z")
+    assert update.getvalue() == b"aZc" and update.tell() == 102
+
+
+def test_a_signature_dictionary_read_ahead_is_the_one_pyhanko_reads(
+    seal_identity: SealIdentity,
+) -> None:
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    data = seal_pdf(
+        create_pdf(1), seal_identity, reason="r", location=None, tsa_url=None,
+        metadata=SEAL_METADATA,
+    )  # fmt: skip
+    [(name, field)] = seal_embed.signature_fields(PdfFileReader(io.BytesIO(data))).signed
+    assert name == "SignetSeal"
+
+    def dictionary(read_ahead: bool) -> generic.DictionaryObject:
+        reader = PdfFileReader(io.BytesIO(data))
+        ref = seal_embed.signature_fields(reader).signed[0][1].raw_get("/V")
+        assert seal_embed.cache_signature_dictionary(reader, ref) is read_ahead or not read_ahead
+        value = ref.get_object()
+        assert isinstance(value, generic.DictionaryObject)
+        return value
+
+    ours, theirs = dictionary(True), dictionary(False)
+    assert dict(ours) == dict(theirs)
+    assert type(ours["/Contents"]) is type(theirs["/Contents"])
+    assert len(ours["/Contents"]) == 16 * 1024  # the whole reservation, zeros included
+
+    # A /Contents elsewhere than where /ByteRange leaves its gap: left to pyHanko.
+    start = data.rindex(b"/Contents <")
+    moved = data[:start] + b"/Contents  <" + data[start + len(b"/Contents <") : -1]
+    reader = PdfFileReader(io.BytesIO(moved), strict=False)
+    ref = seal_embed.signature_fields(reader).signed[0][1].raw_get("/V")
+    assert not seal_embed.cache_signature_dictionary(reader, ref)
+
+
+def test_signature_fields_names_fields_without_reading_signatures(tmp_path) -> None:
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    from signet.pdf.signer_signature import SignerMark, add_signer_signatures, signer_certificate
+    from signet.pdf.signing_ca import load_or_create_signing_ca
+
+    original = create_pdf(1)
+    ca = load_or_create_signing_ca(tmp_path)
+    marks = [SignerMark("Ann", "ann@example.com"), SignerMark("Ben", "ben@example.com")]
+    keys = [signer_certificate(ca, m.name, m.email) for m in marks]
+    signed = add_signer_signatures(lambda: _writer(original), original, marks, keys, ca)
+    reader = PdfFileReader(io.BytesIO(signed))
+    found = seal_embed.signature_fields(reader)
+    assert found.names == {"SignetSigner1", "SignetSigner2"}
+    assert [name for name, _ in found.signed] == ["SignetSigner1", "SignetSigner2"]
+    # Their signature dictionaries (and /Contents) were not read to find this.
+    refs = [f.raw_get("/V").reference for _, f in found.signed]
+    assert not reader.resolved_objects.keys() & {(r.generation, r.idnum) for r in refs}
+    assert seal_embed.signature_fields(PdfFileReader(io.BytesIO(original))).names == set()
+
+
+def test_a_known_hash_continues_the_previous_one() -> None:
+    import hashlib
+
+    from signet.pdf.original_hash import OriginalHash
+
+    head = b"%PDF-1.7 head" * 1000
+    data = head + b" and an update"
+    known = seal_embed.KnownHash.after(OriginalHash(head), head, data)
+    assert known.state().hexdigest() == hashlib.sha256(data).hexdigest()
+    copy = bytes(bytearray(data))
+    assert known.is_held_by(io.BytesIO(data)) and not known.is_held_by(io.BytesIO(copy))
+    # Another file's hash, or bytes that do not follow ``head``: hashed from scratch, right.
+    other = seal_embed.KnownHash.after(OriginalHash(b"other"), head, data)
+    assert other.state().hexdigest() == hashlib.sha256(data).hexdigest()
+    elsewhere = seal_embed.KnownHash.after(known, data, b"not after" + data)
+    assert elsewhere.state().hexdigest() == hashlib.sha256(b"not after" + data).hexdigest()
