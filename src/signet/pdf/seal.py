@@ -24,7 +24,13 @@ from pyhanko.sign.signers.pdf_byterange import BuildProps
 from pyhanko.sign.timestamps import HTTPTimeStamper
 
 from signet.pdf.original_hash import OriginalHash
-from signet.pdf.seal_embed import ReservedSpaceTooSmall, embed_signature
+from signet.pdf.seal_embed import (
+    PrefixHash,
+    ReservedSpaceTooSmall,
+    Stamper,
+    embed_signature,
+    signature_fields,
+)
 from signet.pdf.seal_keys import SealIdentity
 
 __all__ = [
@@ -80,7 +86,7 @@ def seal_pdf(
     location: str | None,
     tsa_url: str | None,
     metadata: SealMetadata | dict[str, Any],
-    original: OriginalHash | None = None,
+    original: PrefixHash | None = None,
 ) -> bytes:
     """Return ``data`` with a PAdES seal appended; ``data`` is an exact prefix of the result.
 
@@ -110,7 +116,7 @@ def seal_update(
     location: str | None,
     tsa_url: str | None,
     metadata: SealMetadata | dict[str, Any],
-    original: OriginalHash | None = None,
+    original: PrefixHash | None = None,
 ) -> bytes:
     """Seal as :func:`seal_pdf` does, in the incremental update that ``prepare`` started.
 
@@ -133,7 +139,7 @@ def seal_update(
         ensure_ascii=False,
         separators=(",", ":"),
     )
-    timestamper = HTTPTimeStamper(tsa_url, timeout=TSA_TIMEOUT_SECONDS) if tsa_url else None
+    timestamper = Stamper(tsa_url, timeout=TSA_TIMEOUT_SECONDS) if tsa_url else None
     try:
         return run_outside_event_loop(
             lambda: _sign(
@@ -163,26 +169,27 @@ def _sign(
     location: str | None,
     timestamper: HTTPTimeStamper | None,
     payload: str,
-    original: OriginalHash | None,
+    original: PrefixHash | None,
     *,
     reserve: int | None,
 ) -> bytes:
     writer = prepare()
     try:
-        existing = {sig.field_name for sig in writer.prev.embedded_signatures}
+        # Not pyHanko's embedded_signatures: it parses every earlier signature to list them.
+        existing = signature_fields(writer.prev)
         _set_info_entry(writer, payload)
     except (PdfError, ValueError, KeyError, TypeError) as exc:
         raise SealError(f"The PDF cannot be opened for sealing: {exc}") from exc
     field_name = SEAL_FIELD_NAME
     n = 1
-    while field_name in existing:
+    while field_name in existing.names:
         n += 1
         field_name = f"{SEAL_FIELD_NAME}{n}"
     meta = signers.PdfSignatureMetadata(
         field_name=field_name,
         md_algorithm="sha256",
         subfilter=fields.SigSeedSubFilter.PADES,
-        certify=not existing,
+        certify=not existing.signed,
         docmdp_permissions=fields.MDPPerm.NO_CHANGES,
         reason=reason,
         location=location,

@@ -27,15 +27,14 @@ import math
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import pikepdf
-from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.sign import fields, signers
@@ -45,6 +44,14 @@ from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from signet.pdf.seal import SealError, run_outside_event_loop
+from signet.pdf.seal_embed import (
+    KnownHash,
+    PrefixHash,
+    ReservedSpaceTooSmall,
+    embed_signature,
+    signature_fields,
+)
+from signet.pdf.seal_signer import KeptKeySigner
 from signet.pdf.signing_ca import SigningCA
 from signet.pdf.stamp import PageGeometry, page_geometry
 
@@ -53,13 +60,10 @@ __all__ = [
     "SignerMark",
     "add_signer_signatures",
     "signer_certificate",
+    "signer_signatures_hashed",
 ]
 
 FIELD_PREFIX = "SignetSigner"
-# Hex characters reserved per signature: an ECDSA signature with two EC certificates is ~1.1 KB of
-# DER, ~2.2 KB with the longest names and address a certificate can hold; 8 KiB of hex (4 KB of
-# DER) skips pyHanko's size-estimating dry run, and every later parse of the file reads it.
-BYTES_RESERVED = 8 * 1024
 VALIDITY = dt.timedelta(days=3653)
 _EMPTY = TextStampStyle(stamp_text="", border_width=0)
 
@@ -140,56 +144,96 @@ def add_signer_signatures(
     marks: Sequence[SignerMark],
     keys: Sequence[tuple[ec.EllipticCurvePrivateKey, x509.Certificate]],
     ca: SigningCA,
+    *,
+    original_hash: PrefixHash | None = None,
 ) -> bytes:
     """Sign, in order, one approval signature per entry of ``marks`` with its key in ``keys``.
 
     ``first`` returns the writer of the first update (stamps and certificate pages, unsigned);
     each later signature is an update of its own. ``original`` is the file ``first`` updates,
-    read for the geometry of the marked pages (the stamps change no page's geometry). Raises
+    read for the geometry of the marked pages (the stamps change no page's geometry).
+    ``original_hash``, the hash of ``original`` made earlier, spares hashing it again. Raises
     SealError when a signature cannot be made.
+    """
+    return signer_signatures_hashed(first, original, marks, keys, ca, original_hash=original_hash)[
+        0
+    ]
+
+
+def signer_signatures_hashed(
+    first: Callable[[], IncrementalPdfFileWriter],
+    original: bytes,
+    marks: Sequence[SignerMark],
+    keys: Sequence[tuple[ec.EllipticCurvePrivateKey, x509.Certificate]],
+    ca: SigningCA,
+    *,
+    original_hash: PrefixHash | None = None,
+) -> tuple[bytes, KnownHash]:
+    """:func:`add_signer_signatures`, and the SHA-256 of the signed file, for the seal.
+
+    Each signature is written as the seal is (``seal_embed``): the update in a buffer of its
+    own, joined once to the file before it, whose hash is continued rather than computed
+    again; so each byte of the file is hashed once for all the signatures.
     """
     if len(marks) != len(keys) or not marks:
         raise ValueError("one key per signer, and at least one signer")
     boxes = _boxes(original, marks)
     ca_asn1 = ca.asn1_certificate
 
-    async def sign_all() -> bytes:
-        data = b""
+    async def sign_one(
+        n: int, opened: Callable[[], IncrementalPdfFileWriter], signer: signers.Signer,
+        mark: SignerMark, box: Box | None, prefix: PrefixHash | None, reserve: int | None,
+    ) -> bytes:  # fmt: skip
+        writer = opened()
+        try:
+            existing = signature_fields(writer).names
+            name = f"{FIELD_PREFIX}{n}"
+            while name in existing:
+                name += "x"
+            pdf_signer = signers.PdfSigner(
+                signers.PdfSignatureMetadata(
+                    field_name=name,
+                    md_algorithm="sha256",
+                    subfilter=fields.SigSeedSubFilter.PADES,
+                    name=mark.name or mark.email,
+                    reason=f"Signed by {mark.name or mark.email} <{mark.email}>",
+                    app_build_props=BuildProps(name="Signet"),
+                ),
+                signer=signer,
+                stamp_style=_EMPTY,
+                new_field_spec=fields.SigFieldSpec(
+                    sig_field_name=name,
+                    on_page=box[0] if box else 0,
+                    box=box[1] if box else None,
+                ),
+            )
+            return await embed_signature(
+                writer, pdf_signer, bytes_reserved=reserve, original=prefix
+            )
+        finally:
+            writer.prev.stream.close()
+
+    async def sign_all() -> tuple[bytes, KnownHash]:
+        data = original
+        prefix = original_hash
         for n, (mark, (key, cert), box) in enumerate(zip(marks, keys, boxes, strict=True), 1):
-            writer = first() if n == 1 else IncrementalPdfFileWriter(io.BytesIO(data))
+            head = data
+            opened = first if n == 1 else partial(_open, head)
+            signer = _pyhanko_signer(key, cert, ca_asn1)
             try:
-                existing = _field_names(writer)
-                name = f"{FIELD_PREFIX}{n}"
-                while name in existing:
-                    name += "x"
-                pdf_signer = signers.PdfSigner(
-                    signers.PdfSignatureMetadata(
-                        field_name=name,
-                        md_algorithm="sha256",
-                        subfilter=fields.SigSeedSubFilter.PADES,
-                        name=mark.name or mark.email,
-                        reason=f"Signed by {mark.name or mark.email} <{mark.email}>",
-                        app_build_props=BuildProps(name="Signet"),
-                    ),
-                    signer=_pyhanko_signer(key, cert, ca_asn1),
-                    stamp_style=_EMPTY,
-                    new_field_spec=fields.SigFieldSpec(
-                        sig_field_name=name,
-                        on_page=box[0] if box else 0,
-                        box=box[1] if box else None,
-                    ),
-                )
-                out = await pdf_signer.async_sign_pdf(
-                    writer, output=io.BytesIO(), bytes_reserved=BYTES_RESERVED
-                )
+                try:
+                    data = await sign_one(
+                        n, opened, signer, mark, box, prefix, _reserve(cert, ca.certificate)
+                    )
+                except ReservedSpaceTooSmall:  # never seen: pyHanko's own estimate then
+                    data = await sign_one(n, opened, signer, mark, box, prefix, None)
             except (SigningError, PdfError, ValueError, KeyError, TypeError, OSError) as exc:
                 raise SealError(f"The signature of signer {n} could not be made: {exc}") from exc
-            finally:
-                writer.prev.stream.close()
-            data = out.getvalue()
-        return data
+            prefix = KnownHash.after(prefix, head, data)
+        assert isinstance(prefix, KnownHash)
+        return data, prefix
 
-    def run() -> bytes:
+    def run() -> tuple[bytes, KnownHash]:
         loop = asyncio.new_event_loop()
         try:
             return loop.run_until_complete(sign_all())
@@ -200,32 +244,30 @@ def add_signer_signatures(
 
 
 def _field_names(writer: IncrementalPdfFileWriter) -> set[str]:
-    """The names of the form's top-level fields (not ``embedded_signatures``, which parses
-    every earlier signature's contents just to name it)."""
-    form = writer.root.get("/AcroForm")
-    if form is None:
-        return set()
-    names = set()
-    for ref in form.get_object().get("/Fields") or ():
-        field = ref.get_object()
-        if isinstance(field, generic.DictionaryObject) and "/T" in field:
-            names.add(str(field["/T"]))
-    return names
+    """The names of the form's fields (without parsing any signature: ``signature_fields``)."""
+    return signature_fields(writer).names
+
+
+def _open(data: bytes) -> IncrementalPdfFileWriter:
+    return IncrementalPdfFileWriter(io.BytesIO(data))
+
+
+def _reserve(cert: x509.Certificate, ca: x509.Certificate) -> int:
+    """Hex digits for a signer's CMS container: its two certificates, and 1 KB for the signed
+    attributes, the signature and the structure around them (~600 bytes in fact), twice."""
+    der = serialization.Encoding.DER
+    return 2 * (len(cert.public_bytes(der)) + len(ca.public_bytes(der)) + 1024)
 
 
 def _pyhanko_signer(
     key: ec.EllipticCurvePrivateKey, cert: x509.Certificate, ca: asn1_x509.Certificate
-) -> signers.SimpleSigner:
-    key_der = key.private_bytes(
-        serialization.Encoding.DER,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
+) -> KeptKeySigner:
+    """As the seal's: signing with the key object itself, not a copy parsed per signature."""
     registry = SimpleCertificateStore()
     registry.register(ca)
-    return signers.SimpleSigner(
+    return KeptKeySigner(
+        key,
         signing_cert=asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)),
-        signing_key=asn1_keys.PrivateKeyInfo.load(key_der),
         cert_registry=registry,
     )
 

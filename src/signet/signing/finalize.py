@@ -302,12 +302,14 @@ def build_final_files(
         try:
             if not isinstance(layout, StampPlan):
                 raise IncrementalUpdateError("the original could not be planned")
-            signed = signing.sign(update_preparer(original, layout, certificate), original)
+            signed, hashed = signing.sign(
+                update_preparer(original, layout, certificate), original, original_hash
+            )
         except IncrementalUpdateError as exc:
             log.warning("request %s: rewriting the document to sign it (%s)", request.id, exc)
             base = stamp_values(original, values, certificate)
-            signed = signing.sign_file(base)
-        return seal_pdf(signed, identity, **sealing(variant))
+            signed, hashed = signing.sign_file(base)
+        return seal_pdf(signed, identity, original=hashed, **sealing(variant))
 
     def long_term(data: bytes) -> bytes:
         # PAdES B-LTA: validation data and a document timestamp after the seal (seal-keys.md).

@@ -23,7 +23,8 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
 from signet.models import Recipient, SigningRequest, Workspace
 from signet.pdf.csc_signer import CSCService, RemoteSignatures, add_remote_signer_signatures
-from signet.pdf.signer_signature import SignerMark, add_signer_signatures, signer_certificate
+from signet.pdf.seal_embed import KnownHash, PrefixHash
+from signet.pdf.signer_signature import SignerMark, signer_certificate, signer_signatures_hashed
 from signet.pdf.signing_ca import SigningCA, load_or_create_signing_ca
 
 __all__ = ["SETTING", "SignerSigning", "enabled", "plan", "remote_service", "signing_ca"]
@@ -111,15 +112,25 @@ class SignerSigning:
             else [signer_certificate(ca, m.name, m.email, organization=organization) for m in marks]
         )
 
-    def sign(self, first: Callable[[], IncrementalPdfFileWriter], original: bytes) -> bytes:
-        """``first``'s update signed by the first signer, then one update per later signer."""
+    def sign(
+        self,
+        first: Callable[[], IncrementalPdfFileWriter],
+        original: bytes,
+        original_hash: PrefixHash | None = None,
+    ) -> tuple[bytes, KnownHash | None]:
+        """``first``'s update signed by the first signer, then one update per later signer; and
+        the signed file's hash for the seal, when known (``original_hash``, of ``original``,
+        spares hashing it again)."""
         if self.remote is not None:
-            return add_remote_signer_signatures(
+            signed = add_remote_signer_signatures(
                 first, original, self.marks, self.remote, self.learnt
             )
-        return add_signer_signatures(first, original, self.marks, self.keys, self.ca)
+            return signed, None
+        return signer_signatures_hashed(
+            first, original, self.marks, self.keys, self.ca, original_hash=original_hash
+        )
 
-    def sign_file(self, data: bytes) -> bytes:
+    def sign_file(self, data: bytes) -> tuple[bytes, KnownHash | None]:
         """``data`` (already stamped) signed by each signer, one update each."""
         return self.sign(lambda: IncrementalPdfFileWriter(io.BytesIO(data)), data)
 
