@@ -14,24 +14,40 @@ last document timestamp hold.
 
 from __future__ import annotations
 
+import asyncio
 import io
-from collections.abc import Iterable
+from collections.abc import Coroutine, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.signers import PdfTimeStamper
+from pyhanko.sign.signers.pdf_signer import TimestampDSSContentSettings
 from pyhanko.sign.timestamps import HTTPTimeStamper
-from pyhanko.sign.validation import add_validation_info, validate_pdf_timestamp
+from pyhanko.sign.validation import validate_pdf_timestamp
+from pyhanko.sign.validation.dss import DocumentSecurityStore, collect_validation_info
+from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.fetchers import OwnedFetcherBackend
+from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend
 
 from signet.pdf.seal import TSA_TIMEOUT_SECONDS, SealError, run_outside_event_loop
+from signet.pdf.seal_embed import (
+    Stamper,
+    cache_signature_dictionary,
+    http_session,
+    signature_fields,
+)
 from signet.pdf.seal_keys import SealIdentity
+
+T = TypeVar("T")
 
 __all__ = [
     "LongTerm",
@@ -55,7 +71,7 @@ class Shared:
 
     def stamper(self, tsa_url: str) -> HTTPTimeStamper:
         if tsa_url not in self.stampers:
-            self.stampers[tsa_url] = HTTPTimeStamper(tsa_url, timeout=TSA_TIMEOUT_SECONDS)
+            self.stampers[tsa_url] = Stamper(tsa_url, timeout=TSA_TIMEOUT_SECONDS)
         return self.stampers[tsa_url]
 
 
@@ -100,12 +116,17 @@ def validation_context(
     other_certs: Iterable[asn1_x509.Certificate] = (),
 ) -> ValidationContext:
     """How B-LTA evidence is gathered: fetching allowed, revocation data required for every
-    certificate below a root (pyHanko's "require" mode)."""
+    certificate below a root (pyHanko's "require" mode). Its HTTP session is opened for each
+    operation and closed with it, over one TLS context (``seal_embed.http_session``)."""
     return ValidationContext(
         trust_roots=trust_roots,
         other_certs=list(other_certs),
         allow_fetching=True,
         revocation_mode="require",
+        # pyHanko's annotation says ClientSession; its code takes its LazySession as well.
+        fetcher_backend=OwnedFetcherBackend(
+            AIOHttpFetcherBackend(session=http_session())  # type: ignore[arg-type]
+        ),
     )
 
 
@@ -131,7 +152,7 @@ def _extend(
 ) -> bytes:
     try:
         reader = PdfFileReader(io.BytesIO(data))
-        seal = reader.embedded_regular_signatures[-1]
+        seal = _last_signature(reader)
         roots = [*extra_roots, *_self_signed([identity.certificate, *identity.chain])]
         roots += _self_signed(_token_certs(seal))
         key = (
@@ -142,15 +163,72 @@ def _extend(
         context = shared.contexts.get(key)
         if context is None:
             context = shared.contexts[key] = validation_context(roots, identity.chain)
-        with_dss = add_validation_info(seal, context)
-        writer = IncrementalPdfFileWriter(with_dss)
-        stamper = PdfTimeStamper(shared.stamper(tsa_url))
-        out = stamper.timestamp_pdf(writer, "sha256", validation_context=context)
-        return bytes(out.getvalue())
+        return _run(_validation_data_and_timestamp(reader, seal, context, shared.stamper(tsa_url)))
     except SealError:
         raise
     except Exception as exc:  # noqa: BLE001 - network, validation and PDF errors alike
         raise SealError(f"Long-term validation data could not be added: {exc}{hint(exc)}") from exc
+
+
+async def _validation_data_and_timestamp(
+    reader: PdfFileReader,
+    seal: EmbeddedPdfSignature,
+    context: ValidationContext,
+    stamper: HTTPTimeStamper,
+) -> bytes:
+    """One incremental update on ``reader``'s file: the DSS with the seal's validation data and
+    the timestamp's, then the document timestamp over it all.
+
+    pyHanko's ``add_validation_info`` then ``timestamp_pdf`` would write three updates (the
+    seal's data, the timestamp, the timestamp's data) and read the file anew for each, parsing
+    every signature's /Contents again. The one update is what PAdES B-LTA asks: validation data
+    covered by a document timestamp, whose own validation data is in the file too.
+    """
+    try:
+        paths = await collect_validation_info(seal, context)
+        writer = IncrementalPdfFileWriter.from_reader(reader)
+        DocumentSecurityStore.supply_dss_in_writer(
+            writer,
+            seal.pkcs7_content.hex().encode("ascii"),  # the seal's VRI entry
+            validation_context=context,
+            paths=paths,
+        )
+        out = await PdfTimeStamper(stamper).async_timestamp_pdf(
+            writer,
+            "sha256",
+            validation_context=context,
+            dss_settings=TimestampDSSContentSettings(update_before_ts=True, include_vri=False),
+        )
+        return bytes(out.getvalue())
+    finally:
+        await context.aclose()  # the session opened on this event loop
+
+
+def _last_signature(reader: PdfFileReader) -> EmbeddedPdfSignature:
+    """The last signature of the file that is not a document timestamp: the seal.
+
+    Not pyHanko's ``embedded_regular_signatures``, which parses every signature of the file
+    (the per-signer ones too) to sort them; this reads only the last signature fields'.
+    """
+    for name, sig_field in reversed(signature_fields(reader).signed):
+        ref = sig_field.raw_get("/V")
+        if isinstance(ref, generic.IndirectObject):
+            cache_signature_dictionary(reader, ref)  # its /Contents read at C speed
+        value = ref.get_object()
+        if isinstance(value, generic.DictionaryObject) and value.get("/Type") != "/DocTimeStamp":
+            return EmbeddedPdfSignature(reader, sig_field, name)
+    raise SealError("The file carries no signature to add long-term validation data for")
+
+
+def _run(coroutine: Coroutine[Any, Any, T]) -> T:
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(coroutine)
+    finally:
+        try:
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        finally:
+            loop.close()
 
 
 def hint(exc: Exception) -> str:

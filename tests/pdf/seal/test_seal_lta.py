@@ -273,3 +273,59 @@ def test_signer_signatures_stay_valid_under_the_long_term_seal(pki, identity, tm
     for sig in reader.embedded_regular_signatures[:2]:
         context = ValidationContext(trust_roots=[ca.asn1_certificate], allow_fetching=False)
         assert validate_pdf_signature(sig, context).bottom_line
+
+
+def _ades_lta_offline(data: bytes, identity: SealIdentity) -> object:
+    """pyHanko's PAdES long-term validation of the seal (ETSI EN 319 102-1 § 5.6.3), with the
+    data embedded in the file only: no fetching, revocation data required below the roots."""
+    import asyncio
+
+    from pyhanko.sign.validation import ades
+    from pyhanko.sign.validation.policy_decl import (
+        PdfSignatureValidationSpec,
+        RevinfoOnlineFetchingRule,
+        RevocationInfoGatheringSpec,
+        SignatureValidationSpec,
+    )
+    from pyhanko_certvalidator.context import CertValidationPolicySpec
+    from pyhanko_certvalidator.policy_decl import (
+        CertRevTrustPolicy,
+        RevocationCheckingPolicy,
+        RevocationCheckingRule,
+    )
+    from pyhanko_certvalidator.registry import SimpleTrustManager
+
+    reader = PdfFileReader(io.BytesIO(data))
+    seal = reader.embedded_regular_signatures[-1]
+    roots = [c for c in (identity.certificate, *identity.chain) if c.self_signed != "no"]
+    for stamp in reader.embedded_timestamp_signatures:
+        certs = stamp.signed_data["certificates"]
+        roots += [
+            c.chosen for c in certs if c.name == "certificate" and c.chosen.self_signed != "no"
+        ]
+    required = RevocationCheckingRule.CRL_OR_OCSP_REQUIRED
+    policy = CertValidationPolicySpec(
+        trust_manager=SimpleTrustManager.build(trust_roots=roots),
+        revinfo_policy=CertRevTrustPolicy(RevocationCheckingPolicy(required, required)),
+    )
+    spec = PdfSignatureValidationSpec(
+        SignatureValidationSpec(
+            cert_validation_policy=policy,
+            revinfo_gathering_policy=RevocationInfoGatheringSpec(
+                online_fetching_rule=RevinfoOnlineFetchingRule.LOCAL_ONLY
+            ),
+        )
+    )
+    return asyncio.run(ades.ades_lta_validation(seal, spec)).ades_subindic
+
+
+def test_pyhanko_long_term_validation_passes_offline(lta_file, identity):
+    from pyhanko.sign.ades.report import AdESPassed
+
+    assert _ades_lta_offline(lta_file, identity) == AdESPassed.OK
+    # Without the document timestamp's update, the same validation cannot pass: the seal's
+    # revocation data is only in it.
+    reader = PdfFileReader(io.BytesIO(lta_file))
+    seal = reader.embedded_regular_signatures[-1]
+    sealed_only = lta_file[: seal.byte_range[2] + seal.byte_range[3]]
+    assert _ades_lta_offline(sealed_only, identity) != AdESPassed.OK
