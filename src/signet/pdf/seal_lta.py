@@ -2,11 +2,12 @@
 
 A B-T seal proves when it was made, but a verifier in ten years also needs to know that the
 seal's certificate was not revoked then, and the signature algorithms may have weakened. So
-after sealing, :func:`add_long_term_validation` appends, by incremental update, the certificate
-chains and revocation data (OCSP responses, CRLs) of the seal and of its timestamp in the
-document security store (DSS), and then a document timestamp over the whole file, whose own
-validation data follows it. A later archive timestamp can extend the chain again. The seal's
-"no changes" certification allows exactly these updates, so the seal stays intact.
+after sealing, :func:`add_long_term_validation` appends one incremental update: the certificate
+chains and revocation data (OCSP responses, CRLs) of the seal, of its timestamp and of the TSA
+that signs the document timestamp, in the document security store (DSS), and a document
+timestamp over the whole file, DSS included. A later archive timestamp can extend the chain
+again. The seal's "no changes" certification allows exactly these changes, so the seal stays
+intact.
 
 :func:`long_term_status` reads it back for a verifier: is there validation data, and does the
 last document timestamp hold.

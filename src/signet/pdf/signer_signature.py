@@ -155,9 +155,10 @@ def add_signer_signatures(
     ``original_hash``, the hash of ``original`` made earlier, spares hashing it again. Raises
     SealError when a signature cannot be made.
     """
-    return signer_signatures_hashed(first, original, marks, keys, ca, original_hash=original_hash)[
-        0
-    ]
+    signed, _ = signer_signatures_hashed(
+        first, original, marks, keys, ca, original_hash=original_hash
+    )
+    return signed
 
 
 def signer_signatures_hashed(
