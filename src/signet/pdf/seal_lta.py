@@ -42,8 +42,8 @@ from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBacken
 from signet.pdf.seal import TSA_TIMEOUT_SECONDS, SealError, run_outside_event_loop
 from signet.pdf.seal_embed import (
     Stamper,
+    TLSContextSession,
     cache_signature_dictionary,
-    http_session,
     signature_fields,
 )
 from signet.pdf.seal_keys import SealIdentity
@@ -120,7 +120,7 @@ def validation_context(
 ) -> ValidationContext:
     """How B-LTA evidence is gathered: fetching allowed, revocation data required for every
     certificate below a root (pyHanko's "require" mode). Its HTTP session is opened for each
-    operation and closed with it, over one TLS context (``seal_embed.http_session``)."""
+    operation and closed with it, over one TLS context (``seal_embed.TLSContextSession``)."""
     return ValidationContext(
         trust_roots=trust_roots,
         other_certs=list(other_certs),
@@ -128,7 +128,7 @@ def validation_context(
         revocation_mode="require",
         # pyHanko's annotation says ClientSession; its code takes its LazySession as well.
         fetcher_backend=OwnedFetcherBackend(
-            AIOHttpFetcherBackend(session=http_session())  # type: ignore[arg-type]
+            AIOHttpFetcherBackend(session=TLSContextSession())  # type: ignore[arg-type]
         ),
     )
 

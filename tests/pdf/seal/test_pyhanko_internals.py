@@ -243,3 +243,22 @@ def test_a_known_hash_continues_the_previous_one() -> None:
     assert other.state().hexdigest() == hashlib.sha256(data).hexdigest()
     elsewhere = seal_embed.KnownHash.after(known, data, b"not after" + data)
     assert elsewhere.state().hexdigest() == hashlib.sha256(b"not after" + data).hexdigest()
+
+
+def test_the_timestamp_client_opens_its_sessions_where_stamper_expects() -> None:
+    from pyhanko.sign.timestamps import HTTPTimeStamper
+
+    # Stamper overrides this to reuse one TLS context; renamed upstream, every timestamp
+    # request would load certifi's bundle again (~20 ms), silently.
+    assert callable(getattr(HTTPTimeStamper, "_acquire_session", None))
+
+    async def session_of(stamper: seal_embed.Stamper) -> tuple[object, object]:
+        contexts = []
+        for _ in range(2):
+            async with stamper._acquire_session() as session:
+                contexts.append(session.connector._ssl)  # type: ignore[union-attr]
+            assert session.closed  # closed with its request, as pyHanko's own
+        return contexts[0], contexts[1]
+
+    first, second = asyncio.run(session_of(seal_embed.Stamper("http://127.0.0.1:9/")))
+    assert first is second  # one TLS context for both requests
