@@ -7,7 +7,11 @@ between phases; a PostgreSQL database of its own on 127.0.0.1:5432 (dropped at t
 SeaweedFS S3 server, an SMTP sink. For each backend:
 
 1. **creates/s**: ``--clients`` concurrent clients create signing requests (a 3-page PDF, two
-   signers) for ``--seconds``, no worker running; with 1 and with 2 API processes;
+   signers) for ``--seconds``, no worker running; with 1 and with 2 API processes; and the CPU
+   each create costs, by role (the API processes, their PDF sandboxes, PostgreSQL, the S3
+   server, this client), read from /proc. The client, PostgreSQL and S3 share the machine's
+   cores with the API: from those costs the bench prints the most a second API process could
+   add on this machine (every core busy with creates);
 2. **seals/s**: with 1, then 2 worker processes running, ``--batch`` requests are created, sent
    and signed by their first signer; then their second signers finish as fast as the clients
    can (each finish queues a seal) and the seals are timed from the first to the last.
@@ -59,6 +63,8 @@ from scaleout.cluster import Cluster, Node, pg_problem  # noqa: E402
 class Figures:
     backend: str
     creates: dict[int, float] = field(default_factory=dict)  # API processes → creates/s
+    # API processes → role → CPU ms per create (the whole machine's processes, by role)
+    create_cpu: dict[int, dict[str, float]] = field(default_factory=dict)
     seals: dict[int, float] = field(default_factory=dict)  # workers → seals/s
     read_ms: dict[int, tuple[float, float, int]] = field(default_factory=dict)  # p50, p99, n
     flows: dict[tuple[int, int], float] = field(default_factory=dict)  # (api, workers) → /s
@@ -97,6 +103,67 @@ def note_rss(figures: Figures, node: Node) -> None:
             figures.rss[role] = max(figures.rss.get(role, 0), peak_kib(pid))
     for proc in node.worker_procs:
         figures.rss["worker"] = max(figures.rss.get("worker", 0), peak_kib(proc.pid))
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _processes() -> dict[int, tuple[str, int, float]]:
+    """pid → (command name, parent pid, CPU seconds so far) of every process on the machine."""
+    found = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                stat = fh.read()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        rest = stat[stat.rindex(")") + 2 :].split()
+        found[int(entry)] = (name, int(rest[1]), (int(rest[11]) + int(rest[12])) / _TICK)
+    return found
+
+
+def _tree(procs: dict[int, tuple[str, int, float]], root: int) -> set[int]:
+    pids, grew = {root}, True
+    while grew:
+        more = {pid for pid, (_, parent, _) in procs.items() if parent in pids} - pids
+        pids |= more
+        grew = bool(more)
+    return pids & procs.keys()
+
+
+def cpu_by_role(cluster: Cluster, node: Node) -> dict[str, float]:
+    """CPU seconds used so far by the processes a create involves, by role. The API processes
+    are ``serve``'s (its children when it supervises several); the PDF sandboxes are theirs;
+    PostgreSQL counts every ``postgres`` process on the machine (it may serve others too)."""
+    procs = _processes()
+    assert node.serve is not None
+    main = node.serve.pid
+    apis = [main] if node.api_processes == 1 else [p for p, v in procs.items() if v[1] == main]
+    api_pids = set(apis)
+    sandbox = set().union(*(_tree(procs, p) for p in apis)) - api_pids if apis else set()
+    weed = cluster.seaweed.process.pid if cluster.seaweed is not None else None
+    t = os.times()
+    return {
+        "API": sum(procs[p][2] for p in api_pids if p in procs),
+        "PDF sandbox": sum(procs[p][2] for p in sandbox),
+        "PostgreSQL": sum(v[2] for v in procs.values() if v[0] == "postgres"),
+        "S3": sum(procs[p][2] for p in _tree(procs, weed)) if weed else 0.0,
+        "bench client": t.user + t.system,
+    }
+
+
+def measured_creates(
+    cluster: Cluster, node: Node, nodes: flows.Nodes, clients: int, seconds: float
+) -> tuple[float, dict[str, float]]:
+    """creates/s, and the CPU ms per create of each role meanwhile."""
+    before = cpu_by_role(cluster, node)
+    rate, made = bench_creates(nodes, clients, seconds)
+    after = cpu_by_role(cluster, node)
+    n = max(1, len(made))
+    return rate, {role: (after[role] - before[role]) * 1000 / n for role in before}
 
 
 def bench_creates(nodes: flows.Nodes, clients: int, seconds: float) -> tuple[float, list[str]]:
@@ -288,7 +355,9 @@ def run_backend(root: Path, database: str, storage: str, args: argparse.Namespac
 
         # One API process, no worker: creates, then a waiting batch for the seal phase.
         warm_up(nodes, args.clients)
-        figures.creates[1], _ = bench_creates(nodes, args.clients, args.seconds)
+        figures.creates[1], figures.create_cpu[1] = measured_creates(
+            cluster, node, nodes, args.clients, args.seconds
+        )
         log(f"create, 1 API: {figures.creates[1]:.1f}/s")
         if big is not None:
             figures.big_create_s = big_create(nodes, big, args.big)
@@ -310,7 +379,9 @@ def run_backend(root: Path, database: str, storage: str, args: argparse.Namespac
         if database == "postgresql":
             start_serve(node, 2)
             warm_up(nodes, args.clients)
-            figures.creates[2], _ = bench_creates(nodes, args.clients, args.seconds)
+            figures.creates[2], figures.create_cpu[2] = measured_creates(
+                cluster, node, nodes, args.clients, args.seconds
+            )
             log(f"create, 2 API: {figures.creates[2]:.1f}/s")
             note_rss(figures, node)
             whole_flows(2, 1)
@@ -357,6 +428,11 @@ def table(results: list[Figures]) -> str:
             f"creates/s, {api} API process(es)",
             [f"{f.creates[api]:.1f}" if api in f.creates else "-" for f in results],
         )
+    for api in (1, 2):
+        row(
+            f"CPU ms per create, {api} API",
+            [_cpu_cell(f.create_cpu.get(api)) for f in results],
+        )
     for workers in (1, 2):
         row(
             f"seals/s, {workers} worker(s)",
@@ -394,12 +470,39 @@ def table(results: list[Figures]) -> str:
     return "\n".join(lines)
 
 
+def _cpu_cell(cpu: dict[str, float] | None) -> str:
+    """API+sandbox / PostgreSQL / S3 / client, ms."""
+    if not cpu:
+        return "-"
+    api = cpu["API"] + cpu["PDF sandbox"]
+    return f"{api:.1f}/{cpu['PostgreSQL']:.1f}/{cpu['S3']:.1f}/{cpu['bench client']:.1f}"
+
+
+def create_ceiling(figures: Figures) -> str | None:
+    """What the machine's cores allow 2 API processes at best: every core busy with creates at
+    the CPU per create measured with one API process, against that one's rate."""
+    cpu, rate = figures.create_cpu.get(1), figures.creates.get(1)
+    if not cpu or not rate:
+        return None
+    total = sum(cpu.values())
+    cores = os.cpu_count() or 1
+    ceiling = cores * 1000 / total / rate
+    parts = ", ".join(f"{role} {ms:.1f}" for role, ms in cpu.items())
+    return (
+        f"  on {cores} cores at most {ceiling:.2f}x: {total:.1f} ms of CPU per create "
+        f"({parts}), of which the API process(es) {cpu['API']:.1f}"
+    )
+
+
 def verdicts(results: list[Figures]) -> list[str]:
     out = []
     pg = results[0]
     if 1 in pg.creates and 2 in pg.creates and pg.creates[1]:
         ratio = pg.creates[2] / pg.creates[1]
         out.append(f"2 API / 1 API creates: {ratio:.2f}x (target >= 1.6x) {_ok(ratio >= 1.6)}")
+        ceiling = create_ceiling(pg)
+        if ceiling:
+            out.append(ceiling)
     if pg.seals.get(1):
         ratio = pg.seals[2] / pg.seals[1]
         out.append(f"2 workers / 1 worker seals: {ratio:.2f}x (target >= 1.6x) {_ok(ratio >= 1.6)}")

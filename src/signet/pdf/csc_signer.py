@@ -27,7 +27,6 @@ from dataclasses import dataclass
 import aiohttp
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
-from pyhanko.sign import fields, signers
 from pyhanko.sign.general import SigningError
 from pyhanko.sign.signers.csc_signer import (
     CSCAuthorizationInfo,
@@ -37,16 +36,9 @@ from pyhanko.sign.signers.csc_signer import (
     CSCSigner,
     fetch_certs_in_csc_credential,
 )
-from pyhanko.sign.signers.pdf_byterange import BuildProps
 
 from signet.pdf.seal import SealError, run_outside_event_loop
-from signet.pdf.signer_signature import (
-    _EMPTY,
-    FIELD_PREFIX,
-    SignerMark,
-    _boxes,
-    _field_names,
-)
+from signet.pdf.signer_signature import SignerMark, mark_boxes, signer_pdf_signer
 
 __all__ = ["CSCService", "RemoteSignatures", "add_remote_signer_signatures"]
 
@@ -148,7 +140,7 @@ def add_remote_signer_signatures(
     """
     if not marks:
         raise ValueError("at least one signer")
-    boxes = _boxes(original, marks)
+    boxes = mark_boxes(original, marks)
 
     async def sign_all() -> bytes:
         timeout = aiohttp.ClientTimeout(total=service.timeout)
@@ -178,28 +170,7 @@ def add_remote_signer_signatures(
                     sign_timeout=max(1, round(service.timeout)),
                 )
                 try:
-                    existing = _field_names(writer)
-                    name = f"{FIELD_PREFIX}{n}"
-                    while name in existing:
-                        name += "x"
-                    pdf_signer = signers.PdfSigner(
-                        signers.PdfSignatureMetadata(
-                            field_name=name,
-                            md_algorithm="sha256",
-                            subfilter=fields.SigSeedSubFilter.PADES,
-                            name=who,
-                            contact_info=mark.email,
-                            reason=f"Signed by {who} <{mark.email}>",
-                            app_build_props=BuildProps(name="Signet"),
-                        ),
-                        signer=signer,
-                        stamp_style=_EMPTY,
-                        new_field_spec=fields.SigFieldSpec(
-                            sig_field_name=name,
-                            on_page=box[0] if box else 0,
-                            box=box[1] if box else None,
-                        ),
-                    )
+                    pdf_signer = signer_pdf_signer(writer, n, mark, box, signer)
                     out = await pdf_signer.async_sign_pdf(
                         writer, output=io.BytesIO(), bytes_reserved=reserve
                     )

@@ -65,7 +65,7 @@ __all__ = [
 
 FIELD_PREFIX = "SignetSigner"
 VALIDITY = dt.timedelta(days=3653)
-_EMPTY = TextStampStyle(stamp_text="", border_width=0)
+EMPTY_APPEARANCE = TextStampStyle(stamp_text="", border_width=0)
 
 
 @dataclass(frozen=True)
@@ -178,7 +178,7 @@ def signer_signatures_hashed(
     """
     if len(marks) != len(keys) or not marks:
         raise ValueError("one key per signer, and at least one signer")
-    boxes = _boxes(original, marks)
+    boxes = mark_boxes(original, marks)
     ca_asn1 = ca.asn1_certificate
 
     async def sign_one(
@@ -187,27 +187,7 @@ def signer_signatures_hashed(
     ) -> bytes:  # fmt: skip
         writer = opened()
         try:
-            existing = signature_fields(writer).names
-            name = f"{FIELD_PREFIX}{n}"
-            while name in existing:
-                name += "x"
-            pdf_signer = signers.PdfSigner(
-                signers.PdfSignatureMetadata(
-                    field_name=name,
-                    md_algorithm="sha256",
-                    subfilter=fields.SigSeedSubFilter.PADES,
-                    name=mark.name or mark.email,
-                    reason=f"Signed by {mark.name or mark.email} <{mark.email}>",
-                    app_build_props=BuildProps(name="Signet"),
-                ),
-                signer=signer,
-                stamp_style=_EMPTY,
-                new_field_spec=fields.SigFieldSpec(
-                    sig_field_name=name,
-                    on_page=box[0] if box else 0,
-                    box=box[1] if box else None,
-                ),
-            )
+            pdf_signer = signer_pdf_signer(writer, n, mark, box, signer)
             return await embed_signature(
                 writer, pdf_signer, bytes_reserved=reserve, original=prefix
             )
@@ -244,9 +224,39 @@ def signer_signatures_hashed(
     return run_outside_event_loop(run)
 
 
-def _field_names(writer: IncrementalPdfFileWriter) -> set[str]:
-    """The names of the form's fields (without parsing any signature: ``signature_fields``)."""
-    return signature_fields(writer).names
+def signer_pdf_signer(
+    writer: IncrementalPdfFileWriter,
+    n: int,
+    mark: SignerMark,
+    box: Box | None,
+    signer: signers.Signer,
+) -> signers.PdfSigner:
+    """How signer ``n``'s signature is made, whoever holds the key: a field of its own named
+    ``FIELD_PREFIX`` + n (made unique) over ``box``, an empty appearance (the mark is stamped in
+    the page), and the signer's name and email in the signed dictionary."""
+    existing = signature_fields(writer).names
+    name = f"{FIELD_PREFIX}{n}"
+    while name in existing:
+        name += "x"
+    who = mark.name or mark.email
+    return signers.PdfSigner(
+        signers.PdfSignatureMetadata(
+            field_name=name,
+            md_algorithm="sha256",
+            subfilter=fields.SigSeedSubFilter.PADES,
+            name=who,
+            contact_info=mark.email,
+            reason=f"Signed by {who} <{mark.email}>",
+            app_build_props=BuildProps(name="Signet"),
+        ),
+        signer=signer,
+        stamp_style=EMPTY_APPEARANCE,
+        new_field_spec=fields.SigFieldSpec(
+            sig_field_name=name,
+            on_page=box[0] if box else 0,
+            box=box[1] if box else None,
+        ),
+    )
 
 
 def _open(data: bytes) -> IncrementalPdfFileWriter:
@@ -276,7 +286,7 @@ def _pyhanko_signer(
 Box = tuple[int, tuple[int, int, int, int]]  # 0-based page, rectangle in user space
 
 
-def _boxes(original: bytes, marks: Sequence[SignerMark]) -> list[Box | None]:
+def mark_boxes(original: bytes, marks: Sequence[SignerMark]) -> list[Box | None]:
     """Each mark's widget rectangle in its page's user space (None: invisible)."""
     wanted = {m.page_number for m in marks if m.page_number is not None and m.width and m.height}
     if not wanted:
