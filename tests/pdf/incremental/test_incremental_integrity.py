@@ -9,8 +9,10 @@ from collections.abc import Callable
 import pikepdf
 import pytest
 from pdf_factories import create_pdf, create_png, data_uri, page_text
+from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.reader import PdfFileReader
 
+from signet.pdf import incremental
 from signet.pdf import seal as seal_module
 from signet.pdf.evidence import StampValue
 from signet.pdf.incremental import IncrementalUpdateError, plan_stamps
@@ -230,3 +232,24 @@ def test_a_hash_made_from_another_original_is_refused(seal: Sealer) -> None:
     original = create_pdf(3)
     with pytest.raises(ValueError, match="another document"):
         seal(original, _VALUES, original_hash=OriginalHash(create_pdf(4)))
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "/Type",
+        "/ABCDEF+NotoSans-Regular",
+        "/FormXob.1166c740a15e95a376183016cecdccf9",
+        "/A B",  # a space: escaped
+        "/a#b",  # the escape character itself
+        "/(x)[y]{z}<w>%v",  # delimiters
+        "/Ünïcode",  # non-ASCII bytes
+        "/del\x7fete",  # outside ! to ~
+    ],
+)
+def test_copied_names_are_written_as_pyhanko_writes_them(name: str) -> None:
+    ours, theirs = io.BytesIO(), io.BytesIO()
+    incremental._Name(name).write_to_stream(ours)
+    generic.NameObject(name).write_to_stream(theirs)
+    assert ours.getvalue() == theirs.getvalue()
+    assert generic.NameObject.read_from_stream(io.BytesIO(ours.getvalue() + b" ")) == name
