@@ -10,6 +10,7 @@ from pdf_factories import create_broken_png, render
 from PIL import Image
 from reportlab.pdfgen.canvas import Canvas
 
+from signet.pdf import pictures
 from signet.pdf.pictures import draw_picture, read_picture
 
 BACKGROUND = (255, 0, 0)
@@ -119,3 +120,30 @@ def test_one_picture_drawn_twice_is_stored_once() -> None:
 def test_unreadable_files_are_refused_with_a_value_error(data: bytes) -> None:
     with pytest.raises(ValueError):
         read_picture(data)
+
+
+def test_a_small_file_read_again_is_not_decoded_again() -> None:
+    data = _half_transparent("RGBA")
+    first = read_picture(data)
+    assert read_picture(bytes(bytearray(data))) is first  # equal bytes, another object
+    other = _half_transparent("LA")
+    assert read_picture(other) is not first and read_picture(other).key != first.key
+
+
+def test_a_large_file_is_read_every_time() -> None:
+    # Noise does not compress: a PNG over the size kept.
+    image = Image.frombytes("RGB", (400, 400), bytes(range(256)) * 1875)
+    out = io.BytesIO()
+    image.save(out, format="PNG", compress_level=0)
+    data = out.getvalue()
+    assert len(data) > pictures._KEPT_BYTES
+    first = read_picture(data)
+    second = read_picture(data)
+    assert second is not first and second == first
+
+
+def test_an_unreadable_file_is_refused_every_time() -> None:
+    data = create_broken_png()
+    for _ in range(2):
+        with pytest.raises(ValueError):
+            read_picture(data)

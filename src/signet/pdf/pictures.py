@@ -9,12 +9,18 @@ some pixel is not opaque, and it is named by the hash of the file, so drawing it
 PDF adds only the operators that place it. A JPEG file goes in as it is (DCTDecode), as
 drawImage does. Nothing is cut or scaled: the PDF holds every pixel of the file.
 
+The last few small pictures read are kept (:data:`_KEPT`, by their bytes): finalisation reads
+each signer's signature for the stamps and again for the certificate of completion, ~1 ms each
+time for a typed signature. A kept picture is only ever returned for the very same bytes; files
+over :data:`_KEPT_BYTES` (uploaded photos, scans) are read every time and never kept.
+
 Registering the encoded samples with the canvas needs reportlab internals: that is
 ``reportlab_internals.draw_encoded_image``.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import zlib
@@ -28,6 +34,8 @@ from signet.pdf.reportlab_internals import draw_encoded_image
 __all__ = ["Picture", "draw_picture", "read_picture"]
 
 _LEVEL = 1  # zlib level for pixels; see the module docstring
+_KEPT = 32  # pictures kept once read (a signature's is ~10-20 KB); see the module docstring
+_KEPT_BYTES = 256 * 1024  # larger files are not kept
 _SPACES = {"L": "DeviceGray", "RGB": "DeviceRGB", "CMYK": "DeviceCMYK"}
 
 
@@ -51,6 +59,17 @@ def read_picture(data: bytes) -> Picture:
     Pillow reports a damaged file with whatever its decoder met (OSError, SyntaxError,
     struct.error, EOFError, ...): any of them, and a decompression bomb, is a ValueError here.
     """
+    data = bytes(data)
+    return _read_kept(data) if len(data) <= _KEPT_BYTES else _read(data)
+
+
+@functools.lru_cache(maxsize=_KEPT)
+def _read_kept(data: bytes) -> Picture:
+    """:func:`_read`, remembered for the last few files (an error is not)."""
+    return _read(data)
+
+
+def _read(data: bytes) -> Picture:
     key = hashlib.sha256(data).hexdigest()[:32]
     try:
         with Image.open(io.BytesIO(data)) as image:
