@@ -18,7 +18,6 @@ service down, a refusal, a bad answer) raises SealError, and the finalisation jo
 
 from __future__ import annotations
 
-import asyncio
 import io
 import logging
 from collections.abc import Callable, Sequence
@@ -37,7 +36,7 @@ from pyhanko.sign.signers.csc_signer import (
     fetch_certs_in_csc_credential,
 )
 
-from signet.pdf.seal import SealError, run_outside_event_loop
+from signet.pdf.seal import SealError, run_coroutine, run_outside_event_loop
 from signet.pdf.signer_signature import SignerMark, mark_boxes, signer_pdf_signer
 
 __all__ = ["CSCService", "RemoteSignatures", "add_remote_signer_signatures"]
@@ -188,14 +187,7 @@ def add_remote_signer_signatures(
                 data = out.getvalue()
             return data
 
-    def run() -> bytes:
-        loop = asyncio.new_event_loop()
-        try:
-            return loop.run_until_complete(sign_all())
-        finally:
-            loop.close()
-
-    return run_outside_event_loop(run)
+    return run_outside_event_loop(lambda: run_coroutine(sign_all()))
 
 
 def _why(exc: BaseException) -> str:

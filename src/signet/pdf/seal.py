@@ -206,7 +206,7 @@ def _sign(
     try:
         # The original's bytes joined once with the signed update, and hashed once, by
         # ``original`` (see seal_embed).
-        return _run_coroutine(
+        return run_coroutine(
             embed_signature(writer, pdf_signer, bytes_reserved=reserve, original=original)
         )
     except ReservedSpaceTooSmall:
@@ -237,7 +237,7 @@ def _set_info_entry(writer: IncrementalPdfFileWriter, payload: str) -> None:
         writer.set_info(info)
 
 
-def _run_coroutine(coroutine: Coroutine[Any, Any, T]) -> T:
+def run_coroutine(coroutine: Coroutine[Any, Any, T]) -> T:
     """Run ``coroutine`` to its end on a new event loop, and close the loop.
 
     Not ``asyncio.run``: on the main thread, Python 3.11's restores its SIGINT handler

@@ -15,13 +15,12 @@ last document timestamp hold.
 
 from __future__ import annotations
 
-import asyncio
 import io
-from collections.abc import Coroutine, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
@@ -39,7 +38,12 @@ from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.fetchers import OwnedFetcherBackend
 from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend
 
-from signet.pdf.seal import TSA_TIMEOUT_SECONDS, SealError, run_outside_event_loop
+from signet.pdf.seal import (
+    TSA_TIMEOUT_SECONDS,
+    SealError,
+    run_coroutine,
+    run_outside_event_loop,
+)
 from signet.pdf.seal_embed import (
     Stamper,
     TLSContextSession,
@@ -166,7 +170,9 @@ def _extend(
         context = shared.contexts.get(key)
         if context is None:
             context = shared.contexts[key] = validation_context(roots, identity.chain)
-        return _run(_validation_data_and_timestamp(reader, seal, context, shared.stamper(tsa_url)))
+        return run_coroutine(
+            _validation_data_and_timestamp(reader, seal, context, shared.stamper(tsa_url))
+        )
     except SealError:
         raise
     except Exception as exc:  # noqa: BLE001 - network, validation and PDF errors alike
@@ -223,17 +229,6 @@ def _last_signature(reader: PdfFileReader) -> EmbeddedPdfSignature:
         if isinstance(value, generic.DictionaryObject) and value.get("/Type") != "/DocTimeStamp":
             return EmbeddedPdfSignature(reader, sig_field, name)
     raise SealError("The file carries no signature to add long-term validation data for")
-
-
-def _run(coroutine: Coroutine[Any, Any, T]) -> T:
-    loop = asyncio.new_event_loop()
-    try:
-        return loop.run_until_complete(coroutine)
-    finally:
-        try:
-            loop.run_until_complete(loop.shutdown_asyncgens())
-        finally:
-            loop.close()
 
 
 def hint(exc: Exception) -> str:

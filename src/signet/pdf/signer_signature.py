@@ -20,7 +20,6 @@ signer signed; a signer without a signature mark gets an invisible field.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import io
 import math
@@ -43,7 +42,7 @@ from pyhanko.sign.signers.pdf_byterange import BuildProps
 from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-from signet.pdf.seal import SealError, run_outside_event_loop
+from signet.pdf.seal import SealError, run_coroutine, run_outside_event_loop
 from signet.pdf.seal_embed import (
     KnownHash,
     PrefixHash,
@@ -214,14 +213,7 @@ def signer_signatures_hashed(
         assert isinstance(prefix, KnownHash)
         return data, prefix
 
-    def run() -> tuple[bytes, KnownHash]:
-        loop = asyncio.new_event_loop()
-        try:
-            return loop.run_until_complete(sign_all())
-        finally:
-            loop.close()
-
-    return run_outside_event_loop(run)
+    return run_outside_event_loop(lambda: run_coroutine(sign_all()))
 
 
 def signer_pdf_signer(
