@@ -15,8 +15,9 @@ SeaweedFS S3 server, an SMTP sink. For each backend:
 2. **seals/s**: with no worker running, ``--batch`` requests are created, sent and signed by
    both signers (each last finish queues a seal); then 1 (the second time 2) worker processes
    start and the seals are timed from the first to the last: the sealing alone, not how fast
-   clients finish. Meanwhile a client reads ``GET /v1/signing-requests/{id}`` of the batch
-   (50/s at most): p50/p99 of that read while sealing runs;
+   clients finish. Then, with those workers, half as many requests are finished and sealed
+   while a client reads ``GET /v1/signing-requests/{id}`` of them (50/s at most): p50/p99 of
+   that read while sealing runs;
 3. **flows/s**: ``--flows`` whole flows (create → send → both signers finish → sealed final PDF
    stored), ``--clients`` at a time, for 1/2 API processes x 1/2 workers;
 4. **lost / duplicated**: afterwards every request of phases 2 and 3 must have exactly one
@@ -273,10 +274,14 @@ def rate(stamps: list[float]) -> float:
 def bench_seal(
     cluster: Cluster, node: Node, nodes: flows.Nodes, figures: Figures, batch: int, clients: int
 ) -> list[str]:
-    """Seals/s of 1, then 2 worker processes. With no worker running, ``batch`` requests are
-    signed by both signers (each last finish queues a seal); then the workers start and the
-    seals are timed from the first to the last, so what is timed is the sealing alone, not how
-    fast clients can finish. Leaves two workers running."""
+    """Seals/s of 1, then 2 worker processes, and the detail read's latency while they seal.
+
+    Timed: with no worker running, ``batch`` requests are signed by both signers (each last
+    finish queues a seal); then the workers start and the seals are timed from the first to the
+    last, so what is timed is the sealing alone, not how fast clients finish, nor a read probe
+    competing for the same cores. Then, the workers still running, a read probe times
+    ``GET /v1/signing-requests/{id}`` while half as many requests are finished and sealed.
+    Leaves two workers running."""
     engine = create_engine(cluster.env["SIGNET_DATABASE_URL"])
     sealed: list[str] = []
     try:
@@ -285,24 +290,29 @@ def bench_seal(
             requests = prepare_half_signed(nodes, batch, clients, f"s{workers}-")
             finish_all(nodes, requests, clients)
             ids = [str(r["id"]) for r in requests]
-            reader = Reader(cluster, node, ids)
-            try:
-                stamps: list[float] = []
-                for _ in range(workers):
-                    node.add_worker()
-                wait_sealed(engine, ids, 1, stamps)  # counted from the first seal
-                before = cpu_by_role(cluster, node)
-                wait_sealed(engine, ids, batch, stamps)
-                after = cpu_by_role(cluster, node)
-            finally:
-                reader.close()
+            stamps: list[float] = []
+            for _ in range(workers):
+                node.add_worker()
+            wait_sealed(engine, ids, 1, stamps)  # counted from the first seal
+            before = cpu_by_role(cluster, node)
+            wait_sealed(engine, ids, batch, stamps)
+            after = cpu_by_role(cluster, node)
             figures.seals[workers] = rate(stamps)
             figures.seal_cpu[workers] = {
                 role: (after[role] - before[role]) * 1000 / max(1, len(stamps) - 1)
                 for role in before
             }
-            figures.read_ms[workers] = percentiles(reader.times)
             sealed += ids
+            more = prepare_half_signed(nodes, max(2, batch // 2), clients, f"r{workers}-")
+            more_ids = [str(r["id"]) for r in more]
+            reader = Reader(cluster, node, more_ids)
+            try:
+                finish_all(nodes, more, clients)
+                wait_sealed(engine, more_ids, len(more_ids), [])
+            finally:
+                reader.close()
+            figures.read_ms[workers] = percentiles(reader.times)
+            sealed += more_ids
     finally:
         engine.dispose()
     node.wait_workers_running()
