@@ -94,3 +94,50 @@ def test_invalid_json_under_the_bound_keeps_its_usual_error(api):
     r = api.post("/signing-requests", content=raw, headers={"Content-Type": "application/json"})
     assert r.status_code == 400
     assert "not valid JSON" in r.text
+
+
+def test_the_signing_page_and_the_legacy_upload_route_count_values_too(api):
+    """Paths that parse JSON themselves: the signing page's actions (before the link is even
+    resolved) and Firma's legacy POST /documents (which looks at the body's keys first)."""
+    raw = json.dumps({"fields": [0] * (MAX + 1)}).encode()
+    headers = {"Content-Type": "application/json"}
+    page = api.client.post("/signing/not-a-real-link/finish", content=raw, headers=headers)
+    assert page.status_code == 400, page.text
+    assert f"more than {MAX:,} JSON values" in page.text
+    legacy = api.post("/documents", content=raw, headers=headers)
+    assert legacy.status_code == 400, legacy.text
+    assert f"more than {MAX:,} JSON values" in legacy.text
+
+
+def test_the_scan_agrees_with_a_parser_on_random_json_and_tiny_steps(monkeypatch):
+    import random
+
+    rng = random.Random(7)
+    alphabet = ["a", ",", "[", "]", "{", "}", '"', "\\", " ", "é", "0", ":"]
+
+    def text() -> str:
+        return "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 8)))
+
+    def value(depth: int = 0) -> object:
+        pick = rng.random()
+        if depth > 4 or pick < 0.3:
+            return rng.choice([text(), 3, None, True, 1.5])
+        if pick < 0.65:
+            return [value(depth + 1) for _ in range(rng.randint(0, 4))]
+        return {text(): value(depth + 1) for _ in range(rng.randint(0, 4))}
+
+    def values(v: object) -> int:
+        if isinstance(v, dict):
+            return 1 + sum(values(x) for x in v.values())
+        if isinstance(v, list):
+            return 1 + sum(values(x) for x in v)
+        return 1
+
+    for step in (1, 2, 3, 7):
+        monkeypatch.setattr(body_module, "_SCAN_STEP", step)
+        for _ in range(300):
+            v = value()
+            raw = json.dumps(v, separators=(",", ":"), ensure_ascii=rng.random() < 0.5).encode()
+            got = body_module._count_values(raw, 10**9)
+            # An empty container cut by a step boundary may count once more; never fewer.
+            assert values(v) <= got, (step, raw)

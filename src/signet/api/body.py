@@ -71,31 +71,36 @@ def refuse_huge_structure(raw: bytes) -> None:
         raise ValidationFailed([("body", _TOO_MANY_VALUES)])
 
 
-# Bytes scanned per step: each step holds the GIL briefly, so the event loop's thread gets its
-# turn between steps while a worker thread scans a large body.
+# Bytes scanned per step. Each step is a few C calls (a millisecond or two), and a worker thread
+# scanning a large body lets the event loop's thread take the GIL between steps.
 _SCAN_STEP = 128 * 1024
 
 
 def _count_values(raw: bytes, limit: int) -> int:
     """The values of a JSON text, counted outside its strings: one for the top level, one per
-    comma and one per non-empty container (``{}`` and ``[]`` hold none); stops past ``limit``."""
+    comma and one per non-empty container (``{}`` and ``[]`` hold none); stops past ``limit``.
+
+    Each step drops escape pairs (``\\\\``, ``\\"``), so that every quote left opens or
+    closes a string, splits on the quotes and keeps the parts outside strings, each string
+    replaced by ``0`` (so ``[""]`` stays a non-empty list): all at C speed, whatever the text.
+    A step never ends inside an escape pair."""
     count = 1
     in_string = False
-    backslashes = 0  # the run of backslashes just before the current byte, inside a string
-    for start in range(0, len(raw), _SCAN_STEP):
-        for n, piece in enumerate(raw[start : start + _SCAN_STEP].split(b'"')):
-            if n:  # a quote came before this piece
-                if not (in_string and backslashes % 2):  # not an escaped quote
-                    in_string = not in_string
-                backslashes = 0
-            if in_string:
-                run = len(piece) - len(piece.rstrip(b"\\"))
-                backslashes = backslashes + run if run == len(piece) else run
-                continue
-            count += piece.count(b",") + piece.count(b"{") + piece.count(b"[")
-            count -= piece.count(b"{}") + piece.count(b"[]")
-            if count > limit:
-                return count
+    pos, size = 0, len(raw)
+    while pos < size:
+        end = min(pos + _SCAN_STEP, size)
+        step = raw[pos:end]
+        if (len(step) - len(step.rstrip(b"\\"))) % 2:  # an escape pair cut in two: take its end
+            end = min(end + 1, size)
+            step = raw[pos:end]
+        parts = step.replace(b"\\\\", b"").replace(b'\\"', b"").split(b'"')
+        outside = b"0".join(parts[1::2] if in_string else parts[0::2])
+        count += outside.count(b",") + outside.count(b"{") + outside.count(b"[")
+        count -= outside.count(b"{}") + outside.count(b"[]")
+        if count > limit:
+            return count
+        in_string ^= len(parts) % 2 == 0  # an odd number of quotes in the step
+        pos = end
     return count
 
 

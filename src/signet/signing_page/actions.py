@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 
 from signet.api.auth import client_ip
-from signet.api.body import read_body
+from signet.api.body import off_loop, read_body, refuse_huge_structure
 from signet.api.input_model import refuse_bad_values
 from signet.api.state import AppState
 from signet.db import transaction
@@ -48,6 +48,12 @@ def _state(http: Request) -> AppState:
 
 async def _json_body(http: Request) -> dict[str, Any]:
     raw = await read_body(http, MAX_PAGE_JSON_BYTES)
+    # Before the link is resolved, so bounded and off the event loop like the API's bodies.
+    return await off_loop(len(raw), _parse_json_object, raw)
+
+
+def _parse_json_object(raw: bytes) -> dict[str, Any]:
+    refuse_huge_structure(raw)
     try:
         body = orjson.loads(raw)
     except orjson.JSONDecodeError:

@@ -8,7 +8,7 @@ import orjson
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
-from signet.api.body import off_loop, parse_body, read_body
+from signet.api.body import off_loop, parse_body, read_body, refuse_huge_structure
 from signet.api.deps import Auth, State
 from signet.api.firma import pdf_input
 from signet.api.firma import schemas_in as fin
@@ -68,6 +68,7 @@ def legacy_out(state: AppContext, sr: Any) -> out.LegacyDocument:
 def _is_upload_ticket(raw: bytes) -> bool:
     """Whether the body asks for an upload ticket (``file_name``) or a legacy create
     (``name``); 400 for anything else."""
+    refuse_huge_structure(raw)
     try:
         probe = orjson.loads(raw) if raw.strip() else None
     except orjson.JSONDecodeError:

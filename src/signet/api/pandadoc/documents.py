@@ -12,7 +12,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from signet.api.auth import AuthContext
-from signet.api.body import off_loop, parse_body, parse_model, read_body
+from signet.api.body import (
+    off_loop,
+    parse_body,
+    parse_model,
+    read_body,
+    refuse_huge_structure,
+)
 from signet.api.deps import Auth, State
 from signet.api.pandadoc import (
     changes,
@@ -58,6 +64,7 @@ async def _read_upload(file: UploadFile, limit: int) -> bytes:
 def _data_part(raw: Any, problems: list[tuple[str, str]]) -> sch.DocumentCreateIn:
     if raw is None:
         return sch.DocumentCreateIn()
+    refuse_huge_structure(raw if isinstance(raw, bytes) else str(raw).encode())
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError:

@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from signet.api.body import refuse_huge_structure
 from signet.api.deps import Auth, PageNumber, State
 from signet.api.errors import pydantic_problems
 from signet.api.input_model import InputModel
@@ -251,6 +252,7 @@ _UPLOAD_BODY = {
 def _data(raw: Any) -> TemplateDataIn:
     if raw is None:
         return TemplateDataIn()
+    refuse_huge_structure(raw if isinstance(raw, bytes) else str(raw).encode())
     try:
         return TemplateDataIn.model_validate(orjson.loads(raw))
     except orjson.JSONDecodeError:
