@@ -239,3 +239,22 @@ def test_a_kept_alive_connection_ends_after_its_share_of_requests(app):
     n = REQUESTS_PER_CONNECTION
     assert closes == [n, 2 * n]
     assert connects == [1, n + 1, 2 * n + 1]
+
+
+def test_the_last_request_of_a_connection_still_gets_its_early_answer(app):
+    """The request that ends a connection is answered before its body is read (a 401 for a
+    missing key): the server closes only after a whole request, so the client gets its 401,
+    not a reset connection while it is still sending."""
+    n = REQUESTS_PER_CONNECTION
+    body = b"x" * (4 * 1024 * 1024)
+    with _served(app) as port, httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+        for _ in range(n - 1):
+            assert client.get("/healthz").status_code == 200
+        r = client.post(
+            f"{FIRMA}/signing-requests",
+            content=body,
+            headers={"Content-Type": "application/json"},
+        )
+        assert r.status_code == 401, r.text
+        # The connection goes on, and ends after the next whole request.
+        assert client.get("/healthz").headers.get("connection") == "close"

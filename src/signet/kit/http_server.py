@@ -57,9 +57,13 @@ class BoundedHeadHttpToolsProtocol(HttpToolsProtocol):
         self._in_head = False
         super().on_headers_complete()
         self._requests += 1
-        if self._requests >= REQUESTS_PER_CONNECTION and self.cycle is not None:
-            self.cycle.keep_alive = False
 
     def on_message_complete(self) -> None:
         self._in_head, self._head_bytes = True, 0
         super().on_message_complete()
+        # Only once the whole request is read and before its answer starts: closing with body
+        # bytes still unread (an early 401 or 413) would reset the connection, and the client
+        # would see a connection error instead of the answer. Else a later request closes it.
+        cycle = self.cycle
+        if self._requests >= REQUESTS_PER_CONNECTION and cycle and not cycle.response_started:
+            cycle.keep_alive = False
