@@ -27,7 +27,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from signet.api.auth import client_ip
 from signet.api.state import AppState
 from signet.db import transaction
-from signet.errors import Forbidden, SignetError
+from signet.errors import Forbidden
 from signet.models import Recipient, RecipientVerification, SigningRequest
 from signet.signing import identity
 from signet.signing.recipient_actions import CLOSED, DONE, actor_for, page_state
@@ -190,11 +190,12 @@ async def too_many_attempts_page(http: Request, retry_after: int) -> Response | 
     wait = f"{retry_after} seconds" if retry_after != 1 else "a second"
     error = f"Too many attempts from your network. Please wait {wait} and try again."
     try:
-        return await run_in_threadpool(
+        page = await run_in_threadpool(
             step_page, http.app.state.signet, link, http.cookies, error, 429
         )
-    except SignetError:
+    except Exception:  # noqa: BLE001 - a dead link or an outage: the JSON 429 then
         return None
+    return page if page.status_code == 429 else None
 
 
 _FORM_PATH = re.compile(r"^/(?P<prefix>signing|s)/(?P<token>[^/]+)/verify(/send)?$")
