@@ -15,6 +15,15 @@ from signet.errors import ValidationFailed
 MAX = body_module.MAX_JSON_VALUES
 
 
+def _values(v: object) -> int:
+    """What a parser finds: one per value, containers included, keys not."""
+    if isinstance(v, dict):
+        return 1 + sum(_values(x) for x in v.values())
+    if isinstance(v, list):
+        return 1 + sum(_values(x) for x in v)
+    return 1
+
+
 def _many_fields(count: int) -> bytes:
     body = create_body()
     body["fields"] = [{}] * count
@@ -74,14 +83,7 @@ def test_the_scan_agrees_with_a_parser_on_every_step_boundary():
     item = {"k": 'a\\"b,[{}', "e": {}, "l": [], "n": [1, {"x": "\\"}]}
     raw = json.dumps([item] * (3 * step // len(json.dumps(item)) + 7)).encode()
 
-    def values(v: object) -> int:
-        if isinstance(v, dict):
-            return 1 + sum(values(x) for x in v.values())
-        if isinstance(v, list):
-            return 1 + sum(values(x) for x in v)
-        return 1
-
-    expected = values(orjson.loads(raw))
+    expected = _values(orjson.loads(raw))
     for shift in range(0, 40):
         padded = b" " * shift + raw
         # Empty containers cut by a step boundary may count as one value more, never fewer.
@@ -126,13 +128,6 @@ def test_the_scan_agrees_with_a_parser_on_random_json_and_tiny_steps(monkeypatch
             return [value(depth + 1) for _ in range(rng.randint(0, 4))]
         return {text(): value(depth + 1) for _ in range(rng.randint(0, 4))}
 
-    def values(v: object) -> int:
-        if isinstance(v, dict):
-            return 1 + sum(values(x) for x in v.values())
-        if isinstance(v, list):
-            return 1 + sum(values(x) for x in v)
-        return 1
-
     for step in (1, 2, 3, 7):
         monkeypatch.setattr(body_module, "_SCAN_STEP", step)
         for _ in range(300):
@@ -140,4 +135,4 @@ def test_the_scan_agrees_with_a_parser_on_random_json_and_tiny_steps(monkeypatch
             raw = json.dumps(v, separators=(",", ":"), ensure_ascii=rng.random() < 0.5).encode()
             got = body_module._count_values(raw, 10**9)
             # An empty container cut by a step boundary may count once more; never fewer.
-            assert values(v) <= got, (step, raw)
+            assert _values(v) <= got, (step, raw)
