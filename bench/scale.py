@@ -336,18 +336,7 @@ def bench_flows(nodes: flows.Nodes, count: int, clients: int, tag: str) -> tuple
 
 def check_once(cluster: Cluster, figures: Figures, sealed_ids: list[str]) -> None:
     """Each request meant to be sealed has exactly one certificate_generated event."""
-    engine = create_engine(cluster.env["SIGNET_DATABASE_URL"])
-    try:
-        with engine.connect() as conn:
-            rows = conn.execute(
-                text(
-                    "SELECT signing_request_id, count(*) FROM audit_events "
-                    "WHERE event = 'certificate_generated' GROUP BY signing_request_id"
-                )
-            ).all()
-    finally:
-        engine.dispose()
-    counts = {str(r[0]): int(r[1]) for r in rows}
+    counts = cluster.seal_counts()
     figures.lost = sum(1 for i in sealed_ids if counts.get(i, 0) == 0)
     figures.duplicated = sum(1 for i in sealed_ids if counts.get(i, 0) > 1)
 

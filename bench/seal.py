@@ -337,33 +337,18 @@ def _child_jitter(pdf: str, freeze: bool, seals: int) -> dict[str, Any]:
 
 def _child_keys(pdf: str, repeat: int) -> dict[str, Any]:
     """The same final file sealed with the generated P-256 key and with an RSA-2048 PKCS#12."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
-    from cryptography.hazmat.primitives.serialization import pkcs12
-    from cryptography.x509.oid import NameOID
 
     from signet.pdf.fonts import ensure_fonts_registered
     from signet.pdf.seal_keys import load_or_create_seal
 
+    sys.path.insert(0, str(ROOT / "tests"))
+    from fixtures.seal_p12 import self_signed_p12
+
     data_dir = Path(tempfile.mkdtemp())
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "RSA bench seal")])
-    now = datetime.now(UTC) - timedelta(hours=1)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(now + timedelta(days=30))
-        .sign(key, hashes.SHA256())
-    )
     p12 = data_dir / "rsa.p12"
-    p12.write_bytes(
-        pkcs12.serialize_key_and_certificates(b"s", key, cert, None, serialization.NoEncryption())
-    )
+    p12.write_bytes(self_signed_p12(key, "RSA bench seal"))
     identities = {
         "ec": load_or_create_seal(data_dir, None, None),
         "rsa": load_or_create_seal(data_dir, str(p12), None),

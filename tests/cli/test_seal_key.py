@@ -15,8 +15,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography.x509.oid import NameOID
 from fixtures.pdfs import make_pdf
+from fixtures.seal_p12 import self_signed_p12
 from pdf.seal.factories import create_p12
 
 from signet.config import Settings
@@ -48,25 +48,10 @@ def _seal(identity: SealIdentity) -> bytes:
 
 def _expired_p12(path: Path) -> None:
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Expired seal")])
+    usage = x509.KeyUsage(True, True, False, False, False, False, False, False, False)
     start = dt.datetime.now(dt.UTC) - dt.timedelta(days=400)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(start)
-        .not_valid_after(start + dt.timedelta(days=365))
-        .add_extension(
-            x509.KeyUsage(True, True, False, False, False, False, False, False, False), True
-        )
-        .sign(key, hashes.SHA256())
-    )
     path.write_bytes(
-        pkcs12.serialize_key_and_certificates(
-            b"seal", key, cert, None, serialization.NoEncryption()
-        )
+        self_signed_p12(key, "Expired seal", start=start, days=365, extensions=((usage, True),))
     )
 
 

@@ -13,7 +13,6 @@ after a grace period) reaches the processes uvicorn forks for ``--workers``, and
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import os
 import signal
 import socket
@@ -22,6 +21,7 @@ import sys
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
@@ -81,29 +81,14 @@ class PgDatabase:
 def make_seal_p12(path: Path) -> Path:
     """A self-signed EC seal key and certificate as an unencrypted PKCS#12, shared by all nodes."""
     from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.hazmat.primitives.serialization import pkcs12
-    from cryptography.x509.oid import NameOID
+    from fixtures.seal_p12 import self_signed_p12
 
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Signet cluster test seal")])
-    now = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(now + dt.timedelta(days=30))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
+    constraints = x509.BasicConstraints(ca=False, path_length=None)
+    path.write_bytes(
+        self_signed_p12(key, "Signet cluster test seal", extensions=((constraints, True),))
     )
-    blob = pkcs12.serialize_key_and_certificates(
-        b"seal", key, cert, None, serialization.NoEncryption()
-    )
-    path.write_bytes(blob)
     return path
 
 
@@ -471,21 +456,30 @@ class Cluster:
             r = http.post("/v1/webhooks", json={"url": url, "events": events})
             assert r.status_code == 201, r.text
 
-    def unfinished_jobs(self) -> list[tuple[str, str, int]]:
-        """(kind, state, attempts) of every job due, running or dead (a request's expiry waits
-        for its date and is left out)."""
+    def _rows(self, sql: str) -> list[Any]:
         engine = create_engine(self.env["SIGNET_DATABASE_URL"])
         try:
             with engine.connect() as conn:
-                rows = conn.execute(
-                    text(
-                        "SELECT kind, state, attempts FROM jobs WHERE state IN ('running', 'dead') "
-                        "OR (state = 'pending' AND run_at <= CURRENT_TIMESTAMP)"
-                    )
-                ).all()
+                return list(conn.execute(text(sql)).all())
         finally:
             engine.dispose()
+
+    def unfinished_jobs(self) -> list[tuple[str, str, int]]:
+        """(kind, state, attempts) of every job due, running or dead (a request's expiry waits
+        for its date and is left out)."""
+        rows = self._rows(
+            "SELECT kind, state, attempts FROM jobs WHERE state IN ('running', 'dead') "
+            "OR (state = 'pending' AND run_at <= CURRENT_TIMESTAMP)"
+        )
         return [(str(r[0]), str(r[1]), int(r[2])) for r in rows]
+
+    def seal_counts(self) -> Counter[str]:
+        """Request id → how many times it was sealed (its ``certificate_generated`` events)."""
+        rows = self._rows(
+            "SELECT signing_request_id, count(*) FROM audit_events "
+            "WHERE event = 'certificate_generated' GROUP BY signing_request_id"
+        )
+        return Counter({str(r[0]): int(r[1]) for r in rows})
 
     def logs(self) -> str:
         return "\n".join(f"--- {p.name}\n{p.tail()}" for n in self.nodes for p in n.processes())

@@ -24,7 +24,6 @@ from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import create_engine, text
 from webhooks.webhook_kit import Receiver
 
 from scaleout import flows
@@ -113,21 +112,6 @@ def flow(chaos: Chaos, nodes: flows.Nodes, number: int) -> str:
     return flows.run_flow(nodes, f"k{number}")
 
 
-def _audit_seals(cluster: Cluster) -> Counter[str]:
-    engine = create_engine(cluster.env["SIGNET_DATABASE_URL"])
-    try:
-        with engine.connect() as conn:
-            rows = conn.execute(
-                text(
-                    "SELECT signing_request_id, count(*) FROM audit_events "
-                    "WHERE event = 'certificate_generated' GROUP BY signing_request_id"
-                )
-            ).all()
-    finally:
-        engine.dispose()
-    return Counter({str(r[0]): int(r[1]) for r in rows})
-
-
 def test_fifty_flows_survive_sigkilled_nodes(cluster_factory, receiver: Receiver) -> None:
     seed = int(os.environ.get("SIGNET_CHAOS_SEED") or random.randrange(1 << 30))
     cluster = cluster_factory(
@@ -159,7 +143,7 @@ def test_fifty_flows_survive_sigkilled_nodes(cluster_factory, receiver: Receiver
 
     # Sealed, exactly once each.
     assert len(set(ids)) == FLOWS
-    seals = _audit_seals(cluster)
+    seals = cluster.seal_counts()
     assert {i: seals[i] for i in ids} == dict.fromkeys(ids, 1), context
 
     # Emails: each at least once; a repeat is the same message.

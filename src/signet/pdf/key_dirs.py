@@ -25,6 +25,21 @@ class KeyDirIncomplete(Exception):
     """The target exists but lacks the file that shows it is complete."""
 
 
+# The key usage of a certificate that signs documents (the seal, a signer's certificate):
+# digital signature and non-repudiation, nothing else.
+SIGNING_KEY_USAGE = x509.KeyUsage(
+    digital_signature=True,
+    content_commitment=True,
+    key_encipherment=False,
+    data_encipherment=False,
+    key_agreement=False,
+    key_cert_sign=False,
+    crl_sign=False,
+    encipher_only=False,
+    decipher_only=False,
+)
+
+
 def write_new(path: Path, data: bytes, mode: int) -> None:
     """Write a file that must not exist yet, with ``mode``, and flush it to disk."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)

@@ -30,7 +30,13 @@ from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.hazmat.primitives.serialization import pkcs12
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-from signet.pdf.key_dirs import KeyDirIncomplete, new_self_signed, publish_key_dir, write_new
+from signet.pdf.key_dirs import (
+    SIGNING_KEY_USAGE,
+    KeyDirIncomplete,
+    new_self_signed,
+    publish_key_dir,
+    write_new,
+)
 from signet.pdf.seal_signer import KeptKeySigner
 
 __all__ = [
@@ -348,16 +354,6 @@ def _new_self_signed(installation_name: str) -> tuple[bytes, bytes]:
         installation_name,
         VALIDITY,
         x509.BasicConstraints(ca=False, path_length=None),
-        x509.KeyUsage(
-            digital_signature=True,
-            content_commitment=True,
-            key_encipherment=False,
-            data_encipherment=False,
-            key_agreement=False,
-            key_cert_sign=False,
-            crl_sign=False,
-            encipher_only=False,
-            decipher_only=False,
-        ),
+        SIGNING_KEY_USAGE,
         authority_key_id=True,
     )

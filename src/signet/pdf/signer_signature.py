@@ -42,6 +42,7 @@ from pyhanko.sign.signers.pdf_byterange import BuildProps
 from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from signet.pdf.key_dirs import SIGNING_KEY_USAGE
 from signet.pdf.seal import SealError, run_coroutine, run_outside_event_loop
 from signet.pdf.seal_embed import (
     KnownHash,
@@ -104,17 +105,7 @@ def signer_certificate(
         .not_valid_after(min(now + VALIDITY, ca_cert.not_valid_after_utc))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=True,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
+            SIGNING_KEY_USAGE,
             critical=True,
         )
         .add_extension(

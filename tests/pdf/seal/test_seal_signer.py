@@ -3,17 +3,14 @@ the kept key is what signs, and after a rotation or import the next seal uses th
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from types import SimpleNamespace
 
 from asn1crypto import keys as asn1_keys
-from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
-from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography.x509.oid import NameOID
+from fixtures.seal_p12 import self_signed_p12
 
 from signet.pdf.seal import seal_pdf
 from signet.pdf.seal_keys import SealIdentity, import_seal, load_or_create_seal, rotate_seal
@@ -37,24 +34,6 @@ def _sealed_by(data: bytes, identity: SealIdentity) -> bool:
         and result.valid
         and result.trusted
         and result.signer_fingerprint_sha256 == identity.fingerprint_sha256
-    )
-
-
-def _self_signed_p12(key: dsa.DSAPrivateKey) -> bytes:
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "DSA seal")])
-    now = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(now + dt.timedelta(days=30))
-        .sign(key, hashes.SHA256())
-    )
-    return pkcs12.serialize_key_and_certificates(
-        b"seal", key, cert, None, serialization.NoEncryption()
     )
 
 
@@ -82,7 +61,7 @@ def test_another_key_type_is_signed_by_pyhanko_itself(tmp_path: Path) -> None:
     # DSA: not a mechanism the kept key signs for, so pyHanko's own sign_raw does (pyHanko's
     # validation policy refuses DSA below 3192 bits, so the raw signature is checked here).
     key = dsa.generate_private_key(2048)
-    (tmp_path / "dsa.p12").write_bytes(_self_signed_p12(key))
+    (tmp_path / "dsa.p12").write_bytes(self_signed_p12(key, "DSA seal"))
     identity = load_or_create_seal(tmp_path, str(tmp_path / "dsa.p12"), None)
 
     raw = identity.signer.sign_raw(b"signed attributes", "sha256")
