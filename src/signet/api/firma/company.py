@@ -25,6 +25,7 @@ from signet.errors import Forbidden, NotFound, ValidationFailed
 from signet.kit.timefmt import firma_time
 from signet.models import Company
 from signet.models.base import utcnow
+from signet.signing import signer_signatures
 from signet.signing.rules import SETTINGS_DEFAULTS
 from signet.workspaces.repository import company_by_id
 from signet.workspaces.settings import INHERITED_KEYS
@@ -42,7 +43,7 @@ _WORKSPACE_ONLY = {
     "ignore_company_webhooks",
 }
 # Request settings a workspace may hold (its requests inherit them) but its company may not.
-_FROM_WORKSPACE = {"signature_per_signer"}
+_FROM_WORKSPACE = {signer_signatures.SETTING}
 # What GET /company answers that a client may send back unchanged.
 _READ_ONLY_ECHO = {"id", "created_date", "updated_date"}
 
